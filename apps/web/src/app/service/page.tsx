@@ -1,0 +1,11 @@
+import type { Metadata } from 'next';
+import { PageHeader } from '../../components/PageHeader';
+import { sections } from '../../lib/access';
+import { requireRole } from '../../server/auth/current';
+
+export const metadata: Metadata = { title: 'Customer service' };
+
+export default async function ServicePage() {
+  await requireRole(sections.service.roles, sections.service.href);
+  return <PageHeader title="Customer service">Find a meter or customer, review intervals and correct readings with a reason.</PageHeader>;
+}

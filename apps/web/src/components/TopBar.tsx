@@ -1,0 +1,40 @@
+import Link from 'next/link';
+import { roleLabels, sectionsFor } from '../lib/access';
+import { getCurrentUser } from '../server/auth/current';
+import { NavLinks } from './NavLinks';
+import { SignOutButton } from './SignOutButton';
+
+export async function TopBar() {
+  const user = await getCurrentUser();
+  const links = sectionsFor(user?.role ?? null).map(({ href, label }) => ({ href, label }));
+  return (
+    <header className="topbar">
+      <div className="topbar__inner">
+        <Link href="/" className="brand" aria-label="MeterOps home">
+          <svg className="brand__mark" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <circle cx="12" cy="12" r="10" fill="none" stroke="currentColor" strokeWidth="2" />
+            <path d="M12 12 L17 7" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+            <path d="M6 15h12" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+          </svg>
+          <span>MeterOps</span>
+        </Link>
+        <NavLinks links={links} />
+        <div className="account">
+          {user ? (
+            <>
+              <span className="account__who">
+                <span className="account__name">{user.name}</span>
+                <span className="account__role">{roleLabels[user.role]}</span>
+              </span>
+              <SignOutButton />
+            </>
+          ) : (
+            <Link href="/sign-in" className="button button--ghost">
+              Sign in
+            </Link>
+          )}
+        </div>
+      </div>
+    </header>
+  );
+}

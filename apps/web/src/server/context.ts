@@ -1,0 +1,42 @@
+import type { Db } from '@meterops/db/client';
+import { readSessionToken, serializeClearedSessionCookie, serializeSessionCookie } from './auth/cookie';
+import { validateSessionToken } from './auth/session';
+
+export interface CreateContextOptions {
+  db: Db;
+  /** Request headers: the session cookie and the client address come from here. */
+  headers: Headers;
+  /** Response headers; procedures append `Set-Cookie` here. */
+  resHeaders: Headers;
+}
+
+/**
+ * The client address for throttling: the right-most `X-Forwarded-For` entry, which is the one added by
+ * the nearest proxy (`next start` adds the socket address when the header is absent). Behind a reverse
+ * proxy, that proxy must set the header; exposed directly, a client can choose it, and only the per-email
+ * limit still holds.
+ */
+export function clientAddressFrom(headers: Headers): string {
+  const forwarded = headers.get('x-forwarded-for');
+  const last = forwarded?.split(',').at(-1)?.trim();
+  return last || headers.get('x-real-ip') || 'unknown';
+}
+
+export async function createContext({ db, headers, resHeaders }: CreateContextOptions) {
+  const token = readSessionToken(headers.get('cookie'));
+  const validated = token === null ? null : await validateSessionToken(db, token);
+  if (token !== null && validated === null) {
+    resHeaders.append('set-cookie', serializeClearedSessionCookie());
+  } else if (token !== null && validated?.renewed) {
+    resHeaders.append('set-cookie', serializeSessionCookie(token, validated.session.expiresAt));
+  }
+  return {
+    db,
+    user: validated?.user ?? null,
+    session: validated?.session ?? null,
+    clientAddress: clientAddressFrom(headers),
+    resHeaders,
+  };
+}
+
+export type Context = Awaited<ReturnType<typeof createContext>>;

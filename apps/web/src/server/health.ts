@@ -1,0 +1,121 @@
+/**
+ * Reachability of the services the platform runs on, for the public status page. Each check has its own
+ * deadline and never throws: a service that is down is a result, not an error.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import type { Db } from '@meterops/db/client';
+import { pingDatabase } from '@meterops/db/queries/status';
+import { env } from '../env';
+
+export type ComponentName = 'Kafka' | 'Postgres' | 'InfluxDB';
+
+export interface ComponentHealth {
+  name: ComponentName;
+  /** Where the web app looks for it: host:port (and database), never credentials. */
+  address: string;
+  up: boolean;
+  latencyMs: number;
+  /** Version or broker count when up; the reason when down. */
+  detail: string;
+}
+
+/** Longest a single check may take; the status call as a whole answers within it. */
+const CHECK_DEADLINE_MS = 3_000;
+
+class DeadlineExceeded extends Error {
+  override name = 'DeadlineExceeded';
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error.message || error.name;
+    return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+  }
+  return String(error);
+}
+
+async function measure(
+  name: ComponentName,
+  address: string,
+  probe: () => Promise<string>,
+): Promise<ComponentHealth> {
+  const started = performance.now();
+  try {
+    const detail = await withDeadline(probe(), CHECK_DEADLINE_MS);
+    return { name, address, up: true, latencyMs: Math.round(performance.now() - started), detail };
+  } catch (error) {
+    return { name, address, up: false, latencyMs: Math.round(performance.now() - started), detail: describeFailure(error) };
+  }
+}
+
+async function probeKafka(): Promise<string> {
+  const kafka = new Kafka({
+    clientId: 'meterops-web-status',
+    brokers: env.KAFKA_BROKERS,
+    connectionTimeout: 1_500,
+    requestTimeout: 2_000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    const brokers = cluster.brokers.length;
+    return `${brokers} broker${brokers === 1 ? '' : 's'}, controller ${cluster.controller ?? 'unknown'}`;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function probePostgres(db: Db): Promise<string> {
+  const { serverVersion } = await pingDatabase(db);
+  return `PostgreSQL ${serverVersion}`;
+}
+
+async function probeInflux(): Promise<string> {
+  const response = await fetch(`${env.INFLUX_URL}/ping`, {
+    headers: env.INFLUX_TOKEN ? { Authorization: `Token ${env.INFLUX_TOKEN}` } : {},
+    signal: AbortSignal.timeout(2_000),
+    cache: 'no-store',
+  });
+  // InfluxDB 1.x, 2.x and 3.x all answer /ping with 204 No Content.
+  if (response.status !== 204) throw new Error(`/ping answered HTTP ${response.status}`);
+  const version = response.headers.get('x-influxdb-version');
+  return version ? `InfluxDB ${version}` : 'InfluxDB';
+}
+
+function postgresAddress(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  return `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+}
+
+let inFlight: Promise<ComponentHealth[]> | null = null;
+
+/**
+ * All three checks in parallel. Concurrent callers (several open status pages) share one round of checks
+ * instead of opening a Kafka connection each.
+ */
+export function checkHealth(db: Db): Promise<ComponentHealth[]> {
+  inFlight ??= Promise.all([
+    measure('Kafka', env.KAFKA_BROKERS.join(','), probeKafka),
+    measure('Postgres', postgresAddress(env.DATABASE_URL), () => probePostgres(db)),
+    measure('InfluxDB', new URL(env.INFLUX_URL).host, probeInflux),
+  ]).finally(() => {
+    inFlight = null;
+  });
+  return inFlight;
+}

@@ -1,0 +1,48 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import type { UserRole } from '@meterops/db/queries/auth';
+import { env } from '../env';
+import { hasRole } from '../lib/access';
+import type { Context } from './context';
+import { formatError, mapError } from './errors';
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  isDev: env.NODE_ENV === 'development',
+  errorFormatter: formatError,
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = mapError(result.error);
+    if (mapped !== result.error) throw mapped;
+  }
+  return result;
+});
+
+/** Anyone, signed in or not. */
+export const publicProcedure = t.procedure.use(mapErrors);
+
+/** A signed-in user of any role; `ctx.user` and `ctx.session` are non-null from here on. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  const { user, session } = ctx;
+  if (user === null || session === null) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  }
+  return next({ ctx: { user, session } });
+});
+
+/** A signed-in user with one of `roles`; `ctx.user.role` is narrowed to them. */
+export function withRole<const R extends UserRole>(...roles: [R, ...R[]]) {
+  return authedProcedure.use(({ ctx, next }) => {
+    const { user } = ctx;
+    if (!hasRole(user, roles)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'Your role does not give access to this.' });
+    }
+    return next({ ctx: { user } });
+  });
+}

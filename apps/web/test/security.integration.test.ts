@@ -1,0 +1,128 @@
+/**
+ * Every procedure of the app router, called under every role and signed out. The table below is the
+ * access policy; a procedure added to the router without an entry here fails the first test, so nothing
+ * ships without a decision about who may call it.
+ */
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UserRole } from '@meterops/db/queries/auth';
+import { userRole } from '@meterops/db/schema';
+import { appRouter, createCaller } from '../src/server/root';
+import { authedProcedure, createCallerFactory, router, withRole } from '../src/server/trpc';
+import { contextFor, contextWithCookie, createTestDb, TEST_PASSWORD, TestData, type TestUser } from './support';
+
+type Access = 'public' | 'authed' | readonly UserRole[];
+
+interface Expectation {
+  access: Access;
+  /** Input for a call that should succeed when access is allowed. */
+  input?: (fixture: { probe: TestUser }) => unknown;
+}
+
+const expectations: Record<string, Expectation> = {
+  'auth.signIn': { access: 'public', input: ({ probe }) => ({ email: probe.email, password: TEST_PASSWORD }) },
+  'auth.signOut': { access: 'public' },
+  'auth.me': { access: 'authed' },
+  'status.health': { access: 'public' },
+};
+
+type Actor = UserRole | 'signed-out';
+const actors: Actor[] = ['signed-out', ...userRole.enumValues];
+
+function expectedOutcome(access: Access, actor: Actor): 'allowed' | 'UNAUTHORIZED' | 'FORBIDDEN' {
+  if (access === 'public') return 'allowed';
+  if (actor === 'signed-out') return 'UNAUTHORIZED';
+  if (access === 'authed') return 'allowed';
+  return access.includes(actor) ? 'allowed' : 'FORBIDDEN';
+}
+
+type ProcedureCall = (input?: unknown) => Promise<unknown>;
+
+/** `caller.auth.signIn` for the path `auth.signIn`. */
+function procedureAt(caller: unknown, path: string): ProcedureCall {
+  const target = path
+    .split('.')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller);
+  if (typeof target !== 'function') throw new Error(`no procedure at ${path}`);
+  return target as ProcedureCall;
+}
+
+async function outcomeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'allowed';
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+}
+
+const { db, close } = createTestDb();
+const data = new TestData(db);
+const actorUsers = new Map<Actor, TestUser | null>();
+let probe: TestUser;
+
+beforeAll(async () => {
+  actorUsers.set('signed-out', null);
+  for (const role of userRole.enumValues) actorUsers.set(role, await data.user(role));
+  probe = await data.user('operator');
+});
+
+afterAll(async () => {
+  await data.cleanup();
+  await close();
+});
+
+describe('app router access policy', () => {
+  const procedurePaths = Object.keys(appRouter._def.procedures).sort();
+
+  it('has an expectation for every procedure, and none for procedures that no longer exist', () => {
+    expect(procedurePaths).toEqual(Object.keys(expectations).sort());
+  });
+
+  const cases = procedurePaths.flatMap((path) => actors.map((actor) => ({ path, actor })));
+
+  it.each(cases)('$path as $actor', async ({ path, actor }) => {
+    const expectation = expectations[path];
+    if (!expectation) throw new Error(`no expectation for ${path}`);
+    const ctx = await contextFor(db, actorUsers.get(actor) ?? null);
+    const call = procedureAt(createCaller(ctx), path);
+    const outcome = await outcomeOf(call(expectation.input?.({ probe })));
+    expect(outcome).toBe(expectedOutcome(expectation.access, actor));
+  });
+});
+
+describe('authorization middleware', () => {
+  // A router of its own, so that the middleware's answers are pinned down before any role-bound
+  // procedure exists in the app router.
+  const probeRouter = router({
+    anyone: authedProcedure.query(({ ctx }) => ctx.user.role),
+    adminOnly: withRole('admin').query(({ ctx }) => ctx.user.role),
+    staff: withRole('operator', 'agent', 'admin').query(({ ctx }) => ctx.user.role),
+  });
+  const createProbeCaller = createCallerFactory(probeRouter);
+
+  it('answers UNAUTHORIZED without a session and FORBIDDEN for the wrong role', async () => {
+    const signedOut = createProbeCaller(await contextFor(db, null));
+    await expect(signedOut.anyone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(signedOut.adminOnly()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+
+    const customer = createProbeCaller(await contextFor(db, actorUsers.get('customer') ?? null));
+    await expect(customer.anyone()).resolves.toBe('customer');
+    await expect(customer.staff()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+
+    const agent = createProbeCaller(await contextFor(db, actorUsers.get('agent') ?? null));
+    await expect(agent.staff()).resolves.toBe('agent');
+    await expect(agent.adminOnly()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+
+    const admin = createProbeCaller(await contextFor(db, actorUsers.get('admin') ?? null));
+    await expect(admin.adminOnly()).resolves.toBe('admin');
+  });
+
+  it('treats a forged or unknown session cookie as signed out', async () => {
+    const forged = createProbeCaller(await contextWithCookie(db, 'meterops_session=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'));
+    await expect(forged.anyone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const malformed = createProbeCaller(await contextWithCookie(db, 'meterops_session=../../etc/passwd'));
+    await expect(malformed.anyone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});

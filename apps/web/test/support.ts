@@ -1,0 +1,103 @@
+/**
+ * Test data for the web app's integration tests: every user, customer and sign-in attempt a test makes
+ * has a unique email or id, and is removed again by `cleanup()`. Nothing depends on seed data.
+ */
+import { randomUUID } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import { createDb, type Db } from '@meterops/db/client';
+import { hashPassword } from '@meterops/db/password';
+import type { UserRole } from '@meterops/db/queries/auth';
+import { customers, signInAttempts, users } from '@meterops/db/schema';
+import { createContext, type Context } from '../src/server/context';
+import { startSession } from '../src/server/auth/session';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  role: UserRole;
+  customerId: string | null;
+}
+
+export function createTestDb() {
+  return createDb({ max: 4, applicationName: 'meterops-web-tests' });
+}
+
+/** A client address no other test uses, so per-address throttling never leaks between tests. */
+export function uniqueClientAddress(): string {
+  return `test-${randomUUID()}`;
+}
+
+export function uniqueEmail(label: string): string {
+  return `${label}-${randomUUID()}@web-tests.meterops.test`;
+}
+
+export class TestData {
+  private readonly userIds: string[] = [];
+  private readonly customerIds: string[] = [];
+  private readonly emails: string[] = [];
+  private passwordHash: Promise<string> | undefined;
+
+  constructor(readonly db: Db) {}
+
+  /** An email that has no account, remembered so that its sign-in attempts are cleaned up. */
+  unknownEmail(): string {
+    const email = uniqueEmail('nobody');
+    this.emails.push(email);
+    return email;
+  }
+
+  async user(role: UserRole, options: { disabled?: boolean } = {}): Promise<TestUser> {
+    this.passwordHash ??= hashPassword(TEST_PASSWORD);
+    let customerId: string | null = null;
+    if (role === 'customer') {
+      customerId = `web-test-${randomUUID()}`;
+      await this.db
+        .insert(customers)
+        .values({ id: customerId, name: 'Web test customer', region: 'test', segment: 'residential' });
+      this.customerIds.push(customerId);
+    }
+    const email = uniqueEmail(role);
+    const [row] = await this.db
+      .insert(users)
+      .values({
+        email,
+        name: `Test ${role}`,
+        passwordHash: await this.passwordHash,
+        role,
+        customerId,
+        disabledAt: options.disabled ? new Date() : null,
+      })
+      .returning({ id: users.id });
+    if (!row) throw new Error('user insert returned no row');
+    this.userIds.push(row.id);
+    this.emails.push(email);
+    return { id: row.id, email, role, customerId };
+  }
+
+  async cleanup(): Promise<void> {
+    // Sessions go with their users (on delete cascade).
+    if (this.userIds.length > 0) await this.db.delete(users).where(inArray(users.id, this.userIds));
+    if (this.customerIds.length > 0) await this.db.delete(customers).where(inArray(customers.id, this.customerIds));
+    for (const email of this.emails) await this.db.delete(signInAttempts).where(eq(signInAttempts.email, email));
+  }
+}
+
+/** The context a request with this cookie header would get, and the response headers it wrote. */
+export async function contextWithCookie(
+  db: Db,
+  cookie: string | null,
+  clientAddress = uniqueClientAddress(),
+): Promise<Context> {
+  const headers = new Headers({ 'x-forwarded-for': clientAddress });
+  if (cookie !== null) headers.set('cookie', cookie);
+  return createContext({ db, headers, resHeaders: new Headers() });
+}
+
+/** A context for `user` signed in through a fresh session, or a signed-out one for null. */
+export async function contextFor(db: Db, user: TestUser | null): Promise<Context> {
+  if (user === null) return contextWithCookie(db, null);
+  const { token } = await startSession(db, user.id);
+  return contextWithCookie(db, `meterops_session=${token}`);
+}

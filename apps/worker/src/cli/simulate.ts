@@ -1,0 +1,114 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { env } from '../env';
+import { createKafka, createLagProbe } from '../kafka';
+import { faultKinds, planSimulation, type FaultKind } from '../simulator/plan';
+import { produceMessages } from '../simulator/produce';
+
+const usage = `usage: npm run simulate -- --meters N --days D [--rate R] [--faults kind,kind|all] [--fault-rate F]
+                       [--mode profile|interval] [--end-day YYYY-MM-DD] [--seed S] [--fleet-seed S] [--manifest FILE]
+                       [--wait]  (then wait until the consumer group CONSUMER_GROUP has committed everything)
+faults: ${faultKinds.join(', ')}`;
+
+const { values } = parseArgs({
+  options: {
+    meters: { type: 'string' },
+    days: { type: 'string', default: '1' },
+    rate: { type: 'string' },
+    faults: { type: 'string', default: '' },
+    'fault-rate': { type: 'string' },
+    mode: { type: 'string', default: 'profile' },
+    'end-day': { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    'fleet-seed': { type: 'string', default: '42' },
+    manifest: { type: 'string' },
+    topic: { type: 'string' },
+    wait: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`${message}\n${usage}`);
+  process.exit(2);
+}
+
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const positive = (name: string, raw: string | undefined) => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) fail(`--${name} must be a positive number, got "${raw ?? ''}"`);
+  return value;
+};
+const meters = positive('meters', values.meters);
+const days = positive('days', values.days);
+const faults = (
+  values.faults === 'all' ? [...faultKinds] : values.faults.split(',').filter(Boolean)
+) as FaultKind[];
+for (const fault of faults) if (!faultKinds.includes(fault)) fail(`unknown fault "${fault}"`);
+if (values.mode !== 'profile' && values.mode !== 'interval') fail(`--mode must be profile or interval`);
+if (values['end-day'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['end-day'])) fail('--end-day must be YYYY-MM-DD');
+
+const planned = planSimulation({
+  meters,
+  days,
+  endDay: values['end-day'],
+  seed: Number(values.seed),
+  fleetSeed: Number(values['fleet-seed']),
+  faults,
+  faultRate: values['fault-rate'] === undefined ? undefined : Number(values['fault-rate']),
+  mode: values.mode,
+});
+const { manifest } = planned;
+const manifestPath = resolve(
+  values.manifest ?? `.stack/simulations/${new Date().toISOString().replaceAll(':', '-')}.json`,
+);
+await mkdir(dirname(manifestPath), { recursive: true });
+await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+const topic = values.topic ?? env.READINGS_TOPIC;
+console.log(
+  `simulating ${meters} meters × ${days} days (${manifest.options.startDay} … ${manifest.options.endDay}): ` +
+    `${manifest.sent.messages} messages, ${manifest.sent.readings} readings, ${manifest.faults.length} faults → ${topic}`,
+);
+console.log(`manifest: ${manifestPath}`);
+
+const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'meterops-simulator' });
+const result = await produceMessages(kafka, {
+  topic,
+  messages: planned.messages(),
+  rate: values.rate === undefined ? undefined : positive('rate', values.rate),
+  onProgress: (progress) => {
+    const percent = ((progress.readings / Math.max(1, manifest.sent.readings)) * 100).toFixed(1);
+    const perSecond = Math.round(progress.readings / Math.max(0.001, progress.elapsedMs / 1000));
+    process.stdout.write(
+      `\rsent ${progress.readings}/${manifest.sent.readings} readings (${percent}%), ${perSecond} readings/s   `,
+    );
+  },
+});
+process.stdout.write('\n');
+console.log(
+  `done: ${result.messages} messages, ${result.readings} readings in ${(result.elapsedMs / 1000).toFixed(1)} s`,
+);
+
+if (values.wait) {
+  const probe = createLagProbe(kafka, env.CONSUMER_GROUP, topic);
+  const started = Date.now();
+  for (;;) {
+    const lags = await probe.read();
+    const remaining = lags.reduce((sum, entry) => sum + entry.lag, 0n);
+    process.stdout.write(`\rwaiting for ${env.CONSUMER_GROUP}: ${remaining} messages not yet committed   `);
+    if (remaining === 0n) break;
+    if (Date.now() - started > 10 * 60_000) {
+      process.stdout.write('\n');
+      console.error(`gave up after 10 minutes: is a worker of group ${env.CONSUMER_GROUP} running?`);
+      process.exit(1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await probe.stop();
+  process.stdout.write('\n');
+  console.log(`ingested: group ${env.CONSUMER_GROUP} has committed every message`);
+}

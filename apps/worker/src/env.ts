@@ -1,0 +1,31 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const schema = z.object({
+  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/meterops'),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    ),
+  READINGS_TOPIC: z.string().min(1).default('meter.readings'),
+  DLQ_TOPIC: z.string().min(1).default('meter.readings.dlq'),
+  CONSUMER_GROUP: z.string().min(1).default('meterops-ingest'),
+  INFLUX_URL: z.url().default('http://127.0.0.1:8086'),
+  INFLUX_DB: z.string().min(1).default('meterops'),
+  INFLUX_TOKEN: z.string().optional(),
+  WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  /** Partitions one worker process works on at once; each holds one Postgres connection while it writes. */
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+  LAG_REPORT_INTERVAL_MS: z.coerce.number().int().min(500).default(5_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type WorkerEnv = z.infer<typeof schema>;
+
+/** The worker's settings; the only place the worker reads the environment. */
+export const env: WorkerEnv = schema.parse(process.env);

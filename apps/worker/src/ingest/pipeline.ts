@@ -1,0 +1,192 @@
+import type { Db, Sql } from '@meterops/db/client';
+import {
+  ensureReadingPartitions,
+  writeIngestBatch,
+  type IngestWriteResult,
+  type StoreReading,
+  type StoreRejection,
+} from '@meterops/db/queries/ingest';
+import { decodeReadingMessage } from '@meterops/domain/contract';
+import { localDay } from '@meterops/domain/time';
+import { defaultVeeParams, validateMessage, type VeeParams } from '@meterops/domain/vee';
+import type { KafkaBatch, KafkaMessage, OutgoingMessage } from '../kafka';
+import { FleetCache } from './fleet';
+
+export interface BatchOutcome extends IngestWriteResult {
+  records: number;
+  readings: number;
+  /** Rejections of this batch by rule, including ones already stored by an earlier delivery. */
+  rejectedByRule: Map<string, number>;
+  /** Soft flags raised in this batch by rule. */
+  flaggedByRule: Map<string, number>;
+  dbMs: number;
+  /** Now minus the end of the newest interval in the batch: how far behind real time the data is. */
+  intervalEndLagMs: number | null;
+  /** Now minus the Kafka timestamp of the batch's last message. */
+  kafkaLagMs: number | null;
+  /** What to send to the dead-letter topic, after the transaction committed. */
+  deadLetters: OutgoingMessage[];
+}
+
+const monthMs = (epochMs: number) => {
+  const date = new Date(epochMs);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+};
+
+/**
+ * Decode → validate → store for one partition's batch. Hard failures become rejections (stored with
+ * their Kafka position, then dead-lettered), soft ones are stored with flags; nothing throws for bad
+ * input. Only infrastructure failures (Postgres down) throw, so the batch is fetched again.
+ */
+export class IngestPipeline {
+  private readonly fleet: FleetCache;
+  private readonly knownMonths = new Set<number>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly sql: Sql,
+    private readonly options: { actor: string; veeParams?: VeeParams; now?: () => number },
+  ) {
+    this.fleet = new FleetCache(db);
+  }
+
+  async start(): Promise<void> {
+    await this.fleet.refreshIfStale();
+  }
+
+  get fleetSize(): number {
+    return this.fleet.size;
+  }
+
+  async process(batch: KafkaBatch): Promise<BatchOutcome> {
+    const now = this.options.now?.() ?? Date.now();
+    await this.fleet.refreshIfStale(now);
+    const params = this.options.veeParams ?? defaultVeeParams;
+    const rejections: StoreRejection[] = [];
+    const readings: StoreReading[] = [];
+    const flaggedByRule = new Map<string, number>();
+    const days = new Set<string>();
+    let newestIntervalEnd = -Infinity;
+    let readingCount = 0;
+
+    const decoded = batch.messages.map((message) => ({
+      message,
+      result: decodeReadingMessage(message.value, message.key?.toString('utf8') ?? null),
+    }));
+    await this.fleet.resolveUnknown(
+      decoded.flatMap(({ result }) => (result.ok ? [result.message.meterId] : [])),
+    );
+
+    for (const { message, result } of decoded) {
+      if (!result.ok) {
+        rejections.push(rejection(batch, message, -1, { rule: result.rule, detail: result.detail }));
+        continue;
+      }
+      readingCount += result.message.itemCount;
+      const meter = this.fleet.get(result.message.meterId);
+      const validation = validateMessage(result.message, { nowMs: now, params, meter });
+      for (const rejected of validation.rejected) {
+        rejections.push(
+          rejection(batch, message, rejected.itemIndex, {
+            rule: rejected.rule,
+            detail: rejected.detail,
+            meterId: result.message.meterId,
+            intervalStart: rejected.intervalStartMs === undefined ? null : new Date(rejected.intervalStartMs),
+          }),
+        );
+      }
+      for (const accepted of validation.accepted) {
+        readings.push({
+          meterId: accepted.meterId,
+          intervalStart: new Date(accepted.intervalStartMs),
+          kwh: accepted.kwh,
+          flags: accepted.flags,
+        });
+        for (const flag of accepted.flags) flaggedByRule.set(flag, (flaggedByRule.get(flag) ?? 0) + 1);
+        if (meter) {
+          days.add(localDay(accepted.intervalStartMs, meter.timeZone));
+          newestIntervalEnd = Math.max(
+            newestIntervalEnd,
+            accepted.intervalStartMs + meter.intervalMinutes * 60_000,
+          );
+        }
+      }
+    }
+
+    await this.ensurePartitions(readings);
+    const started = performance.now();
+    const written = await writeIngestBatch(this.sql, {
+      readings,
+      rejections,
+      fleet: this.fleet.expectationsFor(days),
+      actor: this.options.actor,
+    });
+    const dbMs = performance.now() - started;
+
+    const rejectedByRule = new Map<string, number>();
+    for (const entry of rejections) rejectedByRule.set(entry.rule, (rejectedByRule.get(entry.rule) ?? 0) + 1);
+    const lastMessage = batch.messages.at(-1);
+    return {
+      ...written,
+      records: batch.messages.length,
+      readings: readingCount,
+      rejectedByRule,
+      flaggedByRule,
+      dbMs,
+      intervalEndLagMs: Number.isFinite(newestIntervalEnd) ? now - newestIntervalEnd : null,
+      kafkaLagMs: lastMessage ? now - Number(lastMessage.timestamp) : null,
+      deadLetters: rejections.map(deadLetter),
+    };
+  }
+
+  private async ensurePartitions(readings: readonly StoreReading[]): Promise<void> {
+    const missing = new Set<number>();
+    for (const reading of readings) {
+      const month = monthMs(reading.intervalStart.getTime());
+      if (!this.knownMonths.has(month)) missing.add(month);
+    }
+    if (missing.size === 0) return;
+    await ensureReadingPartitions(
+      this.sql,
+      [...missing].map((month) => new Date(month)),
+    );
+    for (const month of missing) this.knownMonths.add(month);
+  }
+}
+
+function rejection(
+  batch: KafkaBatch,
+  message: KafkaMessage,
+  itemIndex: number,
+  reason: { rule: string; detail: string; meterId?: string; intervalStart?: Date | null },
+): StoreRejection {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    kafkaOffset: message.offset,
+    itemIndex,
+    messageKey: message.key?.toString('utf8') ?? null,
+    meterId: reason.meterId ?? null,
+    intervalStart: reason.intervalStart ?? null,
+    rule: reason.rule,
+    detail: reason.detail,
+    // Invalid UTF-8 is kept visible as replacement characters rather than failing the insert.
+    payload: message.value?.toString('utf8').replaceAll('\u0000', '\uFFFD') ?? '',
+    kafkaTimestamp: Number.isFinite(Number(message.timestamp)) ? new Date(Number(message.timestamp)) : null,
+  };
+}
+
+function deadLetter(entry: StoreRejection): OutgoingMessage {
+  return {
+    key: entry.messageKey,
+    value: entry.payload,
+    headers: {
+      rule: entry.rule,
+      detail: entry.detail,
+      'source-topic': entry.topic,
+      'source-partition': String(entry.partition),
+      'source-offset': entry.kafkaOffset,
+      'item-index': String(entry.itemIndex),
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The worker's only contact with the Kafka client library. Everything else sees these small types, so
+ * kafkajs can be replaced (for example by @confluentinc/kafka-javascript's KafkaJS-style API) here alone.
+ */
+import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
+
+export interface KafkaMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Producer or broker time, epoch ms as a string. */
+  timestamp: string;
+}
+
+export interface KafkaBatch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: KafkaMessage[];
+}
+
+export interface PartitionLag {
+  partition: number;
+  committedOffset: bigint;
+  highWatermark: bigint;
+  lag: bigint;
+}
+
+export interface OutgoingMessage {
+  key: string | null;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export function createKafka(options: { brokers: string[]; clientId: string }) {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 300, retries: 8 },
+  });
+}
+
+export type KafkaClient = ReturnType<typeof createKafka>;
+
+export interface BatchConsumer {
+  /**
+   * Calls `handle` with each fetched batch of one partition and commits the batch's offsets only after
+   * `handle` resolves. If `handle` throws, nothing is committed and the batch is fetched again.
+   */
+  run(handle: (batch: KafkaBatch) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+  onAssignment(listener: (assignment: { topic: string; partitions: number[] }[]) => void): void;
+  onCrash(listener: (error: Error) => void): void;
+}
+
+export function createBatchConsumer(
+  kafka: KafkaClient,
+  options: { groupId: string; topic: string; concurrency: number; fromBeginning?: boolean },
+): BatchConsumer {
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    // Whole daily profiles are ~5 KB; a few MB per partition keeps each Postgres transaction large.
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    maxWaitTimeInMs: 250,
+  });
+  return {
+    async run(handle) {
+      await consumer.connect();
+      await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.concurrency,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const last = batch.messages.at(-1);
+          if (!last || !isRunning() || isStale()) return;
+          await handle({
+            topic: batch.topic,
+            partition: batch.partition,
+            highWatermark: batch.highWatermark,
+            messages: batch.messages.map((message) => ({
+              offset: message.offset,
+              key: message.key,
+              value: message.value,
+              timestamp: message.timestamp,
+            })),
+          });
+          resolveOffset(last.offset);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+          ]);
+          await heartbeat();
+        },
+      });
+    },
+    async stop() {
+      await consumer.disconnect();
+    },
+    onAssignment(listener) {
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        listener(
+          Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({
+            topic,
+            partitions,
+          })),
+        );
+      });
+    },
+    onCrash(listener) {
+      consumer.on(consumer.events.CRASH, (event) => listener(event.payload.error));
+    },
+  };
+}
+
+export interface MessageProducer {
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function createProducer(kafka: KafkaClient): Promise<MessageProducer> {
+  // The default (murmur2, Java-compatible) partitioner: a meter's messages land where any Kafka client would put them.
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  return {
+    async send(topic, messages) {
+      if (messages.length === 0) return;
+      await producer.send({ topic, acks: -1, messages });
+    },
+    stop: () => producer.disconnect(),
+  };
+}
+
+export interface LagProbe {
+  /** Committed offset, high watermark and lag of every partition of the topic for the group. */
+  read(): Promise<PartitionLag[]>;
+  stop(): Promise<void>;
+}
+
+/** Reads a consumer group's lag through one long-lived admin connection. */
+export function createLagProbe(kafka: KafkaClient, groupId: string, topic: string): LagProbe {
+  const admin = kafka.admin();
+  let connected: Promise<void> | null = null;
+  return {
+    async read() {
+      await (connected ??= admin.connect());
+      const [ends, committed] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const committedByPartition = new Map(
+        (committed[0]?.partitions ?? []).map((entry) => [entry.partition, BigInt(entry.offset)]),
+      );
+      return ends
+        .map((end) => {
+          const highWatermark = BigInt(end.high);
+          const raw = committedByPartition.get(end.partition) ?? -1n;
+          // -1 means the group never committed: everything from the log start is lag.
+          const committedOffset = raw < 0n ? BigInt(end.low) : raw;
+          const lag = highWatermark > committedOffset ? highWatermark - committedOffset : 0n;
+          return { partition: end.partition, committedOffset, highWatermark, lag };
+        })
+        .sort((a, b) => a.partition - b.partition);
+    },
+    async stop() {
+      if (connected) await admin.disconnect();
+    },
+  };
+}
+
+/** Creates topics that do not exist yet; existing ones are left as they are. */
+export async function ensureTopics(kafka: KafkaClient, topics: { topic: string; numPartitions: number }[]) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}

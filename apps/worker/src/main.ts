@@ -1,0 +1,51 @@
+import { createDb } from '@meterops/db/client';
+import { createMetricsWriter } from '@meterops/metrics/writer';
+import { pino } from 'pino';
+import { env } from './env';
+import { IngestService } from './ingest/service';
+import { createKafka } from './kafka';
+
+const log = pino({ level: env.LOG_LEVEL, base: { worker: env.WORKER_ID } });
+const { db, sql, close } = createDb({ max: env.INGEST_CONCURRENCY + 2, applicationName: `meterops-worker` });
+const metrics = createMetricsWriter({
+  url: env.INFLUX_URL,
+  database: env.INFLUX_DB,
+  token: env.INFLUX_TOKEN,
+  tags: { worker: env.WORKER_ID },
+  onError: (error, stats) =>
+    log.warn({ err: error.message, dropped: stats.dropped }, 'metrics write failed; ingest goes on'),
+});
+const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `meterops-worker-${env.WORKER_ID}` });
+const ingest = new IngestService({
+  kafka,
+  db,
+  sql,
+  metrics,
+  log,
+  topic: env.READINGS_TOPIC,
+  dlqTopic: env.DLQ_TOPIC,
+  groupId: env.CONSUMER_GROUP,
+  workerId: env.WORKER_ID,
+  concurrency: env.INGEST_CONCURRENCY,
+  lagReportIntervalMs: env.LAG_REPORT_INTERVAL_MS,
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'stopping: finishing the batch in flight, then leaving the group');
+  await ingest.stop();
+  await metrics.close();
+  await close();
+  log.info({ metrics: metrics.stats() }, 'stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+log.info(
+  { brokers: env.KAFKA_BROKERS, topic: env.READINGS_TOPIC, group: env.CONSUMER_GROUP },
+  'worker starting',
+);
+await ingest.start();

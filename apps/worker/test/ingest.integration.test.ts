@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faultKinds, type FaultKind } from '../src/simulator/plan';
+import {
+  aggregateMismatches,
+  createTestDatabase,
+  createTestTopics,
+  kafka,
+  simulate,
+  startIngest,
+  storedSummary,
+  waitForCaughtUp,
+  type TestDatabase,
+} from './harness';
+
+const fleetSize = 24;
+const endDay = '2026-11-10';
+
+/** Runs one simulation through a fresh database and topic, and returns what was stored. */
+async function ingestScenario(faults: FaultKind[], faultRate = 0.25) {
+  const database = await createTestDatabase(fleetSize);
+  const topics = await createTestTopics();
+  const manifest = await simulate(topics, { meters: fleetSize, days: 2, endDay, faults, faultRate, seed: 7 });
+  const ingest = await startIngest(database, topics);
+  try {
+    await waitForCaughtUp(topics);
+    return { database, topics, manifest, totals: ingest.totals(), stored: await storedSummary(database.sql) };
+  } finally {
+    await ingest.stop();
+  }
+}
+
+describe('ingest of a clean day', () => {
+  let scenario: Awaited<ReturnType<typeof ingestScenario>>;
+  beforeAll(async () => {
+    scenario = await ingestScenario([]);
+  });
+  afterAll(() => scenario?.database.drop());
+
+  it('stores exactly the simulated readings', () => {
+    const { manifest, stored } = scenario;
+    expect(manifest.faults).toEqual([]);
+    expect(stored.readings).toBe(manifest.expected.storedReadings);
+    expect(stored.totalKwh).toBe(manifest.expected.totalKwh);
+    expect(stored.kwhByMeter).toEqual(manifest.expected.kwhByMeter);
+    expect(stored.rejectedByRule).toEqual({});
+    expect(stored.revisions).toBe(0);
+  });
+
+  it('keeps every provisional aggregate equal to the sum of its readings', async () => {
+    expect(await aggregateMismatches(scenario.database.sql)).toEqual([]);
+    const [status] = await scenario.database.sql<{ statuses: string[] }[]>`
+      select array_agg(distinct status::text) as statuses from meter_usage_daily`;
+    expect(status?.statuses).toEqual(['provisional']);
+  });
+
+  it('counts expected intervals from the meter and the fleet, not from what arrived', async () => {
+    const { sql } = scenario.database;
+    const daily = await sql<{ meterId: string; expected: number; intervalMinutes: number }[]>`
+      select d.meter_id as "meterId", d.expected_intervals as expected, m.interval_minutes as "intervalMinutes"
+      from meter_usage_daily d join meters m on m.id = d.meter_id`;
+    for (const row of daily) expect(row.expected).toBe((24 * 60) / row.intervalMinutes);
+    const [region] = await sql<{ expected: number; fleet: number }[]>`
+      select sum(d.expected_intervals)::int as expected,
+             (select 2 * sum(1440 / interval_minutes)::int from meters where status = 'active') as fleet
+      from dimension_usage_daily d where d.dimension = 'region'`;
+    expect(region?.expected).toBe(region?.fleet);
+  });
+
+  it('counts every reading as accepted and none as duplicate', () => {
+    expect(scenario.totals.inserted).toBe(scenario.manifest.expected.storedReadings);
+    expect(scenario.totals.duplicates).toBe(0);
+  });
+});
+
+describe.each(faultKinds)('fault %s', (fault) => {
+  let scenario: Awaited<ReturnType<typeof ingestScenario>>;
+  beforeAll(async () => {
+    scenario = await ingestScenario([fault]);
+  });
+  afterAll(() => scenario?.database.drop());
+
+  it('stores exactly the readings the manifest says are correct', () => {
+    const { manifest, stored } = scenario;
+    expect(manifest.faults.length).toBeGreaterThan(0);
+    expect(stored.readings).toBe(manifest.expected.storedReadings);
+    expect(stored.totalKwh).toBe(manifest.expected.totalKwh);
+    expect(stored.kwhByMeter).toEqual(manifest.expected.kwhByMeter);
+    expect(stored.readingsByMeter).toEqual(manifest.expected.readingsByMeter);
+  });
+
+  it('quarantines exactly the expected rejections by rule, and revises only real changes', () => {
+    const { manifest, stored, totals } = scenario;
+    expect(stored.rejectedByRule).toEqual(manifest.expected.rejectedByRule);
+    expect(stored.revisions).toBe(manifest.expected.revisions);
+    expect(totals.duplicates).toBe(manifest.expected.duplicateReadings);
+  });
+
+  it('keeps aggregates equal to the sums of readings', async () => {
+    expect(await aggregateMismatches(scenario.database.sql)).toEqual([]);
+  });
+
+  it('leaves the fault-specific evidence', async () => {
+    const { manifest, database } = scenario;
+    const { sql } = database;
+    for (const injected of manifest.faults) {
+      if (injected.expect.startsWith('rejected:') && injected.intervalStart) {
+        const rows = await sql`
+          select rule, detail, payload, topic, partition, kafka_offset from rejected_readings
+          where meter_id = ${injected.meterId} and interval_start = ${injected.intervalStart}`;
+        expect(rows.map((row) => row.rule)).toContain(injected.expect.slice('rejected:'.length));
+        expect(rows[0]?.topic).toBe(scenario.topics.topic);
+        expect(String(rows[0]?.detail).length).toBeGreaterThan(10);
+      }
+      if (injected.expect === 'flagged:spike') {
+        const [reading] = await sql<{ flags: string[] }[]>`
+          select flags from readings where meter_id = ${injected.meterId} and interval_start = ${injected.intervalStart ?? ''}`;
+        expect(reading?.flags).toContain('spike');
+      }
+      if (injected.expect === 'revised') {
+        const [revision] = await sql<
+          { source: string; newVersion: number; oldKwh: string; newKwh: string }[]
+        >`
+          select source, new_version as "newVersion", old_kwh as "oldKwh", new_kwh as "newKwh" from reading_revisions
+          where meter_id = ${injected.meterId} and interval_start = ${injected.intervalStart ?? ''}`;
+        expect(revision?.source).toBe('meter_resend');
+        expect(revision?.newVersion).toBe(2);
+        expect(Number(revision?.newKwh) - Number(revision?.oldKwh)).toBeCloseTo(0.1234, 4);
+      }
+      if (injected.expect === 'missing') {
+        const [gap] = await sql<{ count: number }[]>`
+          select count(*)::int as count from readings
+          where meter_id = ${injected.meterId} and interval_start >= ${injected.intervalStart ?? ''}
+            and interval_start < ${injected.intervalStart ?? ''}::timestamptz + make_interval(mins => ${injected.readings} * (
+              select interval_minutes from meters where id = ${injected.meterId}))`;
+        expect(gap?.count).toBe(0);
+      }
+    }
+  });
+});
+
+describe('dead-letter topic', () => {
+  let scenario: Awaited<ReturnType<typeof ingestScenario>>;
+  beforeAll(async () => {
+    scenario = await ingestScenario(['malformed', 'negative', 'unknown-meter']);
+  });
+  afterAll(() => scenario?.database.drop());
+
+  it('receives one message per stored rejection, carrying the rule and the source position', async () => {
+    const expected = Object.values(scenario.manifest.expected.rejectedByRule).reduce(
+      (sum, count) => sum + count,
+      0,
+    );
+    const consumer = kafka.consumer({ groupId: `${scenario.topics.groupId}-dlq-reader` });
+    const received: { rule: string; offset: string }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: scenario.topics.dlqTopic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          received.push({
+            rule: message.headers?.rule?.toString() ?? '',
+            offset: message.headers?.['source-offset']?.toString() ?? '',
+          });
+          if (received.length >= expected) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(received).toHaveLength(expected);
+    const byRule: Record<string, number> = {};
+    for (const entry of received) byRule[entry.rule] = (byRule[entry.rule] ?? 0) + 1;
+    expect(byRule).toEqual(scenario.manifest.expected.rejectedByRule);
+    expect(received.every((entry) => /^\d+$/.test(entry.offset))).toBe(true);
+  });
+});

@@ -1,0 +1,319 @@
+import type { TransactionSql } from 'postgres';
+import type { Sql } from '../client';
+
+/** A reading that passed the hard rules, ready to store. kwh is an exact decimal string. */
+export interface StoreReading {
+  meterId: string;
+  intervalStart: Date;
+  kwh: string;
+  /** Soft-rule flags awaiting review; empty when clean. */
+  flags: readonly string[];
+}
+
+/** A reading or a whole message that failed a hard rule, with its Kafka position. */
+export interface StoreRejection {
+  topic: string;
+  partition: number;
+  kafkaOffset: string;
+  /** -1 when the whole message was rejected. */
+  itemIndex: number;
+  messageKey: string | null;
+  meterId: string | null;
+  intervalStart: Date | null;
+  rule: string;
+  detail: string;
+  payload: string;
+  kafkaTimestamp: Date | null;
+}
+
+/**
+ * The fleet's expected interval counts, for aggregate rows this batch creates. The speed layer cannot
+ * see silent meters in the readings, so the worker passes what the whole fleet should send.
+ */
+export interface FleetExpectations {
+  /** Per (local day, dimension, key): the intervals every active meter of that key should send that day. */
+  dimensionDays: { day: string; dimension: 'region' | 'segment' | 'tariff'; key: string; expected: number }[];
+  /** Per region: the intervals its active meters should send in one half-hour settlement period. */
+  regionHalfHours: { region: string; expected: number }[];
+}
+
+export interface IngestWriteResult {
+  /** First value for a (meter, interval). */
+  inserted: number;
+  /** A changed value, or an actual replacing an estimate: a new version with a revision row. */
+  revised: number;
+  /** Same value again, or a meter value arriving for a reading an agent has edited: nothing changed. */
+  duplicates: number;
+  /** Rejections newly stored (a redelivered rejection is already there and not stored twice). */
+  rejected: number;
+  /** (meter, day) keys of final days that this batch changed, queued for reprocessing. */
+  reprocessKeys: number;
+}
+
+const halfHourOrigin = '2000-01-01T00:00:00Z';
+
+/**
+ * Writes one Kafka batch in one transaction: rejections, readings (insert, new version or no-op),
+ * revisions, and the provisional aggregates, counting only rows really inserted or changed so a
+ * redelivered batch never counts twice. Callers commit Kafka offsets only after this resolves.
+ *
+ * The same (meter, interval) may appear twice in `readings` (a resend inside one batch); such
+ * repeats are written in later rounds, in order, so the last one wins and each change is revised.
+ */
+export async function writeIngestBatch(
+  sql: Sql,
+  params: {
+    readings: readonly StoreReading[];
+    rejections: readonly StoreRejection[];
+    fleet: FleetExpectations;
+    actor: string;
+  },
+): Promise<IngestWriteResult> {
+  const rounds = splitIntoRounds(params.readings);
+  return sql.begin(async (tx) => {
+    const result: IngestWriteResult = {
+      inserted: 0,
+      revised: 0,
+      duplicates: 0,
+      rejected: 0,
+      reprocessKeys: 0,
+    };
+    if (params.rejections.length > 0) result.rejected = await storeRejections(tx, params.rejections);
+    if (rounds.length === 0) return result;
+    await tx`
+      create temp table if not exists ingest_changes (
+        meter_id text not null,
+        interval_start timestamptz not null,
+        d_kwh numeric not null,
+        d_actual int not null,
+        d_estimated int not null
+      ) on commit delete rows`;
+    for (const round of rounds) {
+      const counts = await upsertReadings(tx, round, params.actor);
+      result.inserted += counts.inserted;
+      result.revised += counts.revised;
+      result.duplicates += round.length - counts.inserted - counts.revised;
+    }
+    if (result.inserted + result.revised > 0) {
+      result.reprocessKeys = await foldIntoAggregates(tx, params.fleet);
+    }
+    return result;
+  });
+}
+
+function splitIntoRounds(readings: readonly StoreReading[]): StoreReading[][] {
+  const rounds: StoreReading[][] = [];
+  const seen = new Map<string, number>();
+  for (const reading of readings) {
+    const key = `${reading.meterId}\u0000${reading.intervalStart.getTime()}`;
+    const round = seen.get(key) ?? 0;
+    seen.set(key, round + 1);
+    (rounds[round] ??= []).push(reading);
+  }
+  return rounds;
+}
+
+type Tx = TransactionSql;
+
+async function storeRejections(tx: Tx, rejections: readonly StoreRejection[]): Promise<number> {
+  // postgres.js infers an array parameter's type from its elements, and sends Date[] as one timestamp,
+  // so instants travel as ISO text and are cast in SQL.
+  const column = <K extends keyof StoreRejection>(key: K) =>
+    rejections.map((rejection) => {
+      const value = rejection[key];
+      return value instanceof Date ? value.toISOString() : value;
+    });
+  const rows = await tx`
+    insert into rejected_readings
+      (topic, partition, kafka_offset, item_index, message_key, meter_id, interval_start, rule, detail, payload, kafka_timestamp)
+    select * from unnest(
+      ${column('topic')}::text[], ${column('partition')}::int[], ${column('kafkaOffset')}::bigint[],
+      ${column('itemIndex')}::int[], ${column('messageKey')}::text[], ${column('meterId')}::text[],
+      ${column('intervalStart')}::timestamptz[], ${column('rule')}::text[], ${column('detail')}::text[],
+      ${column('payload')}::text[], ${column('kafkaTimestamp')}::timestamptz[]
+    )
+    on conflict (topic, partition, kafka_offset, item_index) do nothing
+    returning 1`;
+  return rows.length;
+}
+
+async function upsertReadings(
+  tx: Tx,
+  round: readonly StoreReading[],
+  actor: string,
+): Promise<{ inserted: number; revised: number }> {
+  const meterIds = round.map((reading) => reading.meterId);
+  const starts = round.map((reading) => reading.intervalStart.toISOString());
+  const kwhs = round.map((reading) => reading.kwh);
+  const flags = round.map((reading) => reading.flags.join(','));
+  const [row] = await tx<{ inserted: number; revised: number }[]>`
+    with incoming as (
+      select * from unnest(${meterIds}::text[], ${starts}::timestamptz[], ${kwhs}::numeric[], ${flags}::text[])
+        as i(meter_id, interval_start, kwh, flags_csv)
+    ),
+    previous as (
+      select r.meter_id, r.interval_start, r.kwh, r.quality, r.version
+      from readings r join incoming i using (meter_id, interval_start)
+      for update of r
+    ),
+    written as (
+      insert into readings as r (meter_id, interval_start, kwh, quality, flags, source, version, received_at)
+      select meter_id, interval_start, kwh, 'actual',
+             case when flags_csv = '' then '{}'::text[] else string_to_array(flags_csv, ',') end,
+             'meter', 1, now()
+      from incoming
+      order by meter_id, interval_start
+      on conflict (meter_id, interval_start) do update
+        set kwh = excluded.kwh, quality = 'actual', estimation_method = null, flags = excluded.flags,
+            source = 'meter', version = r.version + 1, revised_at = now(), received_at = now()
+        -- An agent's edit is deliberate: a meter value arriving later does not undo it.
+        where r.quality <> 'edited' and (r.kwh <> excluded.kwh or r.quality = 'estimated')
+      returning r.meter_id, r.interval_start, r.kwh, r.version
+    ),
+    revisions as (
+      insert into reading_revisions
+        (meter_id, interval_start, old_kwh, new_kwh, old_quality, new_quality, old_version, new_version, source, reason, actor)
+      select w.meter_id, w.interval_start, p.kwh, w.kwh, p.quality, 'actual', p.version, w.version, 'meter_resend',
+             case when p.quality = 'estimated' then 'actual reading replaced an estimate'
+                  else 'meter resent the interval with a different value' end,
+             ${actor}
+      from written w join previous p using (meter_id, interval_start)
+      returning 1
+    ),
+    staged as (
+      insert into ingest_changes (meter_id, interval_start, d_kwh, d_actual, d_estimated)
+      select w.meter_id, w.interval_start, w.kwh - coalesce(p.kwh, 0),
+             case when p.quality is distinct from 'actual' then 1 else 0 end,
+             case when p.quality = 'estimated' then -1 else 0 end
+      from written w left join previous p using (meter_id, interval_start)
+      returning d_actual
+    )
+    select (select count(*) from written)::int - (select count(*) from revisions)::int as inserted,
+           (select count(*) from revisions)::int as revised,
+           (select count(*) from staged)::int as staged`;
+  return { inserted: row?.inserted ?? 0, revised: row?.revised ?? 0 };
+}
+
+/**
+ * Folds the staged changes into hourly and daily per-meter rows, daily per-dimension rows and
+ * half-hourly settlement rows. Final rows are not touched: their (meter, day) goes to the reprocess
+ * queue instead, so the batch layer recomputes exactly those keys.
+ */
+async function foldIntoAggregates(tx: Tx, fleet: FleetExpectations): Promise<number> {
+  await tx`
+    with d as (
+      select meter_id, date_bin('1 hour', interval_start, ${halfHourOrigin}::timestamptz) as hour_start,
+             sum(d_kwh) as kwh, sum(d_actual)::int as actual, sum(d_estimated)::int as estimated
+      from ingest_changes group by 1, 2
+    )
+    insert into meter_usage_hourly as h
+      (meter_id, hour_start, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at)
+    select d.meter_id, d.hour_start, d.kwh, 60 / m.interval_minutes, d.actual, d.estimated, 'provisional', now()
+    from d join meters m on m.id = d.meter_id
+    order by 1, 2
+    on conflict (meter_id, hour_start) do update
+      set kwh = h.kwh + excluded.kwh,
+          actual_intervals = h.actual_intervals + excluded.actual_intervals,
+          estimated_intervals = h.estimated_intervals + excluded.estimated_intervals,
+          computed_at = now()
+      where h.status = 'provisional'`;
+
+  const dimensionDays = fleet.dimensionDays;
+  const [queued] = await tx<{ queued: number }[]>`
+    with d as (
+      select c.meter_id, (c.interval_start at time zone m.time_zone)::date as day,
+             sum(c.d_kwh) as kwh, sum(c.d_actual)::int as actual, sum(c.d_estimated)::int as estimated,
+             min(m.time_zone) as time_zone, min(m.interval_minutes) as interval_minutes
+      from ingest_changes c join meters m on m.id = c.meter_id
+      group by 1, 2
+    ),
+    daily as (
+      insert into meter_usage_daily as u
+        (meter_id, day, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at)
+      select meter_id, day, kwh,
+             (extract(epoch from ((day + 1)::timestamp at time zone time_zone) - (day::timestamp at time zone time_zone))
+               / 60 / interval_minutes)::int,
+             actual, estimated, 'provisional', now()
+      from d
+      order by 1, 2
+      on conflict (meter_id, day) do update
+        set kwh = u.kwh + excluded.kwh,
+            actual_intervals = u.actual_intervals + excluded.actual_intervals,
+            estimated_intervals = u.estimated_intervals + excluded.estimated_intervals,
+            computed_at = now()
+        where u.status = 'provisional'
+      returning u.meter_id, u.day
+    ),
+    queued as (
+      insert into reprocess_queue (meter_id, day, reason)
+      select d.meter_id, d.day, 'late or resent meter data for a final day'
+      from d where not exists (select 1 from daily where daily.meter_id = d.meter_id and daily.day = d.day)
+      on conflict (meter_id, day) do nothing
+      returning 1
+    ),
+    dims as (
+      select d.day, dim.dimension, dim.key, sum(d.kwh) as kwh, sum(d.actual)::int as actual,
+             sum(d.estimated)::int as estimated
+      from d
+      join daily using (meter_id, day)
+      join meters m on m.id = d.meter_id
+      cross join lateral (values ('region'::usage_dimension, m.region), ('segment', m.segment::text), ('tariff', m.tariff_id))
+        as dim(dimension, key)
+      group by 1, 2, 3
+    ),
+    expected as (
+      select * from unnest(
+        ${dimensionDays.map((row) => row.day)}::date[],
+        ${dimensionDays.map((row) => row.dimension)}::usage_dimension[],
+        ${dimensionDays.map((row) => row.key)}::text[],
+        ${dimensionDays.map((row) => row.expected)}::int[]
+      ) as e(day, dimension, key, expected)
+    ),
+    dimension_rows as (
+      insert into dimension_usage_daily as u
+        (day, dimension, key, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at)
+      select dims.day, dims.dimension, dims.key, dims.kwh, coalesce(expected.expected, 0), dims.actual, dims.estimated,
+             'provisional', now()
+      from dims left join expected using (day, dimension, key)
+      order by 1, 2, 3
+      on conflict (day, dimension, key) do update
+        set kwh = u.kwh + excluded.kwh,
+            actual_intervals = u.actual_intervals + excluded.actual_intervals,
+            estimated_intervals = u.estimated_intervals + excluded.estimated_intervals,
+            computed_at = now()
+        where u.status = 'provisional'
+      returning 1
+    )
+    select (select count(*) from queued)::int as queued, (select count(*) from dimension_rows)::int as dimension_rows`;
+
+  const regionHalfHours = fleet.regionHalfHours;
+  await tx`
+    with d as (
+      select m.region, date_bin('30 minutes', c.interval_start, ${halfHourOrigin}::timestamptz) as period_start,
+             sum(c.d_kwh) as kwh, sum(c.d_actual)::int as actual, sum(c.d_estimated)::int as estimated
+      from ingest_changes c join meters m on m.id = c.meter_id
+      group by 1, 2
+    ),
+    expected as (
+      select * from unnest(${regionHalfHours.map((row) => row.region)}::text[], ${regionHalfHours.map((row) => row.expected)}::int[])
+        as e(region, expected)
+    )
+    insert into settlement_period_usage as s
+      (region, period_start, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at)
+    select d.region, d.period_start, d.kwh, coalesce(expected.expected, 0), d.actual, d.estimated, 'provisional', now()
+    from d left join expected using (region)
+    order by 1, 2
+    on conflict (region, period_start) do update
+      set kwh = s.kwh + excluded.kwh,
+          actual_intervals = s.actual_intervals + excluded.actual_intervals,
+          estimated_intervals = s.estimated_intervals + excluded.estimated_intervals,
+          computed_at = now()
+      where s.status = 'provisional'`;
+  return queued?.queued ?? 0;
+}
+
+/** Makes sure a monthly partition exists for every month of the given interval starts. */
+export async function ensureReadingPartitions(sql: Sql, monthStarts: readonly Date[]): Promise<void> {
+  if (monthStarts.length === 0) return;
+  await sql`select ensure_readings_partition(m) from unnest(${monthStarts.map((month) => month.toISOString())}::timestamptz[]) as m`;
+}

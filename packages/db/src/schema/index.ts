@@ -1,0 +1,4 @@
+export * from './meters';
+export * from './readings';
+export * from './aggregates';
+export * from './auth';

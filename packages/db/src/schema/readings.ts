@@ -1,0 +1,99 @@
+import { sql } from 'drizzle-orm';
+import { index, pgEnum, pgTable, primaryKey, uniqueIndex } from 'drizzle-orm/pg-core';
+
+export const readingQuality = pgEnum('reading_quality', ['actual', 'estimated', 'edited']);
+export const revisionSource = pgEnum('revision_source', [
+  'meter_resend',
+  'agent',
+  'estimation',
+  'reprocess',
+  'review',
+]);
+
+/**
+ * One row per meter and interval start. Range-partitioned by month on interval_start (the migration
+ * declares the partitioning; drizzle sees a plain table), so retention drops whole partitions.
+ */
+export const readings = pgTable(
+  'readings',
+  (t) => ({
+    meterId: t.text().notNull(),
+    intervalStart: t.timestamp({ withTimezone: true }).notNull(),
+    /** Energy in the interval, kWh with Wh/10 resolution; exact decimal so sums are exact. */
+    kwh: t.numeric({ precision: 14, scale: 4 }).notNull(),
+    quality: readingQuality().notNull(),
+    /** How an estimated value was made ('linear_interpolation', 'like_day'); null for actual and edited. */
+    estimationMethod: t.text(),
+    /** Soft validation flags (spike, high_vs_history, low_vs_history, zero_on_active) awaiting review; empty when clean. */
+    flags: t
+      .text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /** Who produced this version: 'meter', 'estimation', or an agent's user id. */
+    source: t.text().notNull(),
+    /** 1 for the first value; each replacement adds one and writes a reading_revisions row. */
+    version: t.integer().notNull().default(1),
+    receivedAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** When the value was last replaced; the previous value is in reading_revisions. */
+    revisedAt: t.timestamp({ withTimezone: true }),
+  }),
+  (table) => [primaryKey({ name: 'readings_pkey', columns: [table.meterId, table.intervalStart] })],
+);
+
+/** Append-only history of every change to a reading. Triggers refuse UPDATE, DELETE and TRUNCATE. */
+export const readingRevisions = pgTable(
+  'reading_revisions',
+  (t) => ({
+    id: t.bigserial({ mode: 'number' }).primaryKey(),
+    meterId: t.text().notNull(),
+    intervalStart: t.timestamp({ withTimezone: true }).notNull(),
+    oldKwh: t.numeric({ precision: 14, scale: 4 }),
+    newKwh: t.numeric({ precision: 14, scale: 4 }).notNull(),
+    oldQuality: readingQuality(),
+    newQuality: readingQuality().notNull(),
+    oldVersion: t.integer(),
+    newVersion: t.integer().notNull(),
+    source: revisionSource().notNull(),
+    reason: t.text().notNull(),
+    /** A user id for people, a job or process name ('ingest', 'job:finalize-day') for machines. */
+    actor: t.text().notNull(),
+    createdAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
+  }),
+  (table) => [index('reading_revisions_meter_interval_idx').on(table.meterId, table.intervalStart)],
+);
+
+/** Everything a producer sent that failed a hard rule, with where it came from. Nothing is silently lost. */
+export const rejectedReadings = pgTable(
+  'rejected_readings',
+  (t) => ({
+    id: t.bigserial({ mode: 'number' }).primaryKey(),
+    topic: t.text().notNull(),
+    partition: t.integer().notNull(),
+    kafkaOffset: t.bigint({ mode: 'number' }).notNull(),
+    /** Position of the reading inside the message; -1 when the whole message was rejected. */
+    itemIndex: t.integer().notNull(),
+    messageKey: t.text(),
+    meterId: t.text(),
+    intervalStart: t.timestamp({ withTimezone: true }),
+    rule: t.text().notNull(),
+    detail: t.text().notNull(),
+    /** The raw message value exactly as received (may be invalid JSON or not UTF-8 safe text). */
+    payload: t.text().notNull(),
+    kafkaTimestamp: t.timestamp({ withTimezone: true }),
+    receivedAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
+    resolution: t.text().notNull().default('open'),
+    resolvedBy: t.text(),
+    resolvedAt: t.timestamp({ withTimezone: true }),
+  }),
+  (table) => [
+    uniqueIndex('rejected_readings_position_idx').on(
+      table.topic,
+      table.partition,
+      table.kafkaOffset,
+      table.itemIndex,
+    ),
+    index('rejected_readings_rule_received_idx').on(table.rule, table.receivedAt),
+    index('rejected_readings_meter_idx').on(table.meterId),
+  ],
+);

@@ -1,0 +1,272 @@
+/**
+ * `npm test`: everything, on the real stack. Starts the stack if it is not up, then runs
+ *   static   typecheck and lint
+ *   unit     vitest project `unit` (pure logic)
+ *   integration  vitest project `integration` (real Kafka, Postgres, InfluxDB; each test makes its own data)
+ *   e2e      a fresh e2e database and InfluxDB database with a known scenario ingested by a real worker,
+ *            the web app built and started, Playwright in Debian's Chromium
+ * and prints one summary. `npm test -- unit integration` runs only the named suites.
+ * Test state never touches the demo: its own databases, topics, consumer group and web port.
+ */
+import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import postgres from 'postgres';
+import { loadEnv, REPO_ROOT } from './lib/env';
+import { startProcess, waitForHttp, waitForLog, type StartedProcess } from './lib/processes';
+import { ensureInfluxDatabase, ensureStackUp, stackEnvVars } from './lib/stack';
+
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') console.warn(`(node) ${warning.name}: ${warning.message}`);
+});
+
+const suites = ['static', 'unit', 'integration', 'e2e'] as const;
+type Suite = (typeof suites)[number];
+const requested = process.argv.slice(2).filter((arg) => arg !== '--');
+for (const name of requested) {
+  if (!suites.includes(name as Suite)) {
+    console.error(`unknown suite "${name}"; suites: ${suites.join(', ')}`);
+    process.exit(2);
+  }
+}
+const selected = new Set<Suite>(requested.length > 0 ? (requested as Suite[]) : suites);
+
+const env = loadEnv();
+const resultsDir = path.join(env.METEROPS_STATE_DIR, 'test-results');
+fs.rmSync(resultsDir, { recursive: true, force: true });
+fs.mkdirSync(resultsDir, { recursive: true });
+const banner = (title: string) => console.log(`\n━━━━━━━━ ${title} ━━━━━━━━`);
+
+interface Outcome {
+  suite: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  ok: boolean;
+  note?: string;
+}
+const outcomes: Outcome[] = [];
+
+function run(command: string[], extraEnv: Record<string, string> = {}): number {
+  const [bin, ...args] = command;
+  const result = spawnSync(bin as string, args, {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      ...extraEnv,
+      PATH: `${path.join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    },
+  });
+  return result.status ?? 1;
+}
+
+if (selected.has('static')) {
+  banner('static: typecheck and lint');
+  const typecheck = run(['npm', 'run', 'typecheck']);
+  const lint = run(['npm', 'run', 'lint']);
+  outcomes.push({
+    suite: 'static',
+    passed: (typecheck === 0 ? 1 : 0) + (lint === 0 ? 1 : 0),
+    failed: (typecheck === 0 ? 0 : 1) + (lint === 0 ? 0 : 1),
+    skipped: 0,
+    ok: typecheck === 0 && lint === 0,
+    note: 'typecheck, lint',
+  });
+}
+
+const needsStack = selected.has('integration') || selected.has('e2e');
+const info = needsStack ? (banner('stack'), await ensureStackUp()) : null;
+const stackVars = info ? stackEnvVars(info) : {};
+
+function vitest(project: 'unit' | 'integration', extraEnv: Record<string, string> = {}) {
+  banner(`${project} tests (vitest)`);
+  const report = path.join(resultsDir, `vitest-${project}.json`);
+  const code = run(
+    [
+      'vitest',
+      'run',
+      '--project',
+      project,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ],
+    extraEnv,
+  );
+  const counts = readJson<{
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  }>(report);
+  outcomes.push({
+    suite: project,
+    passed: counts?.numPassedTests ?? 0,
+    failed: counts?.numFailedTests ?? (code === 0 ? 0 : 1),
+    skipped: (counts?.numPendingTests ?? 0) + (counts?.numTodoTests ?? 0),
+    ok: code === 0,
+  });
+}
+
+if (selected.has('unit')) vitest('unit');
+if (selected.has('integration')) vitest('integration', { ...stackVars, INFLUX_DB: 'meterops_test' });
+if (selected.has('e2e') && info) await e2e();
+
+banner('summary');
+for (const outcome of outcomes) {
+  console.log(
+    `${outcome.ok ? 'ok  ' : 'FAIL'} ${outcome.suite.padEnd(12)} ${outcome.passed} passed, ${outcome.failed} failed, ${outcome.skipped} skipped${outcome.note ? ` (${outcome.note})` : ''}`,
+  );
+}
+const total = outcomes.reduce(
+  (sum, outcome) => ({
+    passed: sum.passed + outcome.passed,
+    failed: sum.failed + outcome.failed,
+    skipped: sum.skipped + outcome.skipped,
+  }),
+  { passed: 0, failed: 0, skipped: 0 },
+);
+const allOk = outcomes.every((outcome) => outcome.ok);
+console.log(
+  `${total.passed} passed, ${total.failed + (allOk || total.failed > 0 ? 0 : 1)} failed, ${total.skipped} skipped`,
+);
+process.exit(allOk ? 0 : 1);
+
+async function e2e(): Promise<void> {
+  banner('e2e: prepare a known scenario');
+  const database = 'meterops_e2e';
+  const serverUrl = new URL(env.DATABASE_URL);
+  const adminUrl = new URL(serverUrl.toString());
+  adminUrl.pathname = '/postgres';
+  const admin = postgres(adminUrl.toString(), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${database} with (force)`);
+  await admin.unsafe(`create database ${database}`);
+  await admin.end();
+  const e2eUrl = new URL(serverUrl.toString());
+  e2eUrl.pathname = `/${database}`;
+  // A fresh InfluxDB database, so the pipeline pages show exactly this run's metrics.
+  await fetch(`${env.INFLUX_URL}/query`, {
+    method: 'POST',
+    body: new URLSearchParams({ q: `DROP DATABASE "${database}"` }),
+  });
+  await ensureInfluxDatabase(env.INFLUX_URL, database, env.INFLUX_TOKEN);
+
+  const runId = randomUUID().slice(0, 8);
+  const logsDir = path.join(resultsDir, 'logs');
+  const appEnv: Record<string, string> = {
+    ...stackVars,
+    DATABASE_URL: e2eUrl.toString(),
+    INFLUX_DB: database,
+    READINGS_TOPIC: `e2e.${runId}.readings`,
+    DLQ_TOPIC: `e2e.${runId}.readings.dlq`,
+    CONSUMER_GROUP: `e2e-${runId}`,
+    WEB_PORT: '3100',
+    LAG_REPORT_INTERVAL_MS: '1000',
+  };
+  const manifestPath = path.join(resultsDir, 'e2e-manifest.json');
+  const started: StartedProcess[] = [];
+  const failStep = (step: string, code: number) => {
+    outcomes.push({
+      suite: 'e2e',
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      ok: false,
+      note: `${step} failed (exit ${code})`,
+    });
+  };
+  try {
+    if (run(['npm', 'run', 'db:migrate'], appEnv) !== 0) return failStep('migrate', 1);
+    if (run(['npm', 'run', 'db:seed', '--', '--meters', '200'], appEnv) !== 0) return failStep('seed', 1);
+    if (run(['npm', 'run', 'topics', '-w', '@meterops/worker'], appEnv) !== 0) return failStep('topics', 1);
+    const worker = startProcess({
+      name: 'worker',
+      command: ['npm', 'run', 'start', '-w', '@meterops/worker'],
+      env: appEnv,
+      logsDir,
+    });
+    started.push(worker);
+    await waitForLog(worker, 'partitions assigned', 90_000);
+    const simulateCode = run(
+      [
+        'npm',
+        'run',
+        'simulate',
+        '-w',
+        '@meterops/worker',
+        '--',
+        '--meters',
+        '200',
+        '--days',
+        '3',
+        '--end-day',
+        '2026-11-20',
+        '--faults',
+        'negative,malformed,unknown-meter,spike,gap,resend',
+        '--fault-rate',
+        '0.02',
+        '--seed',
+        '3',
+        '--manifest',
+        manifestPath,
+        '--wait',
+      ],
+      appEnv,
+    );
+    if (simulateCode !== 0) return failStep('simulate', simulateCode);
+
+    banner('e2e: build and start the web app');
+    if (run(['npm', 'run', 'build', '-w', '@meterops/web'], appEnv) !== 0) return failStep('web build', 1);
+    const web = startProcess({
+      name: 'web',
+      command: ['npm', 'run', 'start', '-w', '@meterops/web'],
+      env: appEnv,
+      logsDir,
+    });
+    started.push(web);
+    await waitForHttp('http://127.0.0.1:3100/sign-in', web, 120_000);
+
+    banner('e2e: Playwright in Chromium');
+    const report = path.join(resultsDir, 'playwright.json');
+    const code = run(['playwright', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {
+      ...appEnv,
+      E2E_BASE_URL: 'http://127.0.0.1:3100',
+      E2E_MANIFEST: manifestPath,
+      PLAYWRIGHT_JSON_OUTPUT_FILE: report,
+    });
+    const stats = readJson<{
+      stats: { expected: number; unexpected: number; skipped: number; flaky: number };
+    }>(report)?.stats;
+    outcomes.push({
+      suite: 'e2e',
+      passed: (stats?.expected ?? 0) + (stats?.flaky ?? 0),
+      failed: stats?.unexpected ?? (code === 0 ? 0 : 1),
+      skipped: stats?.skipped ?? 0,
+      ok: code === 0,
+      note: `logs in ${path.relative(REPO_ROOT, logsDir)}`,
+    });
+  } catch (error) {
+    console.error(error);
+    outcomes.push({
+      suite: 'e2e',
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      ok: false,
+      note: String(error).slice(0, 200),
+    });
+  } finally {
+    for (const process of started.reverse()) await process.stop();
+  }
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
