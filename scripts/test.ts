@@ -137,6 +137,13 @@ process.exit(allOk ? 0 : 1);
 
 async function e2e(): Promise<void> {
   banner('e2e: prepare a known scenario');
+  if (!fs.existsSync('/usr/bin/chromium')) {
+    // Playwright drives Debian's Chromium; browser downloads do not work on these machines.
+    console.log("installing Debian's chromium for the end-to-end tests");
+    if (run(['apt-get', 'update']) !== 0 || run(['apt-get', 'install', '-y', 'chromium']) !== 0) {
+      return failStepEarly('install chromium');
+    }
+  }
   const database = 'meterops_e2e';
   const serverUrl = new URL(env.DATABASE_URL);
   const adminUrl = new URL(serverUrl.toString());
@@ -236,6 +243,7 @@ async function e2e(): Promise<void> {
       E2E_BASE_URL: 'http://127.0.0.1:3100',
       E2E_MANIFEST: manifestPath,
       PLAYWRIGHT_JSON_OUTPUT_FILE: report,
+      PLAYWRIGHT_JSON_OUTPUT_NAME: report,
     });
     const stats = readJson<{
       stats: { expected: number; unexpected: number; skipped: number; flaky: number };
@@ -261,6 +269,10 @@ async function e2e(): Promise<void> {
   } finally {
     for (const process of started.reverse()) await process.stop();
   }
+}
+
+function failStepEarly(step: string): void {
+  outcomes.push({ suite: 'e2e', passed: 0, failed: 1, skipped: 0, ok: false, note: `${step} failed` });
 }
 
 function readJson<T>(file: string): T | null {

@@ -243,4 +243,22 @@ describe('the HTTP endpoint', () => {
     expect(body.error.json.message).toBe('Email or password is incorrect');
     expect(body.error.json.data).not.toHaveProperty('stack');
   });
+
+  it('answers invalid input with 400 and a message per field', async () => {
+    const response = await POST(
+      new Request('http://127.0.0.1/api/trpc/auth.signIn', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': uniqueClientAddress() },
+        body: JSON.stringify({ json: { email: 'not an email', password: '' } }),
+      }),
+    );
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as {
+      error: { json: { data: { fieldErrors: Record<string, string[]> } } };
+    };
+    expect(body.error.json.data.fieldErrors).toEqual({
+      email: ['Enter an email address'],
+      password: ['Enter your password'],
+    });
+  });
 });

@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -143,7 +142,7 @@ say(
 await sql`create table copy_ceiling (meter_id text, interval_start timestamptz, kwh numeric(14,4))`;
 const copyStarted = performance.now();
 const copyStream = await sql`copy copy_ceiling (meter_id, interval_start, kwh) from stdin`.writable();
-async function* rows() {
+function* rows() {
   for (const message of planned.messages()) {
     const body = JSON.parse(message.value) as {
       meterId: string;
@@ -155,7 +154,7 @@ async function* rows() {
     yield text;
   }
 }
-await pipeline(rows(), copyStream as Writable);
+await pipeline(rows(), copyStream);
 const copySeconds = (performance.now() - copyStarted) / 1000;
 const [copied] = await sql<{ count: number }[]>`select count(*)::int as count from copy_ceiling`;
 const copyRate = (copied?.count ?? 0) / copySeconds;

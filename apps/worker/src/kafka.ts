@@ -66,6 +66,9 @@ export function createBatchConsumer(
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 32 * 1024 * 1024,
     maxWaitTimeInMs: 250,
+    // A crash (for example Postgres unreachable past the retries) restarts the consumer from the last
+    // committed offsets instead of leaving the process idle.
+    retry: { retries: 5, restartOnFailure: () => Promise.resolve(true) },
   });
   return {
     async run(handle) {
@@ -75,9 +78,10 @@ export function createBatchConsumer(
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.concurrency,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
           const last = batch.messages.at(-1);
-          if (!last || !isRunning() || isStale()) return;
+          if (!last || !payload.isRunning() || payload.isStale()) return;
           await handle({
             topic: batch.topic,
             partition: batch.partition,
@@ -89,11 +93,11 @@ export function createBatchConsumer(
               timestamp: message.timestamp,
             })),
           });
-          resolveOffset(last.offset);
+          payload.resolveOffset(last.offset);
           await consumer.commitOffsets([
             { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
           ]);
-          await heartbeat();
+          await payload.heartbeat();
         },
       });
     },

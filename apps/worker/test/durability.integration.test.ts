@@ -124,10 +124,15 @@ describe('durability', () => {
     await waitForCaughtUp(topics);
     await secondRun.stop();
     const after = await storedSummary(database.sql);
-    expect(secondRun.totals().inserted).toBe(0);
-    expect(secondRun.totals().revised).toBe(0);
-    expect(secondRun.totals().duplicates).toBe(manifest.expected.storedReadings);
-    expect(secondRun.totals().rejected).toBe(0);
+    // Every message is recognised by its Kafka position as already applied, and skipped whole.
+    expect(secondRun.totals()).toEqual({
+      inserted: 0,
+      revised: 0,
+      duplicates: 0,
+      rejected: 0,
+      records: manifest.sent.messages,
+      redelivered: manifest.sent.messages,
+    });
     expect(after).toEqual(before);
     const aggregatesAfter =
       await database.sql`select * from dimension_usage_daily order by day, dimension, key`;

@@ -93,7 +93,14 @@ export function testMetrics(url = env.INFLUX_URL): MetricsWriter {
 export interface RunningIngest {
   service: IngestService;
   outcomes: (BatchOutcome & { partition: number; lastOffset: string })[];
-  totals(): { inserted: number; revised: number; duplicates: number; rejected: number; records: number };
+  totals(): {
+    inserted: number;
+    revised: number;
+    duplicates: number;
+    rejected: number;
+    records: number;
+    redelivered: number;
+  };
   stop(): Promise<void>;
 }
 
@@ -130,8 +137,9 @@ export async function startIngest(
           duplicates: sum.duplicates + outcome.duplicates,
           rejected: sum.rejected + outcome.rejected,
           records: sum.records + outcome.records,
+          redelivered: sum.redelivered + outcome.redelivered,
         }),
-        { inserted: 0, revised: 0, duplicates: 0, rejected: 0, records: 0 },
+        { inserted: 0, revised: 0, duplicates: 0, rejected: 0, records: 0, redelivered: 0 },
       ),
     async stop() {
       await service.stop();

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Point } from '@influxdata/influxdb-client';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createInfluxQuery } from '../src/query';
 import { createMetricsWriter, type MetricsWriter, type MetricsWriterOptions } from '../src/writer';
 import { hungServer } from './hung-server';
@@ -43,19 +43,6 @@ function expectWritesNotToWait(w: MetricsWriter, batch: Point[]): void {
   expect(durations[Math.floor(durations.length * 0.99)]).toBeLessThan(2);
   expect(durations.at(-1)).toBeLessThan(50);
 }
-
-// The first HTTP request of a process (and its first gzip) loads and compiles code for a few ms; that
-// one-off cost is not what the timing assertions below are about.
-beforeAll(async () => {
-  const warmUp = createMetricsWriter({
-    url: `http://127.0.0.1:${await freePort()}`,
-    database: 'x',
-    batchSize: 50,
-    onError: () => undefined,
-  });
-  warmUp.write(points(50));
-  await warmUp.close();
-});
 
 const untilNothingBuffered = (w: MetricsWriter) =>
   vi.waitFor(() => expect(w.stats().buffered).toBe(0), { timeout: 30_000, interval: 20 });

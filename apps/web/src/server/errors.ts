@@ -51,10 +51,13 @@ const GENERIC_MESSAGE = 'Something went wrong on our side. It has been logged.';
 
 export function formatError({ shape, error }: { shape: TRPCDefaultErrorShape; error: TRPCError }) {
   const production = env.NODE_ENV === 'production';
-  const fieldErrors =
-    error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null;
+  const invalidInput = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
+  const fieldErrors = invalidInput ? z.flattenError(invalidInput).fieldErrors : null;
+  let message = shape.message;
+  if (invalidInput) message = 'Some of the input is not valid; see fieldErrors.';
+  else if (production && error.code === 'INTERNAL_SERVER_ERROR') message = GENERIC_MESSAGE;
   return {
-    message: production && error.code === 'INTERNAL_SERVER_ERROR' ? GENERIC_MESSAGE : shape.message,
+    message,
     code: shape.code,
     data: {
       code: shape.data.code,

@@ -38,13 +38,17 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+function codeOf(error: unknown): string | null {
+  const code: unknown = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : null;
+}
+
+/** The message, plus the system error code when only the cause has it (fetch's "fetch failed"). */
 function describeFailure(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    const message = error.message || error.name;
-    return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
-  }
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  const message = error.message || error.name;
+  const code = codeOf(error) ?? codeOf(error.cause);
+  return code !== null && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 async function measure(

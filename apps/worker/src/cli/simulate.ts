@@ -3,12 +3,13 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { env } from '../env';
 import { createKafka, createLagProbe } from '../kafka';
-import { faultKinds, planSimulation, type FaultKind } from '../simulator/plan';
+import { faultKinds, liveMessages, planSimulation, type FaultKind } from '../simulator/plan';
 import { produceMessages } from '../simulator/produce';
 
 const usage = `usage: npm run simulate -- --meters N --days D [--rate R] [--faults kind,kind|all] [--fault-rate F]
                        [--mode profile|interval] [--end-day YYYY-MM-DD] [--seed S] [--fleet-seed S] [--manifest FILE]
                        [--wait]  (then wait until the consumer group CONSUMER_GROUP has committed everything)
+                       [--follow [--tick SECONDS]]  (then keep sending each interval as it ends, like live head-ends)
 faults: ${faultKinds.join(', ')}`;
 
 const { values } = parseArgs({
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     manifest: { type: 'string' },
     topic: { type: 'string' },
     wait: { type: 'boolean', default: false },
+    follow: { type: 'boolean', default: false },
+    tick: { type: 'string', default: '60' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -44,7 +47,7 @@ const positive = (name: string, raw: string | undefined) => {
   return value;
 };
 const meters = positive('meters', values.meters);
-const days = positive('days', values.days);
+const days = values.follow && values.days === '0' ? 0 : positive('days', values.days);
 const faults = (
   values.faults === 'all' ? [...faultKinds] : values.faults.split(',').filter(Boolean)
 ) as FaultKind[];
@@ -54,7 +57,7 @@ if (values['end-day'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['end-day'])) fail('-
 
 const planned = planSimulation({
   meters,
-  days,
+  days: Math.max(days, 1),
   endDay: values['end-day'],
   seed: Number(values.seed),
   fleetSeed: Number(values['fleet-seed']),
@@ -77,8 +80,9 @@ console.log(`manifest: ${manifestPath}`);
 
 const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'meterops-simulator' });
 const result = await produceMessages(kafka, {
+  // --days 0 with --follow: live traffic only.
   topic,
-  messages: planned.messages(),
+  messages: days === 0 ? [] : planned.messages(),
   rate: values.rate === undefined ? undefined : positive('rate', values.rate),
   onProgress: (progress) => {
     const percent = ((progress.readings / Math.max(1, manifest.sent.readings)) * 100).toFixed(1);
@@ -111,4 +115,25 @@ if (values.wait) {
   await probe.stop();
   process.stdout.write('\n');
   console.log(`ingested: group ${env.CONSUMER_GROUP} has committed every message`);
+}
+
+if (values.follow) {
+  const tickMs = positive('tick', values.tick) * 1000;
+  // Live data starts where the backfill ended (the end of its last day), at most two days back.
+  let fromMs = Math.max(
+    Date.parse(`${manifest.options.endDay}T00:00:00Z`) + 86_400_000,
+    Date.now() - 2 * 86_400_000,
+  );
+  console.log(`following: sending each interval as it ends, every ${tickMs / 1000} s (Ctrl-C stops)`);
+  let stopping = false;
+  process.on('SIGTERM', () => (stopping = true));
+  process.on('SIGINT', () => (stopping = true));
+  while (!stopping) {
+    const toMs = Date.now();
+    const sent = await produceMessages(kafka, { topic, messages: liveMessages({ meters, fromMs, toMs }) });
+    if (sent.readings > 0) console.log(`${new Date(toMs).toISOString()} sent ${sent.readings} live readings`);
+    fromMs = toMs;
+    for (let waited = 0; waited < tickMs && !stopping; waited += 500)
+      await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }

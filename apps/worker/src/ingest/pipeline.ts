@@ -1,6 +1,7 @@
 import type { Db, Sql } from '@meterops/db/client';
 import {
   ensureReadingPartitions,
+  readIngestPosition,
   writeIngestBatch,
   type IngestWriteResult,
   type StoreReading,
@@ -14,6 +15,8 @@ import { FleetCache } from './fleet';
 
 export interface BatchOutcome extends IngestWriteResult {
   records: number;
+  /** Messages skipped because an earlier delivery already applied them (offset below the stored one). */
+  redelivered: number;
   readings: number;
   /** Rejections of this batch by rule, including ones already stored by an earlier delivery. */
   rejectedByRule: Map<string, number>;
@@ -45,7 +48,12 @@ export class IngestPipeline {
   constructor(
     private readonly db: Db,
     private readonly sql: Sql,
-    private readonly options: { actor: string; veeParams?: VeeParams; now?: () => number },
+    private readonly options: {
+      actor: string;
+      consumerGroup: string;
+      veeParams?: VeeParams;
+      now?: () => number;
+    },
   ) {
     this.fleet = new FleetCache(db);
   }
@@ -69,7 +77,20 @@ export class IngestPipeline {
     let newestIntervalEnd = -Infinity;
     let readingCount = 0;
 
-    const decoded = batch.messages.map((message) => ({
+    const position = {
+      consumerGroup: this.options.consumerGroup,
+      topic: batch.topic,
+      partition: batch.partition,
+    };
+    const storedNext = await readIngestPosition(this.sql, position);
+    const fresh =
+      storedNext === null
+        ? batch.messages
+        : batch.messages.filter((message) => BigInt(message.offset) >= storedNext);
+    const lastMessage = batch.messages.at(-1);
+    const nextOffset = lastMessage ? BigInt(lastMessage.offset) + 1n : (storedNext ?? 0n);
+
+    const decoded = fresh.map((message) => ({
       message,
       result: decodeReadingMessage(message.value, message.key?.toString('utf8') ?? null),
     }));
@@ -85,9 +106,14 @@ export class IngestPipeline {
       readingCount += result.message.itemCount;
       const meter = this.fleet.get(result.message.meterId);
       const validation = validateMessage(result.message, { nowMs: now, params, meter });
+      const rawItems = validation.rejected.length > 0 ? rawReadingItems(message) : [];
       for (const rejected of validation.rejected) {
         rejections.push(
           rejection(batch, message, rejected.itemIndex, {
+            payload: JSON.stringify({
+              meterId: result.message.meterId,
+              reading: rawItems[rejected.itemIndex] ?? null,
+            }),
             rule: rejected.rule,
             detail: rejected.detail,
             meterId: result.message.meterId,
@@ -120,15 +146,21 @@ export class IngestPipeline {
       rejections,
       fleet: this.fleet.expectationsFor(days),
       actor: this.options.actor,
+      // A batch wholly below the stored position changes nothing, not even the position.
+      position: {
+        ...position,
+        expectedNextOffset: storedNext,
+        nextOffset: storedNext !== null && storedNext > nextOffset ? storedNext : nextOffset,
+      },
     });
     const dbMs = performance.now() - started;
 
     const rejectedByRule = new Map<string, number>();
     for (const entry of rejections) rejectedByRule.set(entry.rule, (rejectedByRule.get(entry.rule) ?? 0) + 1);
-    const lastMessage = batch.messages.at(-1);
     return {
       ...written,
       records: batch.messages.length,
+      redelivered: batch.messages.length - fresh.length,
       readings: readingCount,
       rejectedByRule,
       flaggedByRule,
@@ -158,7 +190,7 @@ function rejection(
   batch: KafkaBatch,
   message: KafkaMessage,
   itemIndex: number,
-  reason: { rule: string; detail: string; meterId?: string; intervalStart?: Date | null },
+  reason: { rule: string; detail: string; meterId?: string; intervalStart?: Date | null; payload?: string },
 ): StoreRejection {
   return {
     topic: batch.topic,
@@ -171,9 +203,22 @@ function rejection(
     rule: reason.rule,
     detail: reason.detail,
     // Invalid UTF-8 is kept visible as replacement characters rather than failing the insert.
-    payload: message.value?.toString('utf8').replaceAll('\u0000', '\uFFFD') ?? '',
+    payload: reason.payload ?? message.value?.toString('utf8').replaceAll('\u0000', '\uFFFD') ?? '',
     kafkaTimestamp: Number.isFinite(Number(message.timestamp)) ? new Date(Number(message.timestamp)) : null,
   };
+}
+
+/**
+ * The items of a message that decoded as an envelope, as sent. Only called when an item was rejected,
+ * so that its rejection stores that item rather than a copy of the whole message per bad reading.
+ */
+function rawReadingItems(message: KafkaMessage): unknown[] {
+  try {
+    const parsed = JSON.parse(message.value?.toString('utf8') ?? '') as { readings?: unknown };
+    return Array.isArray(parsed.readings) ? parsed.readings : [];
+  } catch {
+    return [];
+  }
 }
 
 function deadLetter(entry: StoreRejection): OutgoingMessage {

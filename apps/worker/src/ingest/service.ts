@@ -15,6 +15,7 @@ import {
   type KafkaClient,
   type LagProbe,
   type MessageProducer,
+  type OutgoingMessage,
 } from '../kafka';
 import { IngestPipeline, type BatchOutcome } from './pipeline';
 
@@ -50,7 +51,10 @@ export class IngestService {
   private owned = new Set<number>();
 
   constructor(private readonly options: IngestServiceOptions) {
-    this.pipeline = new IngestPipeline(options.db, options.sql, { actor: `ingest:${options.workerId}` });
+    this.pipeline = new IngestPipeline(options.db, options.sql, {
+      actor: `ingest:${options.workerId}`,
+      consumerGroup: options.groupId,
+    });
   }
 
   async start(): Promise<void> {
@@ -87,9 +91,7 @@ export class IngestService {
     const outcome = await this.pipeline.process(batch);
     // Dead letters go out after the rejections are durable in Postgres and before the offset commit,
     // so a crash in between re-sends them (at least once) rather than losing them.
-    if (outcome.deadLetters.length > 0 && this.producer) {
-      await this.producer.send(this.options.dlqTopic, outcome.deadLetters);
-    }
+    if (outcome.deadLetters.length > 0 && this.producer) await this.sendDeadLetters(outcome.deadLetters);
     const last = batch.messages.at(-1);
     if (last)
       this.lastCommitted.set(batch.partition, { timestampMs: Number(last.timestamp), at: Date.now() });
@@ -99,6 +101,26 @@ export class IngestService {
       partition: batch.partition,
       lastOffset: last?.offset ?? '0',
     });
+  }
+
+  /**
+   * The dead-letter topic is a notification copy: rejected_readings in Postgres already holds every
+   * rejection durably. A send that Kafka refuses for good (e.g. too large) is logged, not retried forever,
+   * so it cannot stop ingest; a broker that is down still fails the batch through kafkajs's retries.
+   */
+  private async sendDeadLetters(deadLetters: OutgoingMessage[]): Promise<void> {
+    const chunkSize = 100;
+    for (let start = 0; start < deadLetters.length; start += chunkSize) {
+      try {
+        await this.producer?.send(this.options.dlqTopic, deadLetters.slice(start, start + chunkSize));
+      } catch (error) {
+        if (!isRefusedForGood(error)) throw error;
+        this.options.log.error(
+          { err: error, deadLetters: Math.min(chunkSize, deadLetters.length - start) },
+          'dead-letter topic refused messages; the rejections are stored in rejected_readings',
+        );
+      }
+    }
   }
 
   private emitBatchMetrics(partition: number, lastOffset: string, outcome: BatchOutcome): void {
@@ -154,4 +176,13 @@ export class IngestService {
       log.warn({ err: error }, 'could not read consumer lag');
     }
   }
+}
+
+/** Kafka's answer for a record it will never accept, as opposed to a broker that is unreachable for now. */
+function isRefusedForGood(error: unknown): boolean {
+  const text =
+    error instanceof Error
+      ? `${error.name} ${error.message} ${String((error as { type?: unknown }).type)}`
+      : '';
+  return /MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE|INVALID_RECORD|larger than the max message size/.test(text);
 }

@@ -2,7 +2,7 @@ import { planFleet, type FleetMeter } from '@meterops/db/seed';
 import { formatKwh, kwhToUnits, unitsToKwh } from '@meterops/domain/kwh';
 import { sampleIntervalKwh } from '@meterops/domain/profiles';
 import { createRandom, type Random } from '@meterops/domain/random';
-import { addDays, intervalStartsOfLocalDay, localDayBounds } from '@meterops/domain/time';
+import { addDays, intervalStartsOfLocalDay, localDayBounds, localTimeParts } from '@meterops/domain/time';
 
 /** Everything the simulator can do wrong on purpose, each with the outcome the platform must produce. */
 export const faultKinds = [
@@ -81,7 +81,6 @@ export interface SimulationManifest {
 }
 
 const dayMs = 86_400_000;
-
 
 interface MeterDayProfile {
   meter: FleetMeter;
@@ -173,7 +172,7 @@ export function planSimulation(options: SimulationOptions): {
     const store = (profile: MeterDayProfile, indexes?: number[]) => {
       if (!recording) return;
       let byStart = stored.get(profile.meter.id);
-      if (!byStart) stored.set(profile.meter.id, (byStart = new Map()));
+      if (!byStart) stored.set(profile.meter.id, (byStart = new Map<number, number>()));
       for (const index of indexes ?? profile.starts.map((_, i) => i)) {
         byStart.set(profile.starts[index] as number, kwhToUnits(profile.kwh[index] as string));
       }
@@ -293,12 +292,16 @@ export function planSimulation(options: SimulationOptions): {
           const keep = all.filter((index) => !shifted.includes(index));
           store(profile, keep);
           reject('misaligned_interval', shifted.length);
-          note(
-            fault,
-            'rejected:misaligned_interval',
-            shifted.length,
-            fault === 'misaligned' ? shifted[0] : undefined,
-          );
+          const firstShifted = shifted[0] ?? 0;
+          record({
+            kind: fault,
+            meterId: meter.id,
+            day,
+            // As sent: the rejected reading carries the shifted instant.
+            intervalStart: new Date((profile.starts[firstShifted] as number) + offsetMs).toISOString(),
+            expect: 'rejected:misaligned_interval',
+            readings: shifted.length,
+          });
           const items = all.map((index) => ({
             intervalStart: new Date(
               (profile.starts[index] as number) + (shifted.includes(index) ? offsetMs : 0),
@@ -374,10 +377,17 @@ export function planSimulation(options: SimulationOptions): {
           return { now: profileMessages({ ...profile, kwh }), later: [] };
         }
         case 'spike': {
-          const sorted = profile.kwh.map(Number).sort((a, b) => b - a);
-          const third = sorted[2] ?? 0;
+          // One interval far above the rest of the day (over 10 × the third-highest), yet physically possible.
           const index = pick();
-          const spike = Math.min(meter.maxKwhPerInterval * 0.9, Math.max(third * 25, 2));
+          const others = profile.kwh
+            .filter((_, i) => i !== index)
+            .map(Number)
+            .sort((a, b) => b - a);
+          const spike = Math.max((others[1] ?? 0) * 12, 1);
+          if (spike > meter.maxKwhPerInterval * 0.95) {
+            store(profile);
+            return { now: profileMessages(profile), later: [] };
+          }
           const kwh = profile.kwh.map((value, i) =>
             i === index ? (formatKwh(Math.round(spike * 10_000) / 10_000) as string) : value,
           );
@@ -435,6 +445,7 @@ export function planSimulation(options: SimulationOptions): {
   manifest.sent = { messages, readings };
   let total = 0;
   for (const [meterId, byStart] of stored) {
+    if (byStart.size === 0) continue;
     let meterTotal = 0;
     for (const units of byStart.values()) meterTotal += units;
     manifest.expected.kwhByMeter[meterId] = unitsToKwh(meterTotal);
@@ -476,4 +487,52 @@ function hashId(id: string): number {
   let hash = 0;
   for (let index = 0; index < id.length; index++) hash = (hash * 31 + id.charCodeAt(index)) >>> 0;
   return hash;
+}
+
+/**
+ * Live traffic: one single-interval message per active meter for every interval that ended in
+ * (fromMs, toMs], as head-ends send them through the day.
+ */
+export function* liveMessages(options: {
+  meters: number;
+  fleetSeed?: number;
+  fromMs: number;
+  toMs: number;
+}): Generator<SimulatedMessage> {
+  const fleet = planFleet(options.meters, options.fleetSeed ?? 42).filter(
+    (meter) => meter.status === 'active',
+  );
+  for (const meter of fleet) {
+    const stepMs = meter.intervalMinutes * 60_000;
+    // Interval ends on the meter's grid; zones used here are whole-hour offsets, so UTC alignment holds.
+    let start = Math.floor((options.fromMs - stepMs) / stepMs) * stepMs + stepMs;
+    for (; start + stepMs <= options.toMs; start += stepMs) {
+      if (start + stepMs <= options.fromMs) continue;
+      const parts = localTimeParts(start, meter.timeZone);
+      const kwh = formatKwh(
+        sampleIntervalKwh(
+          {
+            segment: meter.segment,
+            localHour: parts.localHour,
+            isoWeekday: parts.isoWeekday,
+            dayOfYear: parts.dayOfYear,
+            intervalMinutes: meter.intervalMinutes,
+            meterScale: 0.6 + (hashId(meter.id) % 80) / 100,
+          },
+          // Seeded by meter and interval: sending an interval again sends the same value (a duplicate).
+          createRandom(`${meter.id}@${start}`),
+        ),
+      );
+      yield {
+        key: meter.id,
+        value: JSON.stringify({
+          meterId: meter.id,
+          readings: [{ intervalStart: new Date(start).toISOString(), kwh: Number(kwh) }],
+          sentAt: new Date(options.toMs).toISOString(),
+          source: 'simulator-live',
+        }),
+        readings: 1,
+      };
+    }
+  }
 }

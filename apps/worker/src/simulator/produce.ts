@@ -9,8 +9,9 @@ export interface ProduceProgress {
 }
 
 /**
- * Sends messages in chunks with a few requests in flight, optionally held to `rate` readings per
- * second. Resolves when the broker has acknowledged every message (acks = all).
+ * Sends messages in chunks, optionally held to `rate` readings per second. Resolves when the broker has
+ * acknowledged every message (acks = all). One request in flight by default: concurrent requests may be
+ * appended out of order, and a resend must land after the value it corrects.
  */
 export async function produceMessages(
   kafka: KafkaClient,
@@ -24,8 +25,8 @@ export async function produceMessages(
   },
 ): Promise<ProduceProgress> {
   const producer = await createProducer(kafka);
-  const chunkSize = options.chunkSize ?? 500;
-  const maxInFlight = options.inFlight ?? 4;
+  const chunkSize = options.chunkSize ?? 1000;
+  const maxInFlight = options.inFlight ?? 1;
   const started = performance.now();
   const progress: ProduceProgress = { messages: 0, readings: 0, elapsedMs: 0 };
   const pending = new Set<Promise<void>>();

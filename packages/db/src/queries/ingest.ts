@@ -37,6 +37,21 @@ export interface FleetExpectations {
   regionHalfHours: { region: string; expected: number }[];
 }
 
+/** Where a batch sits in Kafka: the transaction moves the stored next offset from `expected` to `next`. */
+export interface IngestPosition {
+  consumerGroup: string;
+  topic: string;
+  partition: number;
+  /** The stored next offset read before the batch was processed; null when none was stored yet. */
+  expectedNextOffset: bigint | null;
+  nextOffset: bigint;
+}
+
+/** Another consumer applied this partition in the meantime (a rebalance overlap): the batch must be redone. */
+export class StaleIngestPositionError extends Error {
+  override name = 'StaleIngestPositionError';
+}
+
 export interface IngestWriteResult {
   /** First value for a (meter, interval). */
   inserted: number;
@@ -67,6 +82,7 @@ export async function writeIngestBatch(
     rejections: readonly StoreRejection[];
     fleet: FleetExpectations;
     actor: string;
+    position: IngestPosition;
   },
 ): Promise<IngestWriteResult> {
   const rounds = splitIntoRounds(params.readings);
@@ -78,6 +94,7 @@ export async function writeIngestBatch(
       rejected: 0,
       reprocessKeys: 0,
     };
+    await advancePosition(tx, params.position);
     if (params.rejections.length > 0) result.rejected = await storeRejections(tx, params.rejections);
     if (rounds.length === 0) return result;
     await tx`
@@ -99,6 +116,39 @@ export async function writeIngestBatch(
     }
     return result;
   });
+}
+
+/** The next offset to apply for a partition, or null when this group never wrote one. */
+export async function readIngestPosition(
+  sql: Sql,
+  params: { consumerGroup: string; topic: string; partition: number },
+): Promise<bigint | null> {
+  const [row] = await sql<{ nextOffset: string }[]>`
+    select next_offset::text as "nextOffset" from ingest_offsets
+    where consumer_group = ${params.consumerGroup} and topic = ${params.topic} and partition = ${params.partition}`;
+  return row ? BigInt(row.nextOffset) : null;
+}
+
+async function advancePosition(tx: Tx, position: IngestPosition): Promise<void> {
+  const key = { group: position.consumerGroup, topic: position.topic, partition: position.partition };
+  const next = position.nextOffset.toString();
+  const rows =
+    position.expectedNextOffset === null
+      ? await tx`
+          insert into ingest_offsets (consumer_group, topic, partition, next_offset)
+          values (${key.group}, ${key.topic}, ${key.partition}, ${next})
+          on conflict do nothing
+          returning 1`
+      : await tx`
+          update ingest_offsets set next_offset = ${next}, updated_at = now()
+          where consumer_group = ${key.group} and topic = ${key.topic} and partition = ${key.partition}
+            and next_offset = ${position.expectedNextOffset.toString()}
+          returning 1`;
+  if (rows.length !== 1) {
+    throw new StaleIngestPositionError(
+      `partition ${key.topic}/${key.partition} of ${key.group} was advanced by another consumer; the batch is redone`,
+    );
+  }
 }
 
 function splitIntoRounds(readings: readonly StoreReading[]): StoreReading[][] {
@@ -151,10 +201,11 @@ async function upsertReadings(
       select * from unnest(${meterIds}::text[], ${starts}::timestamptz[], ${kwhs}::numeric[], ${flags}::text[])
         as i(meter_id, interval_start, kwh, flags_csv)
     ),
+    -- The values before this statement, from its snapshot. No FOR UPDATE: a row the upsert below
+    -- changes in this same command would be skipped by it. Kafka's keying gives each meter one writer.
     previous as (
       select r.meter_id, r.interval_start, r.kwh, r.quality, r.version
       from readings r join incoming i using (meter_id, interval_start)
-      for update of r
     ),
     written as (
       insert into readings as r (meter_id, interval_start, kwh, quality, flags, source, version, received_at)

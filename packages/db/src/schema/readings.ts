@@ -78,7 +78,11 @@ export const rejectedReadings = pgTable(
     intervalStart: t.timestamp({ withTimezone: true }),
     rule: t.text().notNull(),
     detail: t.text().notNull(),
-    /** The raw message value exactly as received (may be invalid JSON or not UTF-8 safe text). */
+    /**
+     * What was rejected, as received: the whole message value for a message-level rule (possibly invalid
+     * JSON), or `{"meterId", "reading"}` with the one item as sent for a reading-level rule. The Kafka
+     * position points at the full message.
+     */
     payload: t.text().notNull(),
     kafkaTimestamp: t.timestamp({ withTimezone: true }),
     receivedAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -95,5 +99,24 @@ export const rejectedReadings = pgTable(
     ),
     index('rejected_readings_rule_received_idx').on(table.rule, table.receivedAt),
     index('rejected_readings_meter_idx').on(table.meterId),
+  ],
+);
+
+/**
+ * The next Kafka offset to apply per consumer group and partition, written in the same transaction as
+ * the readings. A message below it was already applied: a redelivery after a crash between the Postgres
+ * commit and the Kafka commit is skipped whole, so an older value can never overwrite a newer one.
+ */
+export const ingestOffsets = pgTable(
+  'ingest_offsets',
+  (t) => ({
+    consumerGroup: t.text().notNull(),
+    topic: t.text().notNull(),
+    partition: t.integer().notNull(),
+    nextOffset: t.bigint({ mode: 'bigint' }).notNull(),
+    updatedAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
+  }),
+  (table) => [
+    primaryKey({ name: 'ingest_offsets_pkey', columns: [table.consumerGroup, table.topic, table.partition] }),
   ],
 );

@@ -20,9 +20,9 @@ export const authRouter = router({
   signIn: publicProcedure
     .input(
       z.object({
-        email: z.string().trim().toLowerCase().pipe(z.email().max(320)),
+        email: z.string().trim().toLowerCase().pipe(z.email('Enter an email address').max(320)),
         // Bounded so that a huge body cannot be fed to the password hash.
-        password: z.string().min(1).max(1_024),
+        password: z.string().min(1, 'Enter your password').max(1_024),
       }),
     )
     .output(z.object({ user: sessionUser, home: z.string() }))
