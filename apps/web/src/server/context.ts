@@ -1,9 +1,12 @@
 import type { Db } from '@meterops/db/client';
+import type { InfluxQuery } from '@meterops/metrics/query';
 import { readSessionToken, serializeClearedSessionCookie, serializeSessionCookie } from './auth/cookie';
 import { validateSessionToken } from './auth/session';
 
 export interface CreateContextOptions {
   db: Db;
+  /** Tracking metrics (InfluxDB), read by the pipeline pages. */
+  influx: InfluxQuery;
   /** Request headers: the session cookie and the client address come from here. */
   headers: Headers;
   /** Response headers; procedures append `Set-Cookie` here. */
@@ -22,7 +25,7 @@ export function clientAddressFrom(headers: Headers): string {
   return last || headers.get('x-real-ip') || 'unknown';
 }
 
-export async function createContext({ db, headers, resHeaders }: CreateContextOptions) {
+export async function createContext({ db, influx, headers, resHeaders }: CreateContextOptions) {
   const token = readSessionToken(headers.get('cookie'));
   const validated = token === null ? null : await validateSessionToken(db, token);
   if (token !== null && validated === null) {
@@ -32,6 +35,7 @@ export async function createContext({ db, headers, resHeaders }: CreateContextOp
   }
   return {
     db,
+    influx,
     user: validated?.user ?? null,
     session: validated?.session ?? null,
     clientAddress: clientAddressFrom(headers),

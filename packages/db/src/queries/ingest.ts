@@ -95,6 +95,8 @@ export async function writeIngestBatch(
       reprocessKeys: 0,
     };
     await advancePosition(tx, params.position);
+    // Sorts and hashes of a batch (tens of thousands of rows) stay in memory.
+    await tx`set local work_mem = '64MB'`;
     if (params.rejections.length > 0) result.rejected = await storeRejections(tx, params.rejections);
     if (rounds.length === 0) return result;
     await tx`
@@ -187,7 +189,58 @@ async function storeRejections(tx: Tx, rejections: readonly StoreRejection[]): P
   return rows.length;
 }
 
+/**
+ * Inserts the round's readings. The common case, a reading never seen before, takes one INSERT … ON
+ * CONFLICT DO NOTHING; only the keys that already exist (redeliveries, resends, actuals replacing
+ * estimates) go through the slower compare-and-revise path.
+ */
 async function upsertReadings(
+  tx: Tx,
+  round: readonly StoreReading[],
+  actor: string,
+): Promise<{ inserted: number; revised: number }> {
+  const existing = await tx<{ meterId: string; intervalStart: Date; kwh: string; flagsCsv: string }[]>`
+    with incoming as (
+      select * from unnest(
+        ${round.map((reading) => reading.meterId)}::text[],
+        ${round.map((reading) => reading.intervalStart.toISOString())}::timestamptz[],
+        ${round.map((reading) => reading.kwh)}::numeric[],
+        ${round.map((reading) => reading.flags.join(','))}::text[]
+      ) as i(meter_id, interval_start, kwh, flags_csv)
+    ),
+    inserted as (
+      insert into readings (meter_id, interval_start, kwh, quality, flags, source, version, received_at)
+      select meter_id, interval_start, kwh, 'actual',
+             case when flags_csv = '' then '{}'::text[] else string_to_array(flags_csv, ',') end,
+             'meter', 1, now()
+      from incoming
+      order by meter_id, interval_start
+      on conflict (meter_id, interval_start) do nothing
+      returning meter_id, interval_start, kwh
+    ),
+    staged as (
+      insert into ingest_changes (meter_id, interval_start, d_kwh, d_actual, d_estimated)
+      select meter_id, interval_start, kwh, 1, 0 from inserted
+    )
+    select i.meter_id as "meterId", i.interval_start as "intervalStart", i.kwh::text as kwh, i.flags_csv as "flagsCsv"
+    from incoming i
+    where not exists (select 1 from inserted n where n.meter_id = i.meter_id and n.interval_start = i.interval_start)`;
+  const inserted = round.length - existing.length;
+  if (existing.length === 0) return { inserted, revised: 0 };
+  const revised = await reviseReadings(
+    tx,
+    existing.map((row) => ({
+      meterId: row.meterId,
+      intervalStart: row.intervalStart,
+      kwh: row.kwh,
+      flags: row.flagsCsv === '' ? [] : row.flagsCsv.split(','),
+    })),
+    actor,
+  );
+  return { inserted: inserted + revised.inserted, revised: revised.revised };
+}
+
+async function reviseReadings(
   tx: Tx,
   round: readonly StoreReading[],
   actor: string,
@@ -203,9 +256,14 @@ async function upsertReadings(
     ),
     -- The values before this statement, from its snapshot. No FOR UPDATE: a row the upsert below
     -- changes in this same command would be skipped by it. Kafka's keying gives each meter one writer.
+    -- One index lookup per key (LATERAL … LIMIT 1): a plain join lets the planner scan whole partitions.
     previous as (
-      select r.meter_id, r.interval_start, r.kwh, r.quality, r.version
-      from readings r join incoming i using (meter_id, interval_start)
+      select r.* from incoming i
+      cross join lateral (
+        select r.meter_id, r.interval_start, r.kwh, r.quality, r.version from readings r
+        where r.meter_id = i.meter_id and r.interval_start = i.interval_start
+        limit 1
+      ) r
     ),
     written as (
       insert into readings as r (meter_id, interval_start, kwh, quality, flags, source, version, received_at)

@@ -1,0 +1,81 @@
+/**
+ * Inputs of the operations pages, shared by the procedures (validation) and the pages (reading the URL).
+ * Safe for client components: zod only.
+ */
+import { z } from 'zod';
+
+export const pipelineRanges = {
+  '15m': { label: '15 minutes', ms: 15 * 60_000, bucket: '15s', bucketMs: 15_000 },
+  '1h': { label: '1 hour', ms: 3_600_000, bucket: '1m', bucketMs: 60_000 },
+  '6h': { label: '6 hours', ms: 6 * 3_600_000, bucket: '5m', bucketMs: 5 * 60_000 },
+  '24h': { label: '24 hours', ms: 24 * 3_600_000, bucket: '20m', bucketMs: 20 * 60_000 },
+  '7d': { label: '7 days', ms: 7 * 24 * 3_600_000, bucket: '2h', bucketMs: 2 * 3_600_000 },
+} as const;
+
+export type PipelineRange = keyof typeof pipelineRanges;
+export const pipelineRangeSchema = z.enum(Object.keys(pipelineRanges) as [PipelineRange, ...PipelineRange[]]);
+
+const DAY_MS = 86_400_000;
+
+/** A calendar day, `YYYY-MM-DD`, that exists. */
+export const daySchema = z.iso.date({ error: 'Expected a day as YYYY-MM-DD' });
+
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Every day from `from` to `to`, inclusive. */
+export function daysOf(from: string, to: string): string[] {
+  const count = daysBetween(from, to) + 1;
+  return Array.from({ length: Math.max(0, count) }, (_, index) => addDays(from, index));
+}
+
+/** An inclusive day range of at most `maxDays` days. */
+export function dayRangeSchema(maxDays: number) {
+  return z
+    .object({ from: daySchema, to: daySchema })
+    .refine(({ from, to }) => from <= to, { message: 'The range must not end before it starts', path: ['to'] })
+    .refine(({ from, to }) => daysBetween(from, to) < maxDays, {
+      message: `The range can cover at most ${maxDays} days`,
+      path: ['from'],
+    });
+}
+
+export const usageDimensions = ['region', 'segment', 'tariff'] as const;
+export const usageDimensionSchema = z.enum(usageDimensions);
+export const usageGranularities = ['hour', 'day', 'month'] as const;
+export const usageGranularitySchema = z.enum(usageGranularities);
+
+/**
+ * Longest range per granularity. Hours of segments and tariffs are summed from every meter's hourly
+ * rows, so they stay short; days and months read the per-dimension daily table.
+ */
+export const maxUsageDays: Record<(typeof usageGranularities)[number], number> = {
+  hour: 3,
+  day: 92,
+  month: 731,
+};
+
+export const COMPLETENESS_MAX_DAYS = 92;
+
+/** Identifiers the way they are stored: meters are `MTR-000042`, rules snake_case. */
+export const meterIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'Letters, digits and . _ : - only');
+export const regionSchema = z.string().trim().min(1).max(64);
+export const ruleSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9_]+$/, 'A rule name such as negative_value');
+
+export const REJECTS_PAGE_SIZES = [25, 50, 100] as const;
+export const GAPS_PAGE_SIZE = 20;
