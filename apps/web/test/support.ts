@@ -8,6 +8,8 @@ import { createDb, type Db } from '@meterops/db/client';
 import { hashPassword } from '@meterops/db/password';
 import type { UserRole } from '@meterops/db/queries/auth';
 import { customers, signInAttempts, users } from '@meterops/db/schema';
+import { createInfluxQuery, type InfluxQuery } from '@meterops/metrics/query';
+import { env } from '../src/env';
 import { createContext, type Context } from '../src/server/context';
 import { startSession } from '../src/server/auth/session';
 
@@ -19,6 +21,9 @@ export interface TestUser {
   role: UserRole;
   customerId: string | null;
 }
+
+/** The InfluxDB the web app is configured with (`INFLUX_URL`, `INFLUX_DB`). */
+export const testInflux = createInfluxQuery({ url: env.INFLUX_URL, database: env.INFLUX_DB, token: env.INFLUX_TOKEN });
 
 export function createTestDb() {
   return createDb({ max: 4, applicationName: 'meterops-web-tests' });
@@ -89,10 +94,11 @@ export async function contextWithCookie(
   db: Db,
   cookie: string | null,
   clientAddress = uniqueClientAddress(),
+  influx: InfluxQuery = testInflux,
 ): Promise<Context> {
   const headers = new Headers({ 'x-forwarded-for': clientAddress });
   if (cookie !== null) headers.set('cookie', cookie);
-  return createContext({ db, headers, resHeaders: new Headers() });
+  return createContext({ db, influx, headers, resHeaders: new Headers() });
 }
 
 /** A context for `user` signed in through a fresh session, or a signed-out one for null. */

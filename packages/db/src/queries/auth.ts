@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { sessions, signInAttempts, userRole, users } from '../schema/index';
+import type { userRole} from '../schema/index';
+import { sessions, signInAttempts, users } from '../schema/index';
 
 export type UserRole = (typeof userRole.enumValues)[number];
 

@@ -6,12 +6,12 @@ export type UsageGranularity = 'hour' | 'day' | 'month';
 export type AggregateStatus = 'provisional' | 'final';
 
 /** Interval counts of an aggregate; missing = expected - actual - estimated - edited. */
-export interface IntervalCounts {
+export type IntervalCounts = {
   expected: number;
   actual: number;
   estimated: number;
   edited: number;
-}
+};
 
 /** Consumption of one key (a region, segment or tariff) in one period. */
 export interface UsageRow extends IntervalCounts {
@@ -43,7 +43,7 @@ const countColumns = sql`
   count(*)::int as parts, (count(*) filter (where status = 'final'))::int as "finalParts",
   ${epochMs(sql`max(computed_at)`)} as "computedAtMs", ${epochMs(sql`min(computed_at)`)} as "oldestComputedAtMs"`;
 
-interface RawUsageRow extends IntervalCounts {
+type RawUsageRow = IntervalCounts & {
   period: string;
   key: string;
   kwh: string;
@@ -51,7 +51,7 @@ interface RawUsageRow extends IntervalCounts {
   finalParts: number;
   computedAtMs: number;
   oldestComputedAtMs: number;
-}
+};
 
 function toUsageRow(row: RawUsageRow): UsageRow {
   return {

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { usageDimensionKeys } from '@meterops/db/queries/consumption';
+import { metersWithGaps, regionDayCompleteness, regionDayTimeliness } from '@meterops/db/queries/ops-completeness';
+import {
+  COMPLETENESS_MAX_DAYS,
+  dayRangeSchema,
+  daysOf,
+  daySchema,
+  GAPS_PAGE_SIZE,
+  regionSchema,
+} from '../../lib/ops-params';
+import { router, withRole } from '../trpc';
+
+const opsProcedure = withRole('operator', 'admin');
+const aggregateStatus = z.enum(['provisional', 'final']);
+const counts = {
+  expected: z.number().int(),
+  actual: z.number().int(),
+  estimated: z.number().int(),
+  edited: z.number().int(),
+};
+
+export const completenessRouter = router({
+  /** Day × region grid of expected and received intervals; a cell without a row has no data. */
+  overview: opsProcedure
+    .input(dayRangeSchema(COMPLETENESS_MAX_DAYS))
+    .output(
+      z.object({
+        days: z.array(z.string()),
+        regions: z.array(z.string()),
+        cells: z.array(
+          z.object({ day: z.string(), region: z.string(), ...counts, status: aggregateStatus, computedAt: z.date() }),
+        ),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const [cells, keys] = await Promise.all([regionDayCompleteness(ctx.db, input), usageDimensionKeys(ctx.db)]);
+      const regions = [...new Set([...keys.region, ...cells.map((cell) => cell.region)])].sort();
+      return { days: daysOf(input.from, input.to), regions, cells };
+    }),
+
+  /** The region's meters with missing intervals on a local day, most missing first. */
+  meterGaps: opsProcedure
+    .input(
+      z.object({ day: daySchema, region: regionSchema, page: z.number().int().min(1).max(10_000).default(1) }),
+    )
+    .output(
+      z.object({
+        page: z.number().int(),
+        pageSize: z.number().int(),
+        total: z.number().int(),
+        meters: z.number().int(),
+        rows: z.array(
+          z.object({
+            meterId: z.string(),
+            segment: z.string(),
+            tariffId: z.string(),
+            intervalMinutes: z.number().int(),
+            ...counts,
+            missing: z.number().int(),
+            status: aggregateStatus.nullable(),
+            computedAt: z.date().nullable(),
+          }),
+        ),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const result = await metersWithGaps(ctx.db, {
+        day: input.day,
+        region: input.region,
+        limit: GAPS_PAGE_SIZE,
+        offset: (input.page - 1) * GAPS_PAGE_SIZE,
+      });
+      return { page: input.page, pageSize: GAPS_PAGE_SIZE, ...result };
+    }),
+
+  /** Share of a region's expected intervals whose actual reading had arrived by the end of D+1 and D+5. */
+  timeliness: opsProcedure
+    .input(z.object({ day: daySchema, region: regionSchema }))
+    .output(
+      z.object({
+        expected: z.number().int(),
+        actual: z.number().int(),
+        actualByD1: z.number().int(),
+        actualByD5: z.number().int(),
+        d1Deadline: z.date(),
+        d5Deadline: z.date(),
+      }),
+    )
+    .query(({ ctx, input }) => regionDayTimeliness(ctx.db, input)),
+});

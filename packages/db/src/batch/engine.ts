@@ -1,0 +1,680 @@
+/**
+ * The batch layer's one computation: recompute (meter, local day) keys from the readings — estimating
+ * what is missing first — and write the per-meter hourly and daily rows, then the dimension and
+ * settlement rows of the day. finalizeDay, reprocessing and gap estimation are this engine with
+ * different scopes and target statuses.
+ *
+ * Work is done in chunks of meters. Each chunk is one REPEATABLE READ transaction: its aggregates come
+ * from one snapshot of the readings, and if ingest changed one of its rows after that snapshot the
+ * transaction fails with a serialization error and the chunk is recomputed from a newer snapshot. So a
+ * reading is either counted in the final numbers or, arriving after them, finds the day final and queues
+ * the key for reprocessing; none is lost between the two.
+ */
+import { intervalsInLocalDay, localDayBounds } from '@meterops/domain/time';
+import type { TransactionSql } from 'postgres';
+import type { Sql } from '../client';
+import type { BatchSettings } from '../queries/vee';
+import { estimateAndStore, type EstimateWriteResult } from './estimation';
+
+export type TargetStatus = 'final' | 'provisional';
+
+export interface BatchProgress {
+  /** 'meters' while meter-days are recomputed, then 'dimensions' and 'settlement'. */
+  step: 'meters' | 'dimensions' | 'settlement';
+  done: number;
+  total: number;
+}
+
+export interface RecomputeParams {
+  /** A local calendar day, YYYY-MM-DD. */
+  day: string;
+  /** The meters to recompute; null for every meter in scope of the day. */
+  meterIds: readonly string[] | null;
+  /**
+   * 'final' finalizes (or refinalizes) the keys. 'provisional' recomputes keys that are not final yet
+   * and leaves final ones alone (gap estimation before the day is finalized).
+   */
+  status: TargetStatus;
+  settings: BatchSettings;
+  /** Recorded on the revisions of replaced estimates and on billing alerts: 'job:finalize-day', a user id. */
+  actor: string;
+  jobRunId?: string | null;
+  /** Takes the keys off reprocess_queue in the transaction that recomputes them. */
+  consumeQueue?: boolean;
+  /** Meters per chunk (one transaction each). */
+  chunkSize?: number;
+  /** Chunks recomputed at once, each on its own connection. */
+  concurrency?: number;
+  /** Return the per-meter daily changes (only sensible for small scopes). */
+  collectChanges?: boolean;
+  onProgress?: (progress: BatchProgress) => void;
+  /** Called between chunks; throw from it to stop (chunks already committed stay). */
+  checkpoint?: () => Promise<void>;
+}
+
+export interface DailyChange {
+  meterId: string;
+  day: string;
+  kwhBefore: string | null;
+  kwhAfter: string;
+  statusBefore: TargetStatus | null;
+  statusAfter: TargetStatus;
+  finalVersion: number;
+}
+
+export interface RaisedAlert {
+  id: number;
+  meterId: string;
+  day: string;
+  billingPeriodId: number;
+  kwhBefore: string;
+  kwhAfter: string;
+  kwhDelta: string;
+  cause: 'late_data' | 'correction';
+}
+
+export interface RecomputeResult {
+  day: string;
+  /** Meter-days recomputed. */
+  meters: number;
+  /** Readings of those meter-days after estimation. */
+  readings: number;
+  estimated: Omit<EstimateWriteResult, 'meterIds'> & { meters: number };
+  /** Aggregate rows inserted or changed; unchanged rows are not rewritten. */
+  rows: { hourly: number; daily: number; dimension: number; settlement: number };
+  /** Keys left to reprocessing because a newer reading made the chunk fail repeatedly. */
+  requeued: number;
+  changes: DailyChange[];
+  alerts: RaisedAlert[];
+}
+
+const ORIGIN = '2000-01-01T00:00:00Z';
+const MAX_ATTEMPTS = 5;
+
+interface ZoneDay {
+  timeZone: string;
+  intervalMinutes: number;
+  dayStart: string;
+  dayEnd: string;
+  fullExpected: number;
+}
+
+interface SettlementPartial {
+  region: string;
+  periodStart: string;
+  kwh: string;
+  actual: number;
+  estimated: number;
+  edited: number;
+}
+
+/** Recomputes one local day for the given meters (or all); see the module comment. */
+export async function recomputeDay(sql: Sql, params: RecomputeParams): Promise<RecomputeResult> {
+  const zones = await zoneDays(sql, params.day);
+  const zoneArrays = zoneParams(zones);
+  const scope = await sql<{ id: string; region: string; timeZone: string }[]>`
+    with zones as (${zoneTable(sql, zoneArrays)})
+    select m.id, m.region, m.time_zone as "timeZone"
+    from meters m join zones z using (time_zone, interval_minutes)
+    where m.installed_at < z.day_end and (m.removed_at is null or m.removed_at > z.day_start)
+      ${params.meterIds === null ? sql`` : sql`and m.id = any(${[...params.meterIds]}::text[])`}
+    order by m.id`;
+
+  const result: RecomputeResult = {
+    day: params.day,
+    meters: 0,
+    readings: 0,
+    estimated: { inserted: 0, replaced: 0, linear: 0, likeDay: 0, meters: 0 },
+    rows: { hourly: 0, daily: 0, dimension: 0, settlement: 0 },
+    requeued: 0,
+    changes: [],
+    alerts: [],
+  };
+  const chunkSize = params.chunkSize ?? 5_000;
+  const chunks: string[][] = [];
+  for (let start = 0; start < scope.length; start += chunkSize) {
+    chunks.push(scope.slice(start, start + chunkSize).map((meter) => meter.id));
+  }
+  const partials = new Map<string, SettlementPartial>();
+  let done = 0;
+  params.onProgress?.({ step: 'meters', done, total: scope.length });
+
+  let next = 0;
+  const workers = Array.from({ length: Math.min(params.concurrency ?? 2, chunks.length) }, async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++] as string[];
+      await params.checkpoint?.();
+      const outcome = await withRetries(() => recomputeChunk(sql, params, zoneArrays, chunk));
+      if (outcome === null) {
+        // Ingest kept changing these keys: leave them to the reprocess queue rather than fail the run.
+        await sql`
+          insert into reprocess_queue (meter_id, day, reason)
+          select id, ${params.day}::date, 'changed while the batch layer was computing it'
+          from unnest(${chunk}::text[]) as id
+          on conflict (meter_id, day) do nothing`;
+        result.requeued += chunk.length;
+      } else {
+        result.meters += outcome.meters;
+        result.readings += outcome.readings;
+        result.estimated.inserted += outcome.estimated.inserted;
+        result.estimated.replaced += outcome.estimated.replaced;
+        result.estimated.linear += outcome.estimated.linear;
+        result.estimated.likeDay += outcome.estimated.likeDay;
+        result.estimated.meters += outcome.estimated.meterIds.length;
+        result.rows.hourly += outcome.hourlyRows;
+        result.rows.daily += outcome.dailyRows;
+        result.changes.push(...outcome.changes);
+        result.alerts.push(...outcome.alerts);
+        for (const partial of outcome.settlement) {
+          const key = `${partial.region}|${partial.periodStart}`;
+          const sum = partials.get(key);
+          if (sum === undefined) partials.set(key, { ...partial });
+          else {
+            sum.kwh = addDecimal(sum.kwh, partial.kwh);
+            sum.actual += partial.actual;
+            sum.estimated += partial.estimated;
+            sum.edited += partial.edited;
+          }
+        }
+      }
+      done += chunk.length;
+      params.onProgress?.({ step: 'meters', done, total: scope.length });
+    }
+  });
+  await Promise.all(workers);
+  if (scope.length === 0) return result;
+
+  await params.checkpoint?.();
+  params.onProgress?.({ step: 'dimensions', done: 0, total: 1 });
+  result.rows.dimension = await writeDimensions(sql, params.day, zoneArrays);
+  params.onProgress?.({ step: 'dimensions', done: 1, total: 1 });
+
+  params.onProgress?.({ step: 'settlement', done: 0, total: 1 });
+  const regions = [...new Set(scope.map((meter) => meter.region))];
+  // Partial sums from the chunks are complete only when every meter of a region was in them and all its
+  // meters share one zone (so one range of settlement periods); otherwise the region is summed afresh.
+  const regionZones = await sql<{ region: string; zones: number }[]>`
+    select region, count(distinct time_zone)::int as zones from meters where region = any(${regions}::text[]) group by region`;
+  const fromPartials =
+    params.meterIds === null && result.requeued === 0
+      ? new Set(regionZones.filter((row) => row.zones === 1).map((row) => row.region))
+      : new Set<string>();
+  result.rows.settlement = await writeSettlement(sql, {
+    day: params.day,
+    zoneArrays,
+    regions,
+    partials: [...partials.values()].filter((partial) => fromPartials.has(partial.region)),
+    partialRegions: [...fromPartials],
+  });
+  params.onProgress?.({ step: 'settlement', done: 1, total: 1 });
+  return result;
+}
+
+/** Runs `work` again after a serialization failure or deadlock; null when it kept failing. */
+async function withRetries<T>(work: () => Promise<T>): Promise<T | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '40001' && code !== '40P01') throw error;
+      if (attempt >= MAX_ATTEMPTS) return null;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
+}
+
+/** Day bounds and expected interval counts of every (zone, interval length) pair the fleet uses. */
+export async function zoneDays(sql: Sql | TransactionSql, day: string): Promise<ZoneDay[]> {
+  const pairs = await sql<{ timeZone: string; intervalMinutes: number }[]>`
+    select distinct time_zone as "timeZone", interval_minutes as "intervalMinutes" from meters`;
+  return pairs.map((pair) => {
+    const bounds = localDayBounds(day, pair.timeZone);
+    return {
+      timeZone: pair.timeZone,
+      intervalMinutes: pair.intervalMinutes,
+      dayStart: new Date(bounds.startMs).toISOString(),
+      dayEnd: new Date(bounds.endMs).toISOString(),
+      fullExpected: intervalsInLocalDay(day, pair.timeZone, pair.intervalMinutes),
+    };
+  });
+}
+
+type ZoneArrays = ReturnType<typeof zoneParams>;
+
+function zoneParams(zones: readonly ZoneDay[]) {
+  return {
+    timeZones: zones.map((zone) => zone.timeZone),
+    intervalMinutes: zones.map((zone) => zone.intervalMinutes),
+    dayStarts: zones.map((zone) => zone.dayStart),
+    dayEnds: zones.map((zone) => zone.dayEnd),
+    fullExpected: zones.map((zone) => zone.fullExpected),
+    // The UTC range every meter's day lies in: a constant bound lets the planner prune partitions.
+    lowest: zones.reduce((min, zone) => (zone.dayStart < min ? zone.dayStart : min), zones[0]?.dayStart ?? ORIGIN),
+    highest: zones.reduce((max, zone) => (zone.dayEnd > max ? zone.dayEnd : max), zones[0]?.dayEnd ?? ORIGIN),
+  };
+}
+
+function zoneTable(sql: Sql | TransactionSql, zones: ZoneArrays) {
+  return sql`
+    select * from unnest(${zones.timeZones}::text[], ${zones.intervalMinutes}::int[], ${zones.dayStarts}::timestamptz[],
+                         ${zones.dayEnds}::timestamptz[], ${zones.fullExpected}::int[])
+      as z(time_zone, interval_minutes, day_start, day_end, full_expected)`;
+}
+
+/**
+ * Intervals a meter should report on the day: none while it is inactive (or removed without a date), the
+ * whole day's grid when installed before it and not removed during it, else the grid intervals inside
+ * [installation, removal). The grid of a day is day_start + k × interval, since every zone offset and DST
+ * shift is a multiple of 15 minutes.
+ */
+const expectedIntervalsSql = (sql: Sql | TransactionSql) => sql`
+  case
+    when m.status = 'inactive' or (m.status = 'removed' and m.removed_at is null) then 0
+    when m.installed_at <= z.day_start and (m.removed_at is null or m.removed_at >= z.day_end) then z.full_expected
+    else (
+      select count(*)::int
+      from generate_series(0, z.full_expected - 1) as k
+      where z.day_start + (k + 1) * m.interval_minutes * interval '1 minute' > m.installed_at
+        and (m.removed_at is null or z.day_start + k * m.interval_minutes * interval '1 minute' < m.removed_at)
+    )
+  end`;
+
+interface ChunkOutcome {
+  meters: number;
+  readings: number;
+  estimated: EstimateWriteResult;
+  hourlyRows: number;
+  dailyRows: number;
+  changes: DailyChange[];
+  alerts: RaisedAlert[];
+  settlement: SettlementPartial[];
+}
+
+async function recomputeChunk(
+  sql: Sql,
+  params: RecomputeParams,
+  zones: ZoneArrays,
+  meterIds: string[],
+): Promise<ChunkOutcome> {
+  return sql.begin('isolation level repeatable read', async (tx) => {
+    await tx`select set_config('jit', 'off', true), set_config('work_mem', '128MB', true)`;
+    if (params.consumeQueue === true) {
+      await tx`delete from reprocess_queue where day = ${params.day}::date and meter_id = any(${meterIds}::text[])`;
+    }
+    await tx`
+      create temp table fin_meters on commit drop as
+      with zones as (${zoneTable(tx, zones)})
+      select m.id as meter_id, m.region, m.time_zone, m.interval_minutes, z.day_start, z.day_end,
+             date_bin('1 hour', z.day_start, ${ORIGIN}::timestamptz) as hour_lo,
+             date_bin('1 hour', z.day_end - interval '1 microsecond', ${ORIGIN}::timestamptz) + interval '1 hour' as hour_hi,
+             ${expectedIntervalsSql(tx)} as expected
+      from meters m join zones z using (time_zone, interval_minutes)
+      where m.id = any(${meterIds}::text[])
+        and m.installed_at < z.day_end and (m.removed_at is null or m.removed_at > z.day_start)
+        ${
+          params.status === 'provisional'
+            ? tx`and not exists (select 1 from meter_usage_daily u where u.meter_id = m.id and u.day = ${params.day}::date and u.status = 'final')`
+            : tx``
+        }
+      order by m.id`;
+    await tx`analyze fin_meters`;
+    await tx`
+      create temp table fin_hours (
+        meter_id text not null, hour_start timestamptz not null, in_day boolean not null,
+        kwh numeric not null, readings int not null, actual int not null, estimated int not null, edited int not null,
+        flagged int not null, kwh_first numeric not null, actual_first int not null, estimated_first int not null,
+        edited_first int not null
+      ) on commit drop`;
+    await aggregateHours(tx, zones, null);
+
+    const gapMeters = await tx<{ meterId: string; timeZone: string; intervalMinutes: number }[]>`
+      select f.meter_id as "meterId", f.time_zone as "timeZone", f.interval_minutes as "intervalMinutes"
+      from fin_meters f
+      left join (
+        select meter_id, sum(readings - estimated) as measured from fin_hours where in_day group by meter_id
+      ) h using (meter_id)
+      where f.expected > 0 and coalesce(h.measured, 0) < f.expected
+      order by f.meter_id`;
+    const estimated = await estimateAndStore(tx, {
+      day: params.day,
+      meters: gapMeters,
+      settings: params.settings,
+      actor: params.actor,
+    });
+    if (estimated.meterIds.length > 0) {
+      await tx`delete from fin_hours where meter_id = any(${estimated.meterIds}::text[])`;
+      await aggregateHours(tx, zones, estimated.meterIds);
+    }
+
+    const status = params.status;
+    const [hourly] = await tx<{ rows: number }[]>`
+      with hours as (
+        select h.meter_id, h.hour_start, sum(h.kwh) as kwh, sum(h.actual)::int as actual,
+               sum(h.estimated)::int as estimated, sum(h.edited)::int as edited, min(f.interval_minutes) as interval_minutes
+        from fin_hours h join fin_meters f using (meter_id)
+        group by h.meter_id, h.hour_start
+      ),
+      written as (
+        insert into meter_usage_hourly as h
+          (meter_id, hour_start, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
+        select meter_id, hour_start, kwh, 60 / interval_minutes, actual, estimated, edited, ${status}, now()
+        from hours
+        order by meter_id, hour_start
+        on conflict (meter_id, hour_start) do update
+          set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
+              actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
+              edited_intervals = excluded.edited_intervals, status = excluded.status, computed_at = now()
+          where (h.kwh, h.expected_intervals, h.actual_intervals, h.estimated_intervals, h.edited_intervals, h.status)
+                is distinct from
+                (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
+                 excluded.edited_intervals, excluded.status)
+            ${status === 'provisional' ? tx`and h.status = 'provisional'` : tx``}
+        returning 1
+      )
+      select count(*)::int as rows from written`;
+
+    await tx`
+      create temp table fin_daily (
+        meter_id text primary key, kwh_before numeric, status_before aggregate_status, finalized_before timestamptz,
+        kwh_after numeric not null, status_after aggregate_status not null, final_version int not null
+      ) on commit drop`;
+    const [daily] = await tx<{ rows: number; readings: number; meters: number }[]>`
+      with totals as (
+        select f.meter_id, f.expected, coalesce(sum(h.kwh), 0) as kwh, coalesce(sum(h.readings), 0)::int as readings,
+               coalesce(sum(h.actual), 0)::int as actual, coalesce(sum(h.estimated), 0)::int as estimated,
+               coalesce(sum(h.edited), 0)::int as edited, coalesce(sum(h.flagged), 0)::int as flagged
+        from fin_meters f left join fin_hours h on h.meter_id = f.meter_id and h.in_day
+        group by f.meter_id, f.expected
+      ),
+      previous as (
+        select u.meter_id, u.kwh, u.status, u.finalized_at
+        from meter_usage_daily u join fin_meters f using (meter_id)
+        where u.day = ${params.day}::date
+      ),
+      written as (
+        insert into meter_usage_daily as u
+          (meter_id, day, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals,
+           flagged_intervals, status, computed_at, final_version, finalized_at)
+        select meter_id, ${params.day}::date, kwh, expected, actual, estimated, edited, flagged, ${status}, now(),
+               ${status === 'final' ? 1 : 0}, ${status === 'final' ? tx`now()` : tx`null::timestamptz`}
+        from totals
+        order by meter_id
+        on conflict (meter_id, day) do update
+          set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
+              actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
+              edited_intervals = excluded.edited_intervals, flagged_intervals = excluded.flagged_intervals,
+              status = excluded.status, computed_at = now(),
+              final_version = u.final_version + case when excluded.status = 'final' then 1 else 0 end,
+              finalized_at = case when excluded.status = 'final' then now() else u.finalized_at end
+          where (u.kwh, u.expected_intervals, u.actual_intervals, u.estimated_intervals, u.edited_intervals,
+                 u.flagged_intervals, u.status)
+                is distinct from
+                (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
+                 excluded.edited_intervals, excluded.flagged_intervals, excluded.status)
+            ${status === 'provisional' ? tx`and u.status = 'provisional'` : tx``}
+        returning u.meter_id, u.kwh, u.status, u.final_version
+      ),
+      recorded as (
+        insert into fin_daily
+        select w.meter_id, p.kwh, p.status, p.finalized_at, w.kwh, w.status, w.final_version
+        from written w left join previous p using (meter_id)
+        returning 1
+      )
+      select (select count(*) from recorded)::int as rows, (select sum(readings) from totals)::int as readings,
+             (select count(*) from totals)::int as meters`;
+
+    const alerts = status === 'final' ? await raiseAlerts(tx, params) : [];
+    const changes =
+      params.collectChanges === true
+        ? await tx<DailyChange[]>`
+            select meter_id as "meterId", ${params.day}::text as day, kwh_before::numeric(18,4)::text as "kwhBefore",
+                   kwh_after::numeric(18,4)::text as "kwhAfter", status_before::text as "statusBefore",
+                   status_after::text as "statusAfter", final_version as "finalVersion"
+            from fin_daily order by meter_id`
+        : [];
+    const settlement = await tx<SettlementPartial[]>`
+      with halves as (
+        select f.region, h.hour_start as period_start, h.kwh_first as kwh, h.actual_first as actual,
+               h.estimated_first as estimated, h.edited_first as edited
+        from fin_hours h join fin_meters f using (meter_id)
+        union all
+        select f.region, h.hour_start + interval '30 minutes', h.kwh - h.kwh_first, h.actual - h.actual_first,
+               h.estimated - h.estimated_first, h.edited - h.edited_first
+        from fin_hours h join fin_meters f using (meter_id)
+      )
+      select region, period_start::timestamptz as "periodStart", sum(kwh)::text as kwh, sum(actual)::int as actual,
+             sum(estimated)::int as estimated, sum(edited)::int as edited
+      from halves group by region, period_start`;
+    return {
+      meters: daily?.meters ?? 0,
+      readings: daily?.readings ?? 0,
+      estimated,
+      hourlyRows: hourly?.rows ?? 0,
+      dailyRows: daily?.rows ?? 0,
+      changes,
+      alerts,
+      settlement: settlement.map((row) => ({ ...row, periodStart: new Date(row.periodStart).toISOString() })),
+    };
+  });
+}
+
+/**
+ * Per meter, UTC hour and whether the interval lies in the meter's local day: the readings' sums and
+ * counts, with the first half hour apart for settlement. Each meter's readings are fetched through the
+ * primary key in (meter, interval) order, so the grouping streams instead of hashing millions of groups.
+ */
+async function aggregateHours(tx: TransactionSql, zones: ZoneArrays, onlyMeters: string[] | null): Promise<void> {
+  await tx`select set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+                  set_config('enable_hashagg', 'off', true)`;
+  await tx`
+    insert into fin_hours
+    select f.meter_id, date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) as hour_start,
+           r.interval_start >= f.day_start and r.interval_start < f.day_end as in_day,
+           sum(r.kwh), count(*)::int,
+           count(*) filter (where r.quality = 'actual')::int,
+           count(*) filter (where r.quality = 'estimated')::int,
+           count(*) filter (where r.quality = 'edited')::int,
+           count(*) filter (where r.flags <> '{}')::int,
+           coalesce(sum(r.kwh) filter (where r.interval_start < date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) + interval '30 minutes'), 0),
+           count(*) filter (where r.quality = 'actual' and r.interval_start < date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) + interval '30 minutes')::int,
+           count(*) filter (where r.quality = 'estimated' and r.interval_start < date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) + interval '30 minutes')::int,
+           count(*) filter (where r.quality = 'edited' and r.interval_start < date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) + interval '30 minutes')::int
+    from fin_meters f
+    join readings r
+      on r.meter_id = f.meter_id and r.interval_start >= f.hour_lo and r.interval_start < f.hour_hi
+     and r.interval_start >= date_bin('1 hour', ${zones.lowest}::timestamptz, ${ORIGIN}::timestamptz)
+     and r.interval_start < date_bin('1 hour', ${zones.highest}::timestamptz, ${ORIGIN}::timestamptz) + interval '1 hour'
+    ${onlyMeters === null ? tx`` : tx`where f.meter_id = any(${onlyMeters}::text[])`}
+    group by f.meter_id, 2, 3`;
+  await tx`select set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true),
+                  set_config('enable_hashagg', 'on', true)`;
+}
+
+/**
+ * Billing alerts for final days whose kWh this chunk changed inside an invoiced billing period of the
+ * meter or of its customer. The cause is 'correction' when an agent edited a reading of the day since it
+ * was last finalized, else 'late_data'; the refs name the revisions and newly arrived readings behind it.
+ */
+async function raiseAlerts(tx: TransactionSql, params: RecomputeParams): Promise<RaisedAlert[]> {
+  return tx<RaisedAlert[]>`
+    with changed as (
+      select d.meter_id, d.kwh_before, d.kwh_after, d.finalized_before, f.day_start, f.day_end, m.customer_id
+      from fin_daily d join fin_meters f using (meter_id) join meters m on m.id = d.meter_id
+      where d.status_before = 'final' and d.kwh_before <> d.kwh_after
+    ),
+    refs as (
+      select c.*,
+             coalesce((select array_agg(v.id order by v.id) from reading_revisions v
+                       where v.meter_id = c.meter_id and v.interval_start >= c.day_start and v.interval_start < c.day_end
+                         and v.created_at > c.finalized_before), '{}') as revision_ids,
+             coalesce((select array_agg(r.interval_start order by r.interval_start) from readings r
+                       where r.meter_id = c.meter_id and r.interval_start >= c.day_start and r.interval_start < c.day_end
+                         and r.first_received_at > c.finalized_before and r.quality <> 'estimated'), '{}') as interval_starts,
+             exists (select 1 from reading_revisions v
+                     where v.meter_id = c.meter_id and v.interval_start >= c.day_start and v.interval_start < c.day_end
+                       and v.created_at > c.finalized_before and v.source = 'agent') as corrected
+      from changed c
+    )
+    insert into billing_alerts
+      (meter_id, day, billing_period_id, kwh_before, kwh_after, kwh_delta, cause, revision_ids, interval_starts, job_run_id, raised_by)
+    select r.meter_id, ${params.day}::date, p.id, r.kwh_before, r.kwh_after, r.kwh_after - r.kwh_before,
+           case when r.corrected then 'correction' else 'late_data' end::billing_alert_cause,
+           r.revision_ids, r.interval_starts, ${params.jobRunId ?? null}::uuid, ${params.actor}
+    from refs r
+    join billing_periods p
+      on p.customer_id = r.customer_id and (p.meter_id is null or p.meter_id = r.meter_id)
+     and p.invoiced_at is not null and ${params.day}::date between p.period_start and p.period_end
+    returning id, meter_id as "meterId", day::text as day, billing_period_id as "billingPeriodId",
+              kwh_before::text as "kwhBefore", kwh_after::text as "kwhAfter", kwh_delta::text as "kwhDelta", cause`;
+}
+
+/**
+ * Dimension rows of the day from every meter's daily row, with expected counts from every meter in scope
+ * (also those without a row yet). A row is final when every meter behind it has a final daily row.
+ */
+async function writeDimensions(sql: Sql, day: string, zones: ZoneArrays): Promise<number> {
+  const [row] = await sql<{ rows: number }[]>`
+    with zones as (${zoneTable(sql, zones)}),
+    scope as (
+      select m.id, m.region, m.segment::text as segment, m.tariff_id, ${expectedIntervalsSql(sql)} as expected
+      from meters m join zones z using (time_zone, interval_minutes)
+      where m.installed_at < z.day_end and (m.removed_at is null or m.removed_at > z.day_start)
+    ),
+    per_meter as (
+      select s.region, s.segment, s.tariff_id, s.expected, u.kwh, u.actual_intervals, u.estimated_intervals,
+             u.edited_intervals, coalesce(u.status = 'final', false) as final
+      from scope s left join meter_usage_daily u on u.meter_id = s.id and u.day = ${day}::date
+    ),
+    dims as (
+      select dim.dimension, dim.key, coalesce(sum(p.kwh), 0) as kwh, sum(p.expected)::int as expected,
+             coalesce(sum(p.actual_intervals), 0)::int as actual, coalesce(sum(p.estimated_intervals), 0)::int as estimated,
+             coalesce(sum(p.edited_intervals), 0)::int as edited,
+             case when bool_and(p.final) then 'final' else 'provisional' end::aggregate_status as status
+      from per_meter p
+      cross join lateral (values ('region'::usage_dimension, p.region), ('segment', p.segment), ('tariff', p.tariff_id))
+        as dim(dimension, key)
+      group by dim.dimension, dim.key
+    ),
+    written as (
+      insert into dimension_usage_daily as d
+        (day, dimension, key, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
+      select ${day}::date, dimension, key, kwh, expected, actual, estimated, edited, status, now() from dims
+      order by dimension, key
+      on conflict (day, dimension, key) do update
+        set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
+            actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
+            edited_intervals = excluded.edited_intervals, status = excluded.status, computed_at = now()
+        where (d.kwh, d.expected_intervals, d.actual_intervals, d.estimated_intervals, d.edited_intervals, d.status)
+              is distinct from
+              (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
+               excluded.edited_intervals, excluded.status)
+      returning 1
+    )
+    select count(*)::int as rows from written`;
+  return row?.rows ?? 0;
+}
+
+/**
+ * Settlement rows of the given regions for the half hours their meters' day covers: summed from the
+ * chunks' partial sums where those are complete, else from the readings of every meter of the region.
+ * Every period of the range gets a row, also one nobody reported in. Final when every meter of the region
+ * in scope of the day has a final daily row.
+ */
+async function writeSettlement(
+  sql: Sql,
+  params: {
+    day: string;
+    zoneArrays: ZoneArrays;
+    regions: string[];
+    partials: SettlementPartial[];
+    partialRegions: string[];
+  },
+): Promise<number> {
+  const { day, zoneArrays: zones } = params;
+  const summedRegions = params.regions.filter((region) => !params.partialRegions.includes(region));
+  const [row] = await sql<{ rows: number }[]>`
+    with zones as (${zoneTable(sql, zones)}),
+    scope as (
+      select m.id, m.region, m.interval_minutes, z.day_start, z.day_end, ${expectedIntervalsSql(sql)} as expected
+      from meters m join zones z using (time_zone, interval_minutes)
+      where m.region = any(${params.regions}::text[])
+        and m.installed_at < z.day_end and (m.removed_at is null or m.removed_at > z.day_start)
+    ),
+    regions as (
+      select s.region, min(s.day_start) as range_start, max(s.day_end) as range_end,
+             sum(case when s.expected > 0 then 30 / s.interval_minutes else 0 end)::int as expected,
+             bool_and(coalesce(u.status = 'final', false)) as final
+      from scope s left join meter_usage_daily u on u.meter_id = s.id and u.day = ${day}::date
+      group by s.region
+    ),
+    summed as (
+      select s.region, date_bin('30 minutes', r.interval_start, ${ORIGIN}::timestamptz) as period_start, sum(r.kwh) as kwh,
+             count(*) filter (where r.quality = 'actual')::int as actual,
+             count(*) filter (where r.quality = 'estimated')::int as estimated,
+             count(*) filter (where r.quality = 'edited')::int as edited
+      from scope s join regions g using (region)
+      join readings r
+        on r.meter_id = s.id and r.interval_start >= g.range_start and r.interval_start < g.range_end
+       and r.interval_start >= ${zones.lowest}::timestamptz and r.interval_start < ${zones.highest}::timestamptz
+      where s.region = any(${summedRegions}::text[])
+      group by 1, 2
+    ),
+    partial as (
+      select * from unnest(
+        ${params.partials.map((p) => p.region)}::text[], ${params.partials.map((p) => p.periodStart)}::timestamptz[],
+        ${params.partials.map((p) => p.kwh)}::numeric[], ${params.partials.map((p) => p.actual)}::int[],
+        ${params.partials.map((p) => p.estimated)}::int[], ${params.partials.map((p) => p.edited)}::int[]
+      ) as p(region, period_start, kwh, actual, estimated, edited)
+    ),
+    sums as (select * from summed union all select * from partial),
+    periods as (
+      select g.region, p.period_start, g.expected, g.final
+      from regions g
+      cross join lateral generate_series(
+        date_bin('30 minutes', g.range_start, ${ORIGIN}::timestamptz),
+        g.range_end - interval '1 microsecond', interval '30 minutes') as p(period_start)
+    ),
+    written as (
+      insert into settlement_period_usage as s
+        (region, period_start, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
+      select p.region, p.period_start, coalesce(x.kwh, 0), p.expected, coalesce(x.actual, 0), coalesce(x.estimated, 0),
+             coalesce(x.edited, 0), case when p.final then 'final' else 'provisional' end::aggregate_status, now()
+      from periods p left join sums x using (region, period_start)
+      order by 1, 2
+      on conflict (region, period_start) do update
+        set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
+            actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
+            edited_intervals = excluded.edited_intervals, status = excluded.status, computed_at = now()
+        where (s.kwh, s.expected_intervals, s.actual_intervals, s.estimated_intervals, s.edited_intervals, s.status)
+              is distinct from
+              (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
+               excluded.edited_intervals, excluded.status)
+      returning 1
+    )
+    select count(*)::int as rows from written`;
+  return row?.rows ?? 0;
+}
+
+/** Sum of two decimal texts, exactly (kWh with at most 4 decimals, or numeric text of any scale). */
+function addDecimal(a: string, b: string): string {
+  const scale = Math.max(decimals(a), decimals(b));
+  const units = toUnits(a, scale) + toUnits(b, scale);
+  const negative = units < 0n;
+  const magnitude = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  const whole = magnitude.slice(0, magnitude.length - scale);
+  const fraction = magnitude.slice(magnitude.length - scale);
+  return `${negative ? '-' : ''}${whole}${scale > 0 ? `.${fraction}` : ''}`;
+}
+
+function decimals(text: string): number {
+  const dot = text.indexOf('.');
+  return dot === -1 ? 0 : text.length - dot - 1;
+}
+
+function toUnits(text: string, scale: number): bigint {
+  const negative = text.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? text.slice(1) : text).split('.');
+  const units = BigInt(whole + fraction.padEnd(scale, '0'));
+  return negative ? -units : units;
+}
