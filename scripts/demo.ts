@@ -6,18 +6,21 @@
  * `npm run demo -- stop` stops the worker, web and simulator (the stack keeps running: `npm run stack -- down`).
  * Options: --meters N (default 2000), --days D of backfill (default 7), --rebuild (build the web app again).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnv, REPO_ROOT } from './lib/env';
-import { startProcess, stopDetached, waitForHttp, waitForLog } from './lib/processes';
+import {
+  hideKafkajsTimeoutWarning,
+  runCommand,
+  startProcess,
+  stopDetached,
+  waitForHttp,
+  waitForLog,
+} from './lib/processes';
 import { ensureStackUp, stackEnvVars } from './lib/stack';
 
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') console.warn(`(node) ${warning.name}: ${warning.message}`);
-});
+hideKafkajsTimeoutWarning();
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -44,18 +47,9 @@ if (positionals.length > 0) {
 
 function run(step: string, command: string[], extraEnv: Record<string, string>): void {
   say(step);
-  const [bin, ...args] = command;
-  const result = spawnSync(bin as string, args, {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      ...extraEnv,
-      PATH: `${path.join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
-    },
-  });
-  if (result.status !== 0) {
-    console.error(`[demo] ${step} failed (exit ${result.status})`);
+  const code = runCommand(command, extraEnv);
+  if (code !== 0) {
+    console.error(`[demo] ${step} failed (exit ${code})`);
     process.exit(1);
   }
 }

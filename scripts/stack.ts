@@ -12,14 +12,9 @@ import {
   type PartStatus,
   type StackInfo,
 } from './lib/stack';
+import { hideKafkajsTimeoutWarning } from './lib/processes';
 
-// kafkajs 2.2.4 passes a negative delay to setTimeout on Node 24, which Node clamps to 1 ms (as older
-// Nodes did silently) and reports as TimeoutNegativeWarning (tulios/kafkajs#1751). It is harmless and
-// would otherwise land in the middle of this command's output; every other warning still prints.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') console.warn(`(node) ${warning.name}: ${warning.message}`);
-});
+hideKafkajsTimeoutWarning();
 
 const USAGE = `usage: npm run stack -- <command>
 

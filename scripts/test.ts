@@ -9,18 +9,21 @@
  * Test state never touches the demo: its own databases, topics, consumer group and web port.
  */
 import { randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { loadEnv, REPO_ROOT } from './lib/env';
-import { startProcess, waitForHttp, waitForLog, type StartedProcess } from './lib/processes';
+import {
+  hideKafkajsTimeoutWarning,
+  runCommand,
+  startProcess,
+  waitForHttp,
+  waitForLog,
+  type StartedProcess,
+} from './lib/processes';
 import { ensureInfluxDatabase, ensureStackUp, stackEnvVars } from './lib/stack';
 
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') console.warn(`(node) ${warning.name}: ${warning.message}`);
-});
+hideKafkajsTimeoutWarning();
 
 const suites = ['static', 'unit', 'integration', 'e2e'] as const;
 type Suite = (typeof suites)[number];
@@ -49,19 +52,7 @@ interface Outcome {
 }
 const outcomes: Outcome[] = [];
 
-function run(command: string[], extraEnv: Record<string, string> = {}): number {
-  const [bin, ...args] = command;
-  const result = spawnSync(bin as string, args, {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      ...extraEnv,
-      PATH: `${path.join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
-    },
-  });
-  return result.status ?? 1;
-}
+const run = runCommand;
 
 if (selected.has('static')) {
   banner('static: typecheck and lint');

@@ -2,7 +2,7 @@
  * Starting and stopping the MeterOps processes (worker, web, simulator) for `demo` and `test`: each
  * writes its output to a log file, and a detached one leaves a pid file so a later command can stop it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './env';
@@ -147,4 +147,32 @@ export async function waitForLog(started: StartedProcess, text: string, timeoutM
 export function tail(file: string, lines = 30): string {
   if (!fs.existsSync(file)) return '';
   return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+}
+
+/** Runs a command to completion with the pinned Node first on PATH, output to this terminal; its exit code. */
+export function runCommand(command: string[], extraEnv: Record<string, string> = {}): number {
+  const [bin, ...args] = command;
+  if (!bin) throw new Error('runCommand needs a command');
+  const result = spawnSync(bin, args, {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      ...extraEnv,
+      PATH: `${path.join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    },
+  });
+  return result.status ?? 1;
+}
+
+/**
+ * kafkajs 2.2.4 passes a negative delay to setTimeout on Node 24, which Node clamps to 1 ms (as older
+ * Nodes did silently) and reports as TimeoutNegativeWarning (tulios/kafkajs#1751). It is harmless and
+ * would land in the middle of a command's output; every other warning still prints.
+ */
+export function hideKafkajsTimeoutWarning(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name !== 'TimeoutNegativeWarning') console.warn(`(node) ${warning.name}: ${warning.message}`);
+  });
 }

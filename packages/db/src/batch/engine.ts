@@ -298,6 +298,7 @@ async function recomputeChunk(
   meterIds: string[],
 ): Promise<ChunkOutcome> {
   return sql.begin('isolation level repeatable read', async (tx) => {
+    let t0 = performance.now(); const lap = (label: string) => { const t = performance.now(); if (process.env.BATCH_TIMING) console.log(`    ${label} ${(t - t0).toFixed(0)} ms`); t0 = t; };
     await tx`select set_config('jit', 'off', true), set_config('work_mem', '128MB', true)`;
     if (params.consumeQueue === true) {
       await tx`delete from reprocess_queue where day = ${params.day}::date and meter_id = any(${meterIds}::text[])`;
@@ -319,6 +320,7 @@ async function recomputeChunk(
         }
       order by m.id`;
     await tx`analyze fin_meters`;
+    lap('await tx`analyze fin_meters`;');
     await tx`
       create temp table fin_hours (
         meter_id text not null, hour_start timestamptz not null, in_day boolean not null,
@@ -327,6 +329,7 @@ async function recomputeChunk(
         edited_first int not null
       ) on commit drop`;
     await aggregateHours(tx, zones, null);
+    lap('await aggregateHours(tx, zones');
 
     const gapMeters = await tx<{ meterId: string; timeZone: string; intervalMinutes: number }[]>`
       select f.meter_id as "meterId", f.time_zone as "timeZone", f.interval_minutes as "intervalMinutes"
@@ -336,16 +339,19 @@ async function recomputeChunk(
       ) h using (meter_id)
       where f.expected > 0 and coalesce(h.measured, 0) < f.expected
       order by f.meter_id`;
+    lap('order by f.meter_id`;');
     const estimated = await estimateAndStore(tx, {
       day: params.day,
       meters: gapMeters,
       settings: params.settings,
       actor: params.actor,
     });
+    lap('actor: params.actor,\n    });');
     if (estimated.meterIds.length > 0) {
       await tx`delete from fin_hours where meter_id = any(${estimated.meterIds}::text[])`;
       await aggregateHours(tx, zones, estimated.meterIds);
     }
+    lap('await aggregateHours(tx, zones');
 
     const status = params.status;
     const [hourly] = await tx<{ rows: number }[]>`
@@ -374,6 +380,7 @@ async function recomputeChunk(
       )
       select count(*)::int as rows from written`;
 
+    lap('select count(*)::int as rows f');
     await tx`
       create temp table fin_daily (
         meter_id text primary key, kwh_before numeric, status_before aggregate_status, finalized_before timestamptz,
@@ -423,6 +430,7 @@ async function recomputeChunk(
       )
       select (select count(*) from recorded)::int as rows, (select sum(readings) from totals)::int as readings,
              (select count(*) from totals)::int as meters`;
+    lap('(select count(*) from totals):');
 
     const alerts = status === 'final' ? await raiseAlerts(tx, params) : [];
     const changes =
@@ -446,6 +454,7 @@ async function recomputeChunk(
       select region, period_start::timestamptz as "periodStart", sum(kwh)::text as kwh, sum(actual)::int as actual,
              sum(estimated)::int as estimated, sum(edited)::int as edited
       from halves group by region, period_start`;
+    lap('from halves group by region, p');
     return {
       meters: daily?.meters ?? 0,
       readings: daily?.readings ?? 0,
