@@ -1,5 +1,6 @@
 /**
  * npm run bench:ingest -- [--readings 2000000] [--meters 20000] [--partitions 12] [--concurrency 3]
+ *                          [--influx-url URL]  (e.g. http://127.0.0.1:9 to measure ingest with InfluxDB down)
  *
  * Sustained end-to-end ingest throughput on this machine: from the first message produced to the last
  * offset committed by a real worker process (Kafka → validate → Postgres transaction → commit), then
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '12' },
     concurrency: { type: 'string', default: '3' },
     'end-day': { type: 'string', default: '2026-11-01' },
+    'influx-url': { type: 'string' },
   },
 });
 const targetReadings = Number(values.readings);
@@ -80,6 +82,7 @@ const worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     CONSUMER_GROUP: groupId,
     INGEST_CONCURRENCY: values.concurrency,
     WORKER_ID: 'bench',
+    ...(values['influx-url'] ? { INFLUX_URL: values['influx-url'] } : {}),
     LOG_LEVEL: 'info',
   },
   stdio: ['ignore', 'pipe', 'inherit'],

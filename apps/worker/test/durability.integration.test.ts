@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createMetricsWriter } from '@meterops/metrics/writer';
+import { ownInfluxd } from '@meterops/metrics/testing/influxd';
+import { kwhToUnits, unitsToKwh } from '@meterops/domain/kwh';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   aggregateMismatches,
@@ -9,7 +12,6 @@ import {
   simulate,
   startIngest,
   storedSummary,
-  testMetrics,
   waitForCaughtUp,
   type TestDatabase,
 } from './harness';
@@ -141,23 +143,48 @@ describe('durability', () => {
     );
   }, 120_000);
 
-  it('ingests at full speed with InfluxDB unreachable and counts the dropped metrics', async () => {
-    const database = await createTestDatabase(20);
+  it('ingests everything exactly when InfluxDB is stopped mid-ingest, and counts the dropped metrics', async () => {
+    const database = await createTestDatabase(40);
     databases.push(database);
     const topics = await createTestTopics(3);
-    const manifest = await simulate(topics, { meters: 20, days: 2, endDay: '2026-11-12', seed: 9 });
-    // Nothing listens on the discard port: every write fails fast, as with InfluxDB stopped.
-    const metrics = testMetrics('http://127.0.0.1:9');
-    const run = await startIngest(database, topics, { metrics });
-    await waitForCaughtUp(topics);
-    await run.stop();
-    await metrics.close();
-    const stored = await storedSummary(database.sql);
-    expect(stored.readings).toBe(manifest.expected.storedReadings);
-    expect(stored.totalKwh).toBe(manifest.expected.totalKwh);
-    const stats = metrics.stats();
-    expect(stats.written).toBe(0);
-    expect(stats.received).toBeGreaterThan(0);
-    expect(stats.dropped).toBe(stats.received);
+    const influxd = await ownInfluxd();
+    await influxd.start();
+    try {
+      await fetch(`${influxd.url}/query`, {
+        method: 'POST',
+        body: new URLSearchParams({ q: 'CREATE DATABASE "meterops"' }),
+      });
+      const metrics = createMetricsWriter({
+        url: influxd.url,
+        database: 'meterops',
+        onError: () => {},
+        closeTimeoutMs: 2_000,
+      });
+      const run = await startIngest(database, topics, { metrics });
+      const before = await simulate(topics, { meters: 40, days: 1, endDay: '2026-11-10', seed: 9 });
+      await waitForCaughtUp(topics);
+      await metrics.flush();
+      const writtenWhileUp = metrics.stats().written;
+      // InfluxDB goes away; the second half of the data arrives while it is down.
+      await influxd.kill('SIGKILL');
+      const after = await simulate(topics, { meters: 40, days: 1, endDay: '2026-11-11', seed: 10 });
+      await waitForCaughtUp(topics);
+      await run.stop();
+      await metrics.close();
+
+      const stored = await storedSummary(database.sql);
+      expect(stored.readings).toBe(before.expected.storedReadings + after.expected.storedReadings);
+      expect(stored.totalKwh).toBe(
+        unitsToKwh(kwhToUnits(before.expected.totalKwh) + kwhToUnits(after.expected.totalKwh)),
+      );
+      expect(await aggregateMismatches(database.sql)).toEqual([]);
+      const stats = metrics.stats();
+      expect(writtenWhileUp).toBeGreaterThan(0);
+      expect(stats.written).toBe(writtenWhileUp);
+      expect(stats.dropped).toBeGreaterThan(0);
+      expect(stats.written + stats.dropped).toBe(stats.received);
+    } finally {
+      await influxd.dispose();
+    }
   }, 120_000);
 });

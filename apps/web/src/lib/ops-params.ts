@@ -79,3 +79,16 @@ export const ruleSchema = z
 
 export const REJECTS_PAGE_SIZES = [25, 50, 100] as const;
 export const GAPS_PAGE_SIZE = 20;
+
+/**
+ * Every period of a granularity in an inclusive day range, as `usageByDimension` names them: UTC hours
+ * `YYYY-MM-DDTHH:00:00Z`, days `YYYY-MM-DD`, months by their first day.
+ */
+export function periodsOf(granularity: (typeof usageGranularities)[number], from: string, to: string): string[] {
+  const days = daysOf(from, to);
+  if (granularity === 'day') return days;
+  if (granularity === 'hour') {
+    return days.flatMap((day) => Array.from({ length: 24 }, (_, hour) => `${day}T${String(hour).padStart(2, '0')}:00:00Z`));
+  }
+  return [...new Set(days.map((day) => `${day.slice(0, 7)}-01`))];
+}

@@ -3,10 +3,10 @@
 import { useState, type FormEvent } from 'react';
 import { addDays, daysBetween } from '../../lib/ops-params';
 
-export interface DayRange {
+export type DayRange = {
   from: string;
   to: string;
-}
+};
 
 /**
  * The day range a page shows: the one in the URL when it is valid, otherwise the last `defaultDays` days

@@ -17,6 +17,7 @@ import {
   addDays,
   daySchema,
   maxUsageDays,
+  periodsOf,
   regionSchema,
   usageDimensionSchema,
   usageGranularitySchema,
@@ -124,6 +125,7 @@ export function ConsumptionDashboard() {
           {(data) => (
             <UsageView
               rows={data.rows}
+              range={range}
               dimension={state.dimension}
               granularity={state.granularity}
               keys={filters.data?.keys[state.dimension] ?? []}
@@ -144,24 +146,28 @@ export function ConsumptionDashboard() {
 
 function UsageView({
   rows,
+  range,
   dimension,
   granularity,
   keys: knownKeys,
 }: {
   rows: UsageRows;
+  range: { from: string; to: string };
   dimension: Dimension;
   granularity: Granularity;
   keys: readonly string[];
 }) {
   const model = useMemo(() => {
-    const periods = [...new Set(rows.map((row) => row.period))].sort().map((id) => ({ id, label: periodLabel(granularity, id) }));
+    // Every period of the range, so a day without data shows as a gap rather than disappearing.
+    const ids = new Set([...periodsOf(granularity, range.from, range.to), ...rows.map((row) => row.period)]);
+    const periods = [...ids].sort().map((id) => ({ id, label: periodLabel(granularity, id) }));
     const present = new Set(rows.map((row) => row.key));
     const keys = [...knownKeys.filter((key) => present.has(key)), ...[...present].filter((key) => !knownKeys.includes(key)).sort()];
     const cells = new Map<string, PivotCell>(
       rows.map((row) => [`${row.period}\u0000${row.key}`, { kwh: row.kwh, status: row.status, computedAt: row.computedAt }]),
     );
     return { periods, keys, cells };
-  }, [rows, granularity, knownKeys]);
+  }, [rows, range, granularity, knownKeys]);
   const option = useMemo(() => usageBarOption(model), [model]);
   const finalRows = rows.filter((row) => row.status === 'final').length;
   const latest = rows.reduce((max, row) => (row.computedAt > max ? row.computedAt : max), new Date(0));
@@ -174,7 +180,7 @@ function UsageView({
           name="total-kwh"
           label="Total"
           value={`${formatDecimal(sumDecimals(rows.map((row) => row.kwh)))} kWh`}
-          detail={`${model.keys.length} ${dimension === 'region' ? 'regions' : dimension === 'segment' ? 'segments' : 'tariffs'}, ${model.periods.length} periods`}
+          detail={`${model.keys.length} ${dimension === 'region' ? 'regions' : dimension === 'segment' ? 'segments' : 'tariffs'}, ${new Set(rows.map((row) => row.period)).size} of ${model.periods.length} periods with data`}
         />
         <Stat
           name="final"
