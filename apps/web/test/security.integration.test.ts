@@ -9,7 +9,15 @@ import type { UserRole } from '@meterops/db/queries/auth';
 import { userRole } from '@meterops/db/schema';
 import { appRouter, createCaller } from '../src/server/root';
 import { authedProcedure, createCallerFactory, router, withRole } from '../src/server/trpc';
-import { contextFor, contextWithCookie, createTestDb, TEST_PASSWORD, TestData, type TestUser } from './support';
+import {
+  contextFor,
+  contextWithCookie,
+  createTestDb,
+  ensureTestInfluxDatabase,
+  TEST_PASSWORD,
+  TestData,
+  type TestUser,
+} from './support';
 
 type Access = 'public' | 'authed' | readonly UserRole[];
 
@@ -19,11 +27,31 @@ interface Expectation {
   input?: (fixture: { probe: TestUser }) => unknown;
 }
 
+/** The operations pages: operators and admins only. */
+const ops = ['operator', 'admin'] as const;
+/** A day no other test writes, so the ops queries answer quickly with nothing. */
+const quietDay = '2091-01-01';
+
 const expectations: Record<string, Expectation> = {
   'auth.signIn': { access: 'public', input: ({ probe }) => ({ email: probe.email, password: TEST_PASSWORD }) },
   'auth.signOut': { access: 'public' },
   'auth.me': { access: 'authed' },
   'status.health': { access: 'public' },
+  'pipeline.throughput': { access: ops, input: () => ({ range: '1h' }) },
+  'pipeline.latency': { access: ops, input: () => ({ range: '15m' }) },
+  'pipeline.rules': { access: ops, input: () => ({ range: '24h' }) },
+  'pipeline.consumers': { access: ops, input: () => ({ range: '1h' }) },
+  'completeness.overview': { access: ops, input: () => ({ from: quietDay, to: quietDay }) },
+  'completeness.meterGaps': { access: ops, input: () => ({ day: quietDay, region: 'security-test' }) },
+  'completeness.timeliness': { access: ops, input: () => ({ day: quietDay, region: 'security-test' }) },
+  'consumption.filters': { access: ops },
+  'consumption.byDimension': {
+    access: ops,
+    input: () => ({ dimension: 'tariff', granularity: 'day', from: quietDay, to: quietDay }),
+  },
+  'consumption.settlement': { access: ops, input: () => ({ day: quietDay }) },
+  'rejects.list': { access: ops, input: () => ({ meterId: 'SECURITY-TEST', page: 1 }) },
+  'rejects.byRule': { access: ops, input: () => ({ meterId: 'SECURITY-TEST' }) },
 };
 
 type Actor = UserRole | 'signed-out';
@@ -63,6 +91,7 @@ const actorUsers = new Map<Actor, TestUser | null>();
 let probe: TestUser;
 
 beforeAll(async () => {
+  await ensureTestInfluxDatabase();
   actorUsers.set('signed-out', null);
   for (const role of userRole.enumValues) actorUsers.set(role, await data.user(role));
   probe = await data.user('operator');

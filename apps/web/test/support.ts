@@ -25,6 +25,11 @@ export interface TestUser {
 /** The InfluxDB the web app is configured with (`INFLUX_URL`, `INFLUX_DB`). */
 export const testInflux = createInfluxQuery({ url: env.INFLUX_URL, database: env.INFLUX_DB, token: env.INFLUX_TOKEN });
 
+/** Creates the configured InfluxDB database if it is missing (CREATE DATABASE is idempotent). */
+export async function ensureTestInfluxDatabase(): Promise<void> {
+  await testInflux.query(`CREATE DATABASE "${env.INFLUX_DB}"`);
+}
+
 export function createTestDb() {
   return createDb({ max: 4, applicationName: 'meterops-web-tests' });
 }

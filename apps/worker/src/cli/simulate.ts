@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { env } from '../env';
 import { createKafka, createLagProbe } from '../kafka';
@@ -66,17 +67,21 @@ const planned = planSimulation({
   mode: values.mode,
 });
 const { manifest } = planned;
-const manifestPath = resolve(
-  values.manifest ?? `.stack/simulations/${new Date().toISOString().replaceAll(':', '-')}.json`,
-);
-await mkdir(dirname(manifestPath), { recursive: true });
-await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+// Manifests default to the repository's state folder, whatever the working directory.
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const manifestPath = values.manifest
+  ? resolve(values.manifest)
+  : join(repoRoot, '.stack', 'simulations', `${new Date().toISOString().replaceAll(':', '-')}.json`);
 const topic = values.topic ?? env.READINGS_TOPIC;
-console.log(
-  `simulating ${meters} meters × ${days} days (${manifest.options.startDay} … ${manifest.options.endDay}): ` +
-    `${manifest.sent.messages} messages, ${manifest.sent.readings} readings, ${manifest.faults.length} faults → ${topic}`,
-);
-console.log(`manifest: ${manifestPath}`);
+if (days > 0) {
+  await mkdir(dirname(manifestPath), { recursive: true });
+  await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+  console.log(
+    `simulating ${meters} meters × ${days} days (${manifest.options.startDay} … ${manifest.options.endDay}): ` +
+      `${manifest.sent.messages} messages, ${manifest.sent.readings} readings, ${manifest.faults.length} faults → ${topic}`,
+  );
+  console.log(`manifest: ${manifestPath}`);
+}
 
 const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'meterops-simulator' });
 const result = await produceMessages(kafka, {
