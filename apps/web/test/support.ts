@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
-import { createDb, type Db } from '@meterops/db/client';
+import { createDb, type Db, type Sql } from '@meterops/db/client';
 import { hashPassword } from '@meterops/db/password';
 import type { UserRole } from '@meterops/db/queries/auth';
 import { customers, signInAttempts, users } from '@meterops/db/schema';
@@ -30,8 +30,13 @@ export async function ensureTestInfluxDatabase(): Promise<void> {
   await testInflux.query(`CREATE DATABASE "${env.INFLUX_DB}"`);
 }
 
+/** The raw-SQL pool created beside each test client, so contexts built from a `db` get its `sql` too. */
+const sqlOf = new WeakMap<Db, Sql>();
+
 export function createTestDb() {
-  return createDb({ max: 4, applicationName: 'meterops-web-tests' });
+  const database = createDb({ max: 4, applicationName: 'meterops-web-tests' });
+  sqlOf.set(database.db, database.sql);
+  return database;
 }
 
 /** A client address no other test uses, so per-address throttling never leaks between tests. */
@@ -103,7 +108,9 @@ export async function contextWithCookie(
 ): Promise<Context> {
   const headers = new Headers({ 'x-forwarded-for': clientAddress });
   if (cookie !== null) headers.set('cookie', cookie);
-  return createContext({ db, influx, headers, resHeaders: new Headers() });
+  const sql = sqlOf.get(db);
+  if (sql === undefined) throw new Error('contexts need a db made by createTestDb()');
+  return createContext({ db, sql, influx, headers, resHeaders: new Headers() });
 }
 
 /** A context for `user` signed in through a fresh session, or a signed-out one for null. */

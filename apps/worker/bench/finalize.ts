@@ -71,7 +71,9 @@ try {
       onProgress: (progress) => {
         if (progress.step === lastStep) return;
         lastStep = progress.step;
-        say(`  ${((performance.now() - started) / 1000).toFixed(1)} s  ${progress.step} (${progress.done}/${progress.total})`);
+        say(
+          `  ${((performance.now() - started) / 1000).toFixed(1)} s  ${progress.step} (${progress.done}/${progress.total})`,
+        );
       },
     });
     const seconds = (performance.now() - started) / 1000;
@@ -89,7 +91,8 @@ try {
   );
   const sorted = figures.toSorted((a, b) => a.seconds - b.seconds);
   const median = sorted[Math.floor((sorted.length - 1) / 2)] as (typeof figures)[number];
-  if (runs > 1) say(`runs: ${figures.map((figure) => figure.seconds.toFixed(1)).join(' s, ')} s; median below`);
+  if (runs > 1)
+    say(`runs: ${figures.map((figure) => figure.seconds.toFixed(1)).join(' s, ')} s; median below`);
   console.log(
     `finalize: ${median.readings} readings in ${median.seconds.toFixed(1)} s, ${Math.round(median.readings / median.seconds)} readings/s`,
   );
@@ -120,7 +123,18 @@ async function load(sql: Sql): Promise<void> {
     status: 'active' as const,
     removedAt: null,
   }));
-  await sql`insert into tariffs ${sql(fleetTariffs.map((tariff) => ({ ...tariff, base_price_per_kwh: tariff.basePricePerKwh, windows: JSON.stringify(tariff.windows) })), 'id', 'name', 'kind', 'base_price_per_kwh', 'windows')} on conflict do nothing`;
+  await sql`insert into tariffs ${sql(
+    fleetTariffs.map((tariff) => ({
+      ...tariff,
+      base_price_per_kwh: tariff.basePricePerKwh,
+      windows: JSON.stringify(tariff.windows),
+    })),
+    'id',
+    'name',
+    'kind',
+    'base_price_per_kwh',
+    'windows',
+  )} on conflict do nothing`;
   await copyRows(
     sql,
     `copy customers (id, name, region, segment) from stdin`,
@@ -159,7 +173,9 @@ async function load(sql: Sql): Promise<void> {
     .unsafe(`copy ${partition} (meter_id, interval_start, kwh, quality, source) from stdin`)
     .writable();
   const write = (chunk: string) =>
-    stream.write(chunk) ? Promise.resolve() : new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    stream.write(chunk)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => stream.once('drain', () => resolve()));
   let buffer = '';
   for (const [index, meter] of active.entries()) {
     const gap = gapOf(index);
@@ -177,7 +193,9 @@ async function load(sql: Sql): Promise<void> {
     if ((index + 1) % 20_000 === 0) say(`readings of ${index + 1}/${active.length} meters copied`);
   }
   await write(buffer);
-  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
   say(`day ${day}: ${rows} readings copied in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
 
   // Four weeks of history, only for the meters like-day estimation will look at.
@@ -192,7 +210,11 @@ async function load(sql: Sql): Promise<void> {
       );
     }
   }
-  await copyRows(sql, `copy readings (meter_id, interval_start, kwh, quality, source) from stdin`, historyRows);
+  await copyRows(
+    sql,
+    `copy readings (meter_id, interval_start, kwh, quality, source) from stdin`,
+    historyRows,
+  );
   say(`history: ${historyRows.length} readings for ${withHistory.length} meters with long gaps`);
   await sql`analyze`;
   await sql.unsafe(`comment on table readings is '${meterCount}/${day}'`);
@@ -208,7 +230,11 @@ function gapOf(index: number): { from: number; to: number } | null {
   return null;
 }
 
-function profile(meter: { id: string; segment: 'residential' | 'commercial' }, target: string, starts: number[]): string[] {
+function profile(
+  meter: { id: string; segment: 'residential' | 'commercial' },
+  target: string,
+  starts: number[],
+): string[] {
   const random = createRandom(`${meter.id}/${target}`);
   const dayStart = starts[0] as number;
   const parts = localTimeParts(dayStart + 12 * 3_600_000, 'Europe/London');
@@ -243,7 +269,9 @@ async function copyRows(sql: Sql, statement: string, rows: (string | null)[][]):
     }
   }
   stream.write(buffer);
-  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
 }
 
 function connection(url: URL, database: string) {

@@ -9,6 +9,7 @@ import {
   startIngest,
   storedSummary,
   waitForCaughtUp,
+  type TestDatabase,
 } from './harness';
 
 const fleetSize = 24;
@@ -171,5 +172,71 @@ describe('dead-letter topic', () => {
     for (const entry of received) byRule[entry.rule] = (byRule[entry.rule] ?? 0) + 1;
     expect(byRule).toEqual(scenario.manifest.expected.rejectedByRule);
     expect(received.every((entry) => /^\d+$/.test(entry.offset))).toBe(true);
+  });
+});
+
+describe('readings judged against the meter history', () => {
+  let database: TestDatabase;
+  let flagsOf: (meterId: string, intervalStart: string) => Promise<string[] | undefined>;
+  let meterId = '';
+  beforeAll(async () => {
+    database = await createTestDatabase(12);
+    const topics = await createTestTopics();
+    // Eight days of ordinary use: enough 15-minute intervals (768 ≥ 672) for a baseline.
+    await simulate(topics, { meters: 12, days: 8, endDay: '2026-11-20', seed: 21 });
+    const history = await startIngest(database, topics);
+    await waitForCaughtUp(topics);
+    await history.stop();
+    const [meter] = await database.sql<{ id: string }[]>`
+      select id from meters where interval_minutes = 15 and status = 'active' order by id limit 1`;
+    meterId = meter?.id ?? '';
+
+    const [baseline] = await database.sql<{ p95: number; intervalMinutes: number; max: number }[]>`
+      select percentile_cont(0.95) within group (order by (h.kwh / h.actual_intervals)::float8) as p95,
+             min(m.interval_minutes)::int as "intervalMinutes", min(m.max_kwh_per_interval)::float8 as max
+      from meter_usage_hourly h join meters m on m.id = h.meter_id where h.meter_id = ${meterId}`;
+    expect(baseline?.intervalMinutes).toBe(15);
+    const high =
+      Math.round(Math.min((baseline?.max ?? 0) * 0.9, Math.max(3.5 * (baseline?.p95 ?? 0), 1.5)) * 10_000) /
+      10_000;
+    const lowDay = Array.from({ length: 48 }, (_, index) => ({
+      intervalStart: new Date(Date.parse('2026-11-21T06:00:00Z') + index * 900_000).toISOString(),
+      kwh: 0.0001,
+    }));
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: topics.topic,
+      messages: [
+        {
+          key: meterId,
+          value: JSON.stringify({
+            meterId,
+            readings: [{ intervalStart: '2026-11-22T18:00:00Z', kwh: high }],
+          }),
+        },
+        { key: meterId, value: JSON.stringify({ meterId, readings: lowDay }) },
+      ],
+    });
+    await producer.disconnect();
+    // A worker started after the history exists, as in production.
+    const live = await startIngest(database, topics);
+    await waitForCaughtUp(topics);
+    await live.stop();
+    flagsOf = async (meter, start) => {
+      const [row] = await database.sql<{ flags: string[] }[]>`
+        select flags from readings where meter_id = ${meter} and interval_start = ${start}`;
+      return row?.flags;
+    };
+  });
+  afterAll(() => database?.drop());
+
+  it('stores a reading far above the meter history, flagged high_vs_history for review', async () => {
+    expect(await flagsOf(meterId, '2026-11-22T18:00:00Z')).toEqual(['high_vs_history']);
+  });
+
+  it('stores half a day far below the meter history, every reading flagged low_vs_history', async () => {
+    expect(await flagsOf(meterId, '2026-11-21T06:00:00Z')).toEqual(['low_vs_history']);
+    expect(await flagsOf(meterId, '2026-11-21T17:45:00Z')).toEqual(['low_vs_history']);
   });
 });

@@ -1,10 +1,12 @@
-import type { Db } from '@meterops/db/client';
+import type { Db, Sql } from '@meterops/db/client';
 import type { InfluxQuery } from '@meterops/metrics/query';
 import { readSessionToken, serializeClearedSessionCookie, serializeSessionCookie } from './auth/cookie';
 import { validateSessionToken } from './auth/session';
 
 export interface CreateContextOptions {
   db: Db;
+  /** postgres.js pool for the raw-SQL query functions (batch layer, customer service, usage). */
+  sql: Sql;
   /** Tracking metrics (InfluxDB), read by the pipeline pages. */
   influx: InfluxQuery;
   /** Request headers: the session cookie and the client address come from here. */
@@ -25,7 +27,7 @@ export function clientAddressFrom(headers: Headers): string {
   return last || headers.get('x-real-ip') || 'unknown';
 }
 
-export async function createContext({ db, influx, headers, resHeaders }: CreateContextOptions) {
+export async function createContext({ db, sql, influx, headers, resHeaders }: CreateContextOptions) {
   const token = readSessionToken(headers.get('cookie'));
   const validated = token === null ? null : await validateSessionToken(db, token);
   if (token !== null && validated === null) {
@@ -35,6 +37,7 @@ export async function createContext({ db, influx, headers, resHeaders }: CreateC
   }
   return {
     db,
+    sql,
     influx,
     user: validated?.user ?? null,
     session: validated?.session ?? null,

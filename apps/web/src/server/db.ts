@@ -9,7 +9,7 @@ const globalForDb = globalThis as typeof globalThis & { meteropsWebDb?: ReturnTy
  * which would otherwise open a new pool each time. postgres.js connects lazily, so importing this during
  * `next build` opens no connection.
  */
-export const { db } = (globalForDb.meteropsWebDb ??= createDb({
+export const { db, sql } = (globalForDb.meteropsWebDb ??= createDb({
   url: env.DATABASE_URL,
   max: 10,
   applicationName: 'meterops-web',

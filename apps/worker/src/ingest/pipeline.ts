@@ -11,6 +11,7 @@ import { decodeReadingMessage } from '@meterops/domain/contract';
 import { localDay } from '@meterops/domain/time';
 import { defaultVeeParams, validateMessage, type VeeParams } from '@meterops/domain/vee';
 import type { KafkaBatch, KafkaMessage, OutgoingMessage } from '../kafka';
+import { BaselineCache } from './baselines';
 import { FleetCache } from './fleet';
 
 export interface BatchOutcome extends IngestWriteResult {
@@ -43,6 +44,7 @@ const monthMs = (epochMs: number) => {
  */
 export class IngestPipeline {
   private readonly fleet: FleetCache;
+  private readonly baselines: BaselineCache;
   private readonly knownMonths = new Set<number>();
 
   constructor(
@@ -56,6 +58,12 @@ export class IngestPipeline {
     },
   ) {
     this.fleet = new FleetCache(db);
+    // Four weeks of history, refreshed every six hours: the rules compare with typical use, not the last hour.
+    this.baselines = new BaselineCache(sql, {
+      historyDays: 28,
+      maxAgeMs: 6 * 3_600_000,
+      maxAgeWithoutHistoryMs: 15 * 60_000,
+    });
   }
 
   async start(): Promise<void> {
@@ -94,9 +102,9 @@ export class IngestPipeline {
       message,
       result: decodeReadingMessage(message.value, message.key?.toString('utf8') ?? null),
     }));
-    await this.fleet.resolveUnknown(
-      decoded.flatMap(({ result }) => (result.ok ? [result.message.meterId] : [])),
-    );
+    const meterIds = decoded.flatMap(({ result }) => (result.ok ? [result.message.meterId] : []));
+    await this.fleet.resolveUnknown(meterIds);
+    await this.baselines.prepare(meterIds, now);
 
     for (const { message, result } of decoded) {
       if (!result.ok) {
@@ -105,7 +113,12 @@ export class IngestPipeline {
       }
       readingCount += result.message.itemCount;
       const meter = this.fleet.get(result.message.meterId);
-      const validation = validateMessage(result.message, { nowMs: now, params, meter });
+      const validation = validateMessage(result.message, {
+        nowMs: now,
+        params,
+        meter,
+        baseline: this.baselines.get(result.message.meterId),
+      });
       const rawItems = validation.rejected.length > 0 ? rawReadingItems(message) : [];
       for (const rejected of validation.rejected) {
         rejections.push(

@@ -298,7 +298,6 @@ async function recomputeChunk(
   meterIds: string[],
 ): Promise<ChunkOutcome> {
   return sql.begin('isolation level repeatable read', async (tx) => {
-    let t0 = performance.now(); const lap = (label: string) => { const t = performance.now(); if (process.env.BATCH_TIMING) console.log(`    ${label} ${(t - t0).toFixed(0)} ms`); t0 = t; };
     await tx`select set_config('jit', 'off', true), set_config('work_mem', '128MB', true)`;
     if (params.consumeQueue === true) {
       await tx`delete from reprocess_queue where day = ${params.day}::date and meter_id = any(${meterIds}::text[])`;
@@ -319,54 +318,47 @@ async function recomputeChunk(
             : tx``
         }
       order by m.id`;
-    await tx`analyze fin_meters`;
-    lap('await tx`analyze fin_meters`;');
+    // Its key lets the readings be fetched meter by meter in key order (see aggregateHours).
+    await tx`alter table fin_meters add primary key (meter_id)`;
     await tx`
       create temp table fin_hours (
-        meter_id text not null, hour_start timestamptz not null, in_day boolean not null,
-        kwh numeric not null, readings int not null, actual int not null, estimated int not null, edited int not null,
-        flagged int not null, kwh_first numeric not null, actual_first int not null, estimated_first int not null,
-        edited_first int not null
+        meter_id text not null, hour_start timestamptz not null, interval_minutes int not null,
+        kwh numeric not null, readings int not null, estimated int not null, edited int not null, flagged int not null,
+        kwh_first numeric not null, readings_first int not null, estimated_first int not null, edited_first int not null
       ) on commit drop`;
     await aggregateHours(tx, zones, null);
-    lap('await aggregateHours(tx, zones');
 
     const gapMeters = await tx<{ meterId: string; timeZone: string; intervalMinutes: number }[]>`
       select f.meter_id as "meterId", f.time_zone as "timeZone", f.interval_minutes as "intervalMinutes"
       from fin_meters f
       left join (
-        select meter_id, sum(readings - estimated) as measured from fin_hours where in_day group by meter_id
+        select meter_id, sum(readings - estimated) as measured
+        from fin_hours h join fin_meters f using (meter_id)
+        where h.hour_start >= f.day_start and h.hour_start < f.day_end
+        group by meter_id
       ) h using (meter_id)
       where f.expected > 0 and coalesce(h.measured, 0) < f.expected
       order by f.meter_id`;
-    lap('order by f.meter_id`;');
     const estimated = await estimateAndStore(tx, {
       day: params.day,
       meters: gapMeters,
       settings: params.settings,
       actor: params.actor,
     });
-    lap('actor: params.actor,\n    });');
     if (estimated.meterIds.length > 0) {
       await tx`delete from fin_hours where meter_id = any(${estimated.meterIds}::text[])`;
       await aggregateHours(tx, zones, estimated.meterIds);
     }
-    lap('await aggregateHours(tx, zones');
 
     const status = params.status;
     const [hourly] = await tx<{ rows: number }[]>`
-      with hours as (
-        select h.meter_id, h.hour_start, sum(h.kwh) as kwh, sum(h.actual)::int as actual,
-               sum(h.estimated)::int as estimated, sum(h.edited)::int as edited, min(f.interval_minutes) as interval_minutes
-        from fin_hours h join fin_meters f using (meter_id)
-        group by h.meter_id, h.hour_start
-      ),
-      written as (
+      with written as (
         insert into meter_usage_hourly as h
           (meter_id, hour_start, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
-        select meter_id, hour_start, kwh, 60 / interval_minutes, actual, estimated, edited, ${status}, now()
-        from hours
-        order by meter_id, hour_start
+        -- fin_hours is written in (meter, hour) order, the order ingest locks rows in too.
+        select meter_id, hour_start, kwh, 60 / interval_minutes, readings - estimated - edited, estimated, edited,
+               ${status}, now()
+        from fin_hours
         on conflict (meter_id, hour_start) do update
           set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
               actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
@@ -380,18 +372,30 @@ async function recomputeChunk(
       )
       select count(*)::int as rows from written`;
 
-    lap('select count(*)::int as rows f');
     await tx`
       create temp table fin_daily (
         meter_id text primary key, kwh_before numeric, status_before aggregate_status, finalized_before timestamptz,
         kwh_after numeric not null, status_after aggregate_status not null, final_version int not null
       ) on commit drop`;
     const [daily] = await tx<{ rows: number; readings: number; meters: number }[]>`
-      with totals as (
-        select f.meter_id, f.expected, coalesce(sum(h.kwh), 0) as kwh, coalesce(sum(h.readings), 0)::int as readings,
-               coalesce(sum(h.actual), 0)::int as actual, coalesce(sum(h.estimated), 0)::int as estimated,
-               coalesce(sum(h.edited), 0)::int as edited, coalesce(sum(h.flagged), 0)::int as flagged
-        from fin_meters f left join fin_hours h on h.meter_id = f.meter_id and h.in_day
+      with day_readings as (
+        -- A day starting on the hour is the sum of its hours; in a zone whose offset is not whole hours the
+        -- first and last hour are shared with the neighbouring days, so those meters are summed from readings.
+        select f.meter_id, h.kwh, h.readings, h.estimated, h.edited, h.flagged
+        from fin_meters f join fin_hours h using (meter_id)
+        where f.day_start = f.hour_lo and f.day_end = f.hour_hi
+        union all
+        select f.meter_id, r.kwh, 1, (r.quality = 'estimated')::int, (r.quality = 'edited')::int, (r.flags <> '{}')::int
+        from fin_meters f
+        join readings r on r.meter_id = f.meter_id and r.interval_start >= f.day_start and r.interval_start < f.day_end
+        where f.day_start <> f.hour_lo or f.day_end <> f.hour_hi
+      ),
+      totals as (
+        select f.meter_id, f.expected, coalesce(sum(d.kwh), 0) as kwh, coalesce(sum(d.readings), 0)::int as readings,
+               coalesce(sum(d.readings - d.estimated - d.edited), 0)::int as actual,
+               coalesce(sum(d.estimated), 0)::int as estimated, coalesce(sum(d.edited), 0)::int as edited,
+               coalesce(sum(d.flagged), 0)::int as flagged
+        from fin_meters f left join day_readings d using (meter_id)
         group by f.meter_id, f.expected
       ),
       previous as (
@@ -430,7 +434,6 @@ async function recomputeChunk(
       )
       select (select count(*) from recorded)::int as rows, (select sum(readings) from totals)::int as readings,
              (select count(*) from totals)::int as meters`;
-    lap('(select count(*) from totals):');
 
     const alerts = status === 'final' ? await raiseAlerts(tx, params) : [];
     const changes =
@@ -443,18 +446,19 @@ async function recomputeChunk(
         : [];
     const settlement = await tx<SettlementPartial[]>`
       with halves as (
-        select f.region, h.hour_start as period_start, h.kwh_first as kwh, h.actual_first as actual,
+        select f.region, h.hour_start as period_start, h.kwh_first as kwh,
+               h.readings_first - h.estimated_first - h.edited_first as actual,
                h.estimated_first as estimated, h.edited_first as edited
         from fin_hours h join fin_meters f using (meter_id)
         union all
-        select f.region, h.hour_start + interval '30 minutes', h.kwh - h.kwh_first, h.actual - h.actual_first,
+        select f.region, h.hour_start + interval '30 minutes', h.kwh - h.kwh_first,
+               (h.readings - h.estimated - h.edited) - (h.readings_first - h.estimated_first - h.edited_first),
                h.estimated - h.estimated_first, h.edited - h.edited_first
         from fin_hours h join fin_meters f using (meter_id)
       )
       select region, period_start::timestamptz as "periodStart", sum(kwh)::text as kwh, sum(actual)::int as actual,
              sum(estimated)::int as estimated, sum(edited)::int as edited
       from halves group by region, period_start`;
-    lap('from halves group by region, p');
     return {
       meters: daily?.meters ?? 0,
       readings: daily?.readings ?? 0,
@@ -469,33 +473,36 @@ async function recomputeChunk(
 }
 
 /**
- * Per meter, UTC hour and whether the interval lies in the meter's local day: the readings' sums and
- * counts, with the first half hour apart for settlement. Each meter's readings are fetched through the
- * primary key in (meter, interval) order, so the grouping streams instead of hashing millions of groups.
+ * Per meter and UTC hour: the readings' sum and counts, with the first half hour apart for settlement.
+ * Each meter's readings are fetched through the primary key in (meter, interval) order, so the grouping
+ * streams instead of hashing millions of groups, and fin_hours is written in (meter, hour) order.
  */
 async function aggregateHours(tx: TransactionSql, zones: ZoneArrays, onlyMeters: string[] | null): Promise<void> {
   await tx`select set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
                   set_config('enable_hashagg', 'off', true)`;
   await tx`
     insert into fin_hours
-    select f.meter_id, date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) as hour_start,
-           r.interval_start >= f.day_start and r.interval_start < f.day_end as in_day,
-           sum(r.kwh), count(*)::int,
-           count(*) filter (where r.quality = 'actual')::int,
-           count(*) filter (where r.quality = 'estimated')::int,
-           count(*) filter (where r.quality = 'edited')::int,
-           count(*) filter (where r.flags <> '{}')::int,
-           coalesce(sum(r.kwh) filter (where r.interval_start < date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) + interval '30 minutes'), 0),
-           count(*) filter (where r.quality = 'actual' and r.interval_start < date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) + interval '30 minutes')::int,
-           count(*) filter (where r.quality = 'estimated' and r.interval_start < date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) + interval '30 minutes')::int,
-           count(*) filter (where r.quality = 'edited' and r.interval_start < date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) + interval '30 minutes')::int
+    select f.meter_id, r.hour_start, min(f.interval_minutes), sum(r.kwh), count(*),
+           count(*) filter (where r.quality = 'estimated'), count(*) filter (where r.quality = 'edited'),
+           count(*) filter (where r.flagged),
+           coalesce(sum(r.kwh) filter (where r.first_half), 0), count(*) filter (where r.first_half),
+           count(*) filter (where r.first_half and r.quality = 'estimated'),
+           count(*) filter (where r.first_half and r.quality = 'edited')
     from fin_meters f
-    join readings r
-      on r.meter_id = f.meter_id and r.interval_start >= f.hour_lo and r.interval_start < f.hour_hi
-     and r.interval_start >= date_bin('1 hour', ${zones.lowest}::timestamptz, ${ORIGIN}::timestamptz)
-     and r.interval_start < date_bin('1 hour', ${zones.highest}::timestamptz, ${ORIGIN}::timestamptz) + interval '1 hour'
+    cross join lateral (
+      select r.kwh, r.quality, r.flags <> '{}' as flagged,
+             date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) as hour_start,
+             date_bin('30 minutes', r.interval_start, ${ORIGIN}::timestamptz)
+               = date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) as first_half
+      from readings r
+      where r.meter_id = f.meter_id and r.interval_start >= f.hour_lo and r.interval_start < f.hour_hi
+        and r.interval_start >= date_bin('1 hour', ${zones.lowest}::timestamptz, ${ORIGIN}::timestamptz)
+        and r.interval_start < date_bin('1 hour', ${zones.highest}::timestamptz, ${ORIGIN}::timestamptz) + interval '1 hour'
+      -- Keeps the subquery apart so each reading's hour is computed once, not once per aggregate.
+      offset 0
+    ) r
     ${onlyMeters === null ? tx`` : tx`where f.meter_id = any(${onlyMeters}::text[])`}
-    group by f.meter_id, 2, 3`;
+    group by f.meter_id, r.hour_start`;
   await tx`select set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true),
                   set_config('enable_hashagg', 'on', true)`;
 }

@@ -1,5 +1,5 @@
 import { inArray } from 'drizzle-orm';
-import type { Db } from '../client';
+import type { Db, Sql } from '../client';
 import { meters } from '../schema/index';
 
 /** What validation and the speed layer need to know about a meter. */
@@ -39,4 +39,39 @@ export function findMeterProfiles(db: Db, params: { ids: readonly string[] }): P
     .select(profileColumns)
     .from(meters)
     .where(inArray(meters.id, [...params.ids]));
+}
+
+/** A meter's recent history per interval, for the high/low soft rules. */
+export interface MeterBaseline {
+  meterId: string;
+  meanKwh: number;
+  p95Kwh: number;
+  samples: number;
+}
+
+/**
+ * Baselines from the last `days` days of hourly usage: mean and 95th percentile of the average interval
+ * within each hour, and how many actual intervals they rest on. Meters without history are absent.
+ */
+export async function readMeterBaselines(
+  sql: Sql,
+  params: { meterIds: readonly string[]; days: number; now?: Date },
+): Promise<MeterBaseline[]> {
+  if (params.meterIds.length === 0) return [];
+  const since = new Date((params.now ?? new Date()).getTime() - params.days * 86_400_000).toISOString();
+  const rows = await sql<{ meterId: string; meanKwh: string; p95Kwh: number; samples: number }[]>`
+    select meter_id as "meterId",
+           (sum(kwh) / sum(actual_intervals))::text as "meanKwh",
+           percentile_cont(0.95) within group (order by (kwh / actual_intervals)::float8) as "p95Kwh",
+           sum(actual_intervals)::int as samples
+    from meter_usage_hourly
+    where meter_id = any(${params.meterIds as string[]}::text[]) and hour_start >= ${since}::timestamptz
+      and actual_intervals > 0
+    group by meter_id`;
+  return rows.map((row) => ({
+    meterId: row.meterId,
+    meanKwh: Number(row.meanKwh),
+    p95Kwh: row.p95Kwh,
+    samples: row.samples,
+  }));
 }

@@ -1,0 +1,131 @@
+/**
+ * Administration of the portal's users. Passwords arrive here already hashed (`hashPassword` of
+ * ../password); the hash never leaves this module.
+ */
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { customers, sessions, users } from '../schema/index';
+import type { UserRole } from './auth';
+
+export interface ManagedUser {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  customerId: string | null;
+  customerName: string | null;
+  disabledAt: Date | null;
+  createdAt: Date;
+  /** Start of the newest session still stored; null if the user has none. */
+  lastSessionAt: Date | null;
+}
+
+const managedColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  customerId: users.customerId,
+  customerName: customers.name,
+  disabledAt: users.disabledAt,
+  createdAt: users.createdAt,
+};
+
+export async function listUsers(db: Db): Promise<ManagedUser[]> {
+  const lastSession = db
+    .select({ userId: sessions.userId, at: sql<Date>`max(${sessions.createdAt})`.as('at') })
+    .from(sessions)
+    .groupBy(sessions.userId)
+    .as('last_session');
+  const rows = await db
+    .select({ ...managedColumns, lastSessionAt: lastSession.at })
+    .from(users)
+    .leftJoin(customers, eq(customers.id, users.customerId))
+    .leftJoin(lastSession, eq(lastSession.userId, users.id))
+    .orderBy(asc(users.role), asc(users.email));
+  // The subquery's max() arrives as text through drizzle's raw column.
+  return rows.map((row) => ({ ...row, lastSessionAt: row.lastSessionAt === null ? null : new Date(row.lastSessionAt) }));
+}
+
+export async function getManagedUser(db: Db, params: { id: string }): Promise<ManagedUser | null> {
+  const [row] = await db
+    .select({ ...managedColumns, lastSessionAt: sql<null>`null` })
+    .from(users)
+    .leftJoin(customers, eq(customers.id, users.customerId))
+    .where(eq(users.id, params.id));
+  return row ?? null;
+}
+
+export async function customerExists(db: Db, params: { customerId: string }): Promise<boolean> {
+  const [row] = await db.select({ id: customers.id }).from(customers).where(eq(customers.id, params.customerId));
+  return row !== undefined;
+}
+
+export async function emailTaken(db: Db, params: { email: string }): Promise<boolean> {
+  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, params.email));
+  return row !== undefined;
+}
+
+/** Emails are stored lower-case, as sign-in looks them up. */
+export async function createUser(
+  db: Db,
+  params: { email: string; name: string; passwordHash: string; role: UserRole; customerId: string | null },
+): Promise<{ id: string }> {
+  const [row] = await db
+    .insert(users)
+    .values({ ...params, email: params.email.toLowerCase() })
+    .returning({ id: users.id });
+  if (row === undefined) throw new Error('insert into users returned no row');
+  return row;
+}
+
+export type UserChange =
+  | { kind: 'role'; role: UserRole; customerId: string | null }
+  | { kind: 'disable' }
+  | { kind: 'enable' };
+
+/**
+ * Changes a user's role (with the customer binding the role needs) or disables or enables them. Ending
+ * the last enabled administrator is refused (returns 'last_admin'), counted inside the transaction under
+ * a lock on the administrators, so two admins demoting each other at once cannot both succeed. Disabling
+ * also deletes the user's sessions.
+ */
+export async function changeUser(
+  db: Db,
+  params: { id: string; change: UserChange },
+): Promise<'changed' | 'not_found' | 'last_admin'> {
+  return db.transaction(async (tx) => {
+    const admins = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)))
+      .for('update');
+    const [target] = await tx.select({ id: users.id }).from(users).where(eq(users.id, params.id)).for('update');
+    if (target === undefined) return 'not_found';
+    const { change } = params;
+    const endsAdmin =
+      admins.some((admin) => admin.id === target.id) &&
+      (change.kind === 'disable' || (change.kind === 'role' && change.role !== 'admin'));
+    if (endsAdmin && admins.length <= 1) return 'last_admin';
+    if (change.kind === 'role') {
+      // Sessions read the role from users on every request, so the change applies at the next one.
+      await tx.update(users).set({ role: change.role, customerId: change.customerId }).where(eq(users.id, params.id));
+    } else if (change.kind === 'disable') {
+      await tx.update(users).set({ disabledAt: new Date() }).where(and(eq(users.id, params.id), isNull(users.disabledAt)));
+      await tx.delete(sessions).where(eq(sessions.userId, params.id));
+    } else {
+      await tx.update(users).set({ disabledAt: null }).where(eq(users.id, params.id));
+    }
+    return 'changed';
+  });
+}
+
+/** Users per role, enabled ones only, for the administration overview. */
+export async function countUsersByRole(db: Db): Promise<{ role: UserRole; count: number }[]> {
+  return db
+    .select({ role: users.role, count: count() })
+    .from(users)
+    .where(isNull(users.disabledAt))
+    .groupBy(users.role)
+    .orderBy(asc(users.role));
+}
