@@ -24,3 +24,12 @@ export function credentialsFor(role: DemoRole): { email: string; password: strin
 }
 
 export const isCI = read('CI') !== undefined;
+
+/** The database and InfluxDB the app under test reads: specs compare the pages with them. */
+export const databaseUrl = read('DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/meterops';
+export const influxUrl = (read('INFLUX_URL') ?? 'http://127.0.0.1:8086').replace(/\/+$/, '');
+export const influxDatabase = read('INFLUX_DB') ?? 'meterops';
+export const influxToken = read('INFLUX_TOKEN');
+
+/** The simulator's manifest of the scenario the test orchestrator ingested (`npm test`), if any. */
+export const manifestPath = read('E2E_MANIFEST');

@@ -24,6 +24,18 @@ export async function saveScreenshot(page: Page, testInfo: TestInfo, name: strin
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
+/**
+ * Waits until every ECharts chart on the page has drawn (`data-chart-state="finished"`, set on the
+ * chart's `finished` event), so assertions and screenshots see the drawn chart and not empty axes.
+ */
+export async function chartsDrawn(page: Page): Promise<void> {
+  const charts = page.locator('[data-chart]');
+  await expect(charts.first()).toBeVisible();
+  for (const chart of await charts.all()) {
+    await expect(chart).toHaveAttribute('data-chart-state', 'finished');
+  }
+}
+
 interface Fixtures {
   /** Signs in through the sign-in page as the demo user of `role` and waits for that role's start page. */
   signInAs: (role: DemoRole) => Promise<void>;

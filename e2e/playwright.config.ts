@@ -14,6 +14,8 @@ export default defineConfig({
   retries: 0,
   workers: 1,
   reporter: [['list'], ['html', { outputFolder: './playwright-report', open: 'never' }]],
+  // The operations specs compare hundreds of numbers with the database in one test.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   use: {
     baseURL,

@@ -18,17 +18,21 @@ import {
   TestData,
   type TestUser,
 } from './support';
+import { FIXTURE_DAY, PortalFixture } from './portal-fixtures';
 
 type Access = 'public' | 'authed' | readonly UserRole[];
 
 interface Expectation {
   access: Access;
   /** Input for a call that should succeed when access is allowed. */
-  input?: (fixture: { probe: TestUser }) => unknown;
+  input?: (fixture: { probe: TestUser; portal: PortalFixture }) => unknown;
 }
 
 /** The operations pages: operators and admins only. */
 const ops = ['operator', 'admin'] as const;
+const service = ['agent', 'admin'] as const;
+const admin = ['admin'] as const;
+const customer = ['customer'] as const;
 /** A day no other test writes, so the ops queries answer quickly with nothing. */
 const quietDay = '2091-01-01';
 
@@ -52,6 +56,62 @@ const expectations: Record<string, Expectation> = {
   'consumption.settlement': { access: ops, input: () => ({ day: quietDay }) },
   'rejects.list': { access: ops, input: () => ({ meterId: 'SECURITY-TEST', page: 1 }) },
   'rejects.byRule': { access: ops, input: () => ({ meterId: 'SECURITY-TEST' }) },
+  // Customer service: agents and admins. The portal fixture's meter belongs to the customer actor.
+  'service.search': { access: service, input: ({ portal }) => ({ query: portal.meterId }) },
+  'service.meter': { access: service, input: ({ portal }) => ({ meterId: portal.meterId }) },
+  'service.days': { access: service, input: ({ portal }) => ({ meterId: portal.meterId, from: FIXTURE_DAY, to: FIXTURE_DAY }) },
+  'service.day': { access: service, input: ({ portal }) => ({ meterId: portal.meterId, day: FIXTURE_DAY }) },
+  'service.revisions': { access: service, input: ({ portal }) => ({ meterId: portal.meterId, day: FIXTURE_DAY }) },
+  'service.reviewQueue': { access: service, input: () => ({ from: FIXTURE_DAY, to: FIXTURE_DAY }) },
+  'readings.correct': {
+    access: service,
+    input: ({ portal }) => ({
+      meterId: portal.meterId,
+      intervalStart: portal.nextFreeInterval(),
+      kwh: '0.3125',
+      reason: 'security test: fill a missing interval',
+      expectedVersion: null,
+    }),
+  },
+  'readings.accept': {
+    access: service,
+    input: ({ portal }) => ({
+      meterId: portal.meterId,
+      intervalStart: portal.nextFlaggedForAccept(),
+      reason: 'security test: the spike is real',
+      expectedVersion: 1,
+    }),
+  },
+  'readings.estimate': {
+    access: service,
+    input: ({ portal }) => ({
+      meterId: portal.meterId,
+      intervalStart: portal.nextFlaggedForEstimate(),
+      reason: 'security test: replace the spike',
+      expectedVersion: 1,
+    }),
+  },
+  // Administration: admins only.
+  'jobs.list': { access: admin, input: () => ({}) },
+  'jobs.get': { access: admin, input: ({ portal }) => ({ id: portal.runId }) },
+  'jobs.start': {
+    access: admin,
+    input: ({ portal }) => ({ name: 'reprocess', from: FIXTURE_DAY, to: FIXTURE_DAY, meterIds: [portal.meterId] }),
+  },
+  'jobs.cancel': { access: admin, input: ({ portal }) => ({ id: portal.runId }) },
+  'billing.alerts': { access: admin, input: ({ portal }) => ({ open: false, meterId: portal.meterId }) },
+  'billing.acknowledge': { access: admin, input: ({ portal }) => ({ id: portal.alertId }) },
+  'users.list': { access: admin },
+  'users.create': {
+    access: admin,
+    input: ({ portal }) => ({ email: portal.newEmail(), name: 'Security test', password: 'a long enough password', role: 'agent' }),
+  },
+  'users.setRole': { access: admin, input: ({ probe }) => ({ id: probe.id, role: 'operator' }) },
+  'users.setDisabled': { access: admin, input: ({ probe }) => ({ id: probe.id, disabled: false }) },
+  // The end customer's own usage; the customer id always comes from the session.
+  'usage.meters': { access: customer },
+  'usage.report': { access: customer, input: ({ portal }) => ({ meterId: portal.meterId, view: 'week', day: FIXTURE_DAY }) },
+  'usage.comparison': { access: customer, input: ({ portal }) => ({ meterId: portal.meterId, view: 'month', day: FIXTURE_DAY }) },
 };
 
 type Actor = UserRole | 'signed-out';
@@ -85,19 +145,25 @@ async function outcomeOf(call: Promise<unknown>): Promise<string> {
   }
 }
 
-const { db, close } = createTestDb();
+const { db, sql, close } = createTestDb();
 const data = new TestData(db);
 const actorUsers = new Map<Actor, TestUser | null>();
 let probe: TestUser;
+let portal: PortalFixture;
 
 beforeAll(async () => {
   await ensureTestInfluxDatabase();
   actorUsers.set('signed-out', null);
   for (const role of userRole.enumValues) actorUsers.set(role, await data.user(role));
   probe = await data.user('operator');
+  const customerActor = actorUsers.get('customer');
+  if (!customerActor?.customerId) throw new Error('the customer actor has no customer');
+  portal = await PortalFixture.create(sql, customerActor.customerId);
 });
 
 afterAll(async () => {
+  // The fixture's meter refers to the customer actor's customer, so it goes first.
+  await portal.cleanup();
   await data.cleanup();
   await close();
 });
@@ -116,7 +182,7 @@ describe('app router access policy', () => {
     if (!expectation) throw new Error(`no expectation for ${path}`);
     const ctx = await contextFor(db, actorUsers.get(actor) ?? null);
     const call = procedureAt(createCaller(ctx), path);
-    const outcome = await outcomeOf(call(expectation.input?.({ probe })));
+    const outcome = await outcomeOf(call(expectation.input?.({ probe, portal })));
     expect(outcome).toBe(expectedOutcome(expectation.access, actor));
   });
 });

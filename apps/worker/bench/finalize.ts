@@ -64,16 +64,15 @@ try {
   for (let run = 1; run <= runs; run++) {
     await resetFinalization(sql);
     const started = performance.now();
-    let lastStep = '';
+    let printed = '';
     const result = await finalizeDay(sql, {
       day,
       actor: 'bench:finalize',
       onProgress: (progress) => {
-        if (progress.step === lastStep) return;
-        lastStep = progress.step;
-        say(
-          `  ${((performance.now() - started) / 1000).toFixed(1)} s  ${progress.step} (${progress.done}/${progress.total})`,
-        );
+        const line = `${progress.step} ${progress.done}/${progress.total}`;
+        if (line === printed) return;
+        printed = line;
+        say(`  ${((performance.now() - started) / 1000).toFixed(1)} s  ${line}`);
       },
     });
     const seconds = (performance.now() - started) / 1000;

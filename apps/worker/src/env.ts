@@ -23,6 +23,16 @@ const schema = z.object({
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
   LAG_REPORT_INTERVAL_MS: z.coerce.number().int().min(500).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Run the batch jobs (pg-boss) in this process besides ingest. */
+  JOBS_ENABLED: z.stringbool().default(true),
+  /** Batch jobs this process runs at once. */
+  JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
+  /** When the nightly run finalizes due days and processes the reprocess queue (cron, UTC). */
+  JOBS_NIGHTLY_CRON: z.string().min(1).default('30 2 * * *'),
+  /** How often late data queued for reprocessing is folded into the final numbers (cron, UTC). */
+  JOBS_REPROCESS_CRON: z.string().min(1).default('*/10 * * * *'),
+  /** Hours after a local day ends before the nightly run finalizes it (late profiles arrive the next morning). */
+  JOBS_FINALIZE_GRACE_HOURS: z.coerce.number().min(0).max(24 * 14).default(24),
 });
 
 export type WorkerEnv = z.infer<typeof schema>;

@@ -3,10 +3,14 @@ import { createMetricsWriter } from '@meterops/metrics/writer';
 import { pino } from 'pino';
 import { env } from './env';
 import { IngestService } from './ingest/service';
+import { JobRunner } from './jobs/runner';
 import { createKafka } from './kafka';
 
 const log = pino({ level: env.LOG_LEVEL, base: { worker: env.WORKER_ID } });
-const { db, sql, close } = createDb({ max: env.INGEST_CONCURRENCY + 2, applicationName: `meterops-worker` });
+const { db, sql, close } = createDb({
+  max: env.INGEST_CONCURRENCY + 2 + (env.JOBS_ENABLED ? env.JOBS_CONCURRENCY * 2 + 1 : 0),
+  applicationName: `meterops-worker`,
+});
 const metrics = createMetricsWriter({
   url: env.INFLUX_URL,
   database: env.INFLUX_DB,
@@ -30,12 +34,26 @@ const ingest = new IngestService({
   lagReportIntervalMs: env.LAG_REPORT_INTERVAL_MS,
 });
 
+const jobs = env.JOBS_ENABLED
+  ? new JobRunner({
+      databaseUrl: env.DATABASE_URL,
+      sql,
+      log: log.child({ component: 'jobs' }),
+      metrics,
+      workerId: env.WORKER_ID,
+      concurrency: env.JOBS_CONCURRENCY,
+      schedules: { nightly: env.JOBS_NIGHTLY_CRON, reprocessQueue: env.JOBS_REPROCESS_CRON },
+      finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
+    })
+  : null;
+
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'stopping: finishing the batch in flight, then leaving the group');
   await ingest.stop();
+  await jobs?.stop();
   await metrics.close();
   await close();
   log.info({ metrics: metrics.stats() }, 'stopped');
@@ -49,3 +67,4 @@ log.info(
   'worker starting',
 );
 await ingest.start();
+await jobs?.start();

@@ -1,9 +1,10 @@
 import { createRandom } from '@meterops/domain/random';
+import { addDays } from '@meterops/domain/time';
 import { sql as dsql } from 'drizzle-orm';
 import type { Db } from './client';
 import { customerIdFor, fleetRegions, fleetTariffs, maxKwhPerInterval, meterIdFor } from './fleet';
 import { hashPassword } from './password';
-import { customers, meters, tariffs, users } from './schema/index';
+import { billingPeriods, customers, meters, tariffs, users } from './schema/index';
 
 export interface SeedFleetOptions {
   meters: number;
@@ -138,4 +139,58 @@ export async function seedDemoUsers(db: Db): Promise<void> {
 export async function countFleet(db: Db): Promise<number> {
   const [row] = await db.select({ count: dsql<number>`count(*)::int` }).from(meters);
   return row?.count ?? 0;
+}
+
+/**
+ * A few billing periods so billing alerts have something to land in: for the fleet's first `customers`
+ * customers, the previous calendar month invoiced (customer level) and the current month open; for the
+ * first meters of them, the last complete week invoiced at meter level. Periods that exist are kept, so
+ * it can run again. invoicedKwh is what the daily rows held when the period was first seeded.
+ */
+export async function seedBillingPeriods(
+  db: Db,
+  options: { customers?: number; today?: string } = {},
+): Promise<number> {
+  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const monthStart = `${today.slice(0, 8)}01`;
+  const previousMonthStart = `${addDays(monthStart, -1).slice(0, 8)}01`;
+  const nextMonthStart = `${addDays(monthStart, 32).slice(0, 8)}01`;
+  const weekEnd = addDays(today, -2);
+  const weekStart = addDays(weekEnd, -6);
+  const count = options.customers ?? 10;
+  const fleet = await db
+    .select({ id: meters.id, customerId: meters.customerId })
+    .from(meters)
+    .orderBy(meters.id)
+    .limit(count);
+  const wanted = fleet.flatMap((meter, index) => [
+    { customerId: meter.customerId, meterId: null, periodStart: previousMonthStart, periodEnd: addDays(monthStart, -1), invoiced: true },
+    { customerId: meter.customerId, meterId: null, periodStart: monthStart, periodEnd: addDays(nextMonthStart, -1), invoiced: false },
+    ...(index < 5
+      ? [{ customerId: meter.customerId, meterId: meter.id, periodStart: weekStart, periodEnd: weekEnd, invoiced: true }]
+      : []),
+  ]);
+  let created = 0;
+  for (const period of wanted) {
+    const existing = await db.execute(dsql`
+      select 1 from billing_periods
+      where customer_id = ${period.customerId} and meter_id is not distinct from ${period.meterId}
+        and period_start = ${period.periodStart}::date and period_end = ${period.periodEnd}::date`);
+    if (existing.length > 0) continue;
+    const [kwh] = await db.execute<{ kwh: string }>(dsql`
+      select coalesce(sum(u.kwh), 0)::numeric(18,4)::text as kwh
+      from meters m join meter_usage_daily u on u.meter_id = m.id
+      where m.customer_id = ${period.customerId} and (${period.meterId}::text is null or m.id = ${period.meterId})
+        and u.day between ${period.periodStart}::date and ${period.periodEnd}::date`);
+    await db.insert(billingPeriods).values({
+      customerId: period.customerId,
+      meterId: period.meterId,
+      periodStart: period.periodStart,
+      periodEnd: period.periodEnd,
+      invoicedAt: period.invoiced ? new Date() : null,
+      invoicedKwh: period.invoiced ? (kwh?.kwh ?? '0.0000') : null,
+    });
+    created += 1;
+  }
+  return created;
 }

@@ -7,6 +7,7 @@
 import { TRPCError, type TRPCDefaultErrorShape } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import { env } from '../env';
+import { zodFieldError } from './field-error';
 
 /** First `code` property along the cause chain: a Postgres SQLSTATE or a Node.js system error code. */
 function findErrorCode(error: unknown): string | null {
@@ -30,10 +31,23 @@ function hasTimeout(error: unknown): boolean {
 
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
 
+/**
+ * A domain function's refusal of one input (the batch layer's `CorrectionError`: an Error with a string
+ * `field`), answered like a schema failure so the form shows it next to that field.
+ */
+function fieldRefusal(error: unknown): TRPCError | null {
+  if (!(error instanceof Error) || error.name !== 'CorrectionError') return null;
+  const field: unknown = (error as { field?: unknown }).field;
+  if (typeof field !== 'string') return null;
+  return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: zodFieldError(field, error.message) });
+}
+
 /** Maps an unexpected error to the code a client can act on; errors thrown on purpose pass unchanged. */
 export function mapError(error: TRPCError): TRPCError {
   if (error.code !== 'INTERNAL_SERVER_ERROR') return error;
   const cause = error.cause ?? error;
+  const refusal = fieldRefusal(cause);
+  if (refusal !== null) return refusal;
   const code = findErrorCode(cause);
   const mapped = (next: TRPCError['code'], message: string) => new TRPCError({ code: next, message, cause });
 

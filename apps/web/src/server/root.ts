@@ -1,9 +1,15 @@
 import { authRouter } from './routers/auth';
+import { billingRouter } from './routers/billing';
 import { completenessRouter } from './routers/completeness';
 import { consumptionRouter } from './routers/consumption';
+import { jobsRouter } from './routers/jobs';
 import { pipelineRouter } from './routers/pipeline';
+import { readingsRouter } from './routers/readings';
 import { rejectsRouter } from './routers/rejects';
+import { serviceRouter } from './routers/service';
 import { statusRouter } from './routers/status';
+import { usageRouter } from './routers/usage';
+import { usersRouter } from './routers/users';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -13,6 +19,12 @@ export const appRouter = router({
   completeness: completenessRouter,
   consumption: consumptionRouter,
   rejects: rejectsRouter,
+  service: serviceRouter,
+  readings: readingsRouter,
+  billing: billingRouter,
+  jobs: jobsRouter,
+  users: usersRouter,
+  usage: usageRouter,
 });
 
 export type AppRouter = typeof appRouter;

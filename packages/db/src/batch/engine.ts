@@ -10,6 +10,7 @@
  * reading is either counted in the final numbers or, arriving after them, finds the day final and queues
  * the key for reprocessing; none is lost between the two.
  */
+import { kwhToUnits, unitsToKwh } from '@meterops/domain/kwh';
 import { intervalsInLocalDay, localDayBounds } from '@meterops/domain/time';
 import type { TransactionSql } from 'postgres';
 import type { Sql } from '../client';
@@ -170,7 +171,7 @@ export async function recomputeDay(sql: Sql, params: RecomputeParams): Promise<R
           const sum = partials.get(key);
           if (sum === undefined) partials.set(key, { ...partial });
           else {
-            sum.kwh = addDecimal(sum.kwh, partial.kwh);
+            sum.kwh = unitsToKwh(kwhToUnits(sum.kwh) + kwhToUnits(partial.kwh));
             sum.actual += partial.actual;
             sum.estimated += partial.estimated;
             sum.edited += partial.edited;
@@ -308,6 +309,7 @@ async function recomputeChunk(
       select m.id as meter_id, m.region, m.time_zone, m.interval_minutes, z.day_start, z.day_end,
              date_bin('1 hour', z.day_start, ${ORIGIN}::timestamptz) as hour_lo,
              date_bin('1 hour', z.day_end - interval '1 microsecond', ${ORIGIN}::timestamptz) + interval '1 hour' as hour_hi,
+             z.day_end + interval '1 day' as d1_deadline, z.day_end + interval '5 days' as d5_deadline,
              ${expectedIntervalsSql(tx)} as expected
       from meters m join zones z using (time_zone, interval_minutes)
       where m.id = any(${meterIds}::text[])
@@ -324,7 +326,8 @@ async function recomputeChunk(
       create temp table fin_hours (
         meter_id text not null, hour_start timestamptz not null, interval_minutes int not null,
         kwh numeric not null, readings int not null, estimated int not null, edited int not null, flagged int not null,
-        kwh_first numeric not null, readings_first int not null, estimated_first int not null, edited_first int not null
+        kwh_first numeric not null, readings_first int not null, estimated_first int not null, edited_first int not null,
+        actual_by_d1 int not null, actual_by_d5 int not null
       ) on commit drop`;
     await aggregateHours(tx, zones, null);
 
@@ -381,11 +384,12 @@ async function recomputeChunk(
       with day_readings as (
         -- A day starting on the hour is the sum of its hours; in a zone whose offset is not whole hours the
         -- first and last hour are shared with the neighbouring days, so those meters are summed from readings.
-        select f.meter_id, h.kwh, h.readings, h.estimated, h.edited, h.flagged
+        select f.meter_id, h.kwh, h.readings, h.estimated, h.edited, h.flagged, h.actual_by_d1, h.actual_by_d5
         from fin_meters f join fin_hours h using (meter_id)
         where f.day_start = f.hour_lo and f.day_end = f.hour_hi
         union all
-        select f.meter_id, r.kwh, 1, (r.quality = 'estimated')::int, (r.quality = 'edited')::int, (r.flags <> '{}')::int
+        select f.meter_id, r.kwh, 1, (r.quality = 'estimated')::int, (r.quality = 'edited')::int, (r.flags <> '{}')::int,
+               (${actualArrivalSql(tx)} <= f.d1_deadline)::int, (${actualArrivalSql(tx)} <= f.d5_deadline)::int
         from fin_meters f
         join readings r on r.meter_id = f.meter_id and r.interval_start >= f.day_start and r.interval_start < f.day_end
         where f.day_start <> f.hour_lo or f.day_end <> f.hour_hi
@@ -394,7 +398,8 @@ async function recomputeChunk(
         select f.meter_id, f.expected, coalesce(sum(d.kwh), 0) as kwh, coalesce(sum(d.readings), 0)::int as readings,
                coalesce(sum(d.readings - d.estimated - d.edited), 0)::int as actual,
                coalesce(sum(d.estimated), 0)::int as estimated, coalesce(sum(d.edited), 0)::int as edited,
-               coalesce(sum(d.flagged), 0)::int as flagged
+               coalesce(sum(d.flagged), 0)::int as flagged, coalesce(sum(d.actual_by_d1), 0)::int as actual_by_d1,
+               coalesce(sum(d.actual_by_d5), 0)::int as actual_by_d5
         from fin_meters f left join day_readings d using (meter_id)
         group by f.meter_id, f.expected
       ),
@@ -406,8 +411,9 @@ async function recomputeChunk(
       written as (
         insert into meter_usage_daily as u
           (meter_id, day, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals,
-           flagged_intervals, status, computed_at, final_version, finalized_at)
-        select meter_id, ${params.day}::date, kwh, expected, actual, estimated, edited, flagged, ${status}, now(),
+           flagged_intervals, actual_by_d1_intervals, actual_by_d5_intervals, status, computed_at, final_version, finalized_at)
+        select meter_id, ${params.day}::date, kwh, expected, actual, estimated, edited, flagged, actual_by_d1, actual_by_d5,
+               ${status}, now(),
                ${status === 'final' ? 1 : 0}, ${status === 'final' ? tx`now()` : tx`null::timestamptz`}
         from totals
         order by meter_id
@@ -415,14 +421,16 @@ async function recomputeChunk(
           set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
               actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
               edited_intervals = excluded.edited_intervals, flagged_intervals = excluded.flagged_intervals,
-              status = excluded.status, computed_at = now(),
+              actual_by_d1_intervals = excluded.actual_by_d1_intervals,
+              actual_by_d5_intervals = excluded.actual_by_d5_intervals, status = excluded.status, computed_at = now(),
               final_version = u.final_version + case when excluded.status = 'final' then 1 else 0 end,
               finalized_at = case when excluded.status = 'final' then now() else u.finalized_at end
           where (u.kwh, u.expected_intervals, u.actual_intervals, u.estimated_intervals, u.edited_intervals,
-                 u.flagged_intervals, u.status)
+                 u.flagged_intervals, u.actual_by_d1_intervals, u.actual_by_d5_intervals, u.status)
                 is distinct from
                 (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
-                 excluded.edited_intervals, excluded.flagged_intervals, excluded.status)
+                 excluded.edited_intervals, excluded.flagged_intervals, excluded.actual_by_d1_intervals,
+                 excluded.actual_by_d5_intervals, excluded.status)
             ${status === 'provisional' ? tx`and u.status = 'provisional'` : tx``}
         returning u.meter_id, u.kwh, u.status, u.final_version
       ),
@@ -474,38 +482,62 @@ async function recomputeChunk(
 
 /**
  * Per meter and UTC hour: the readings' sum and counts, with the first half hour apart for settlement.
- * Each meter's readings are fetched through the primary key in (meter, interval) order, so the grouping
- * streams instead of hashing millions of groups, and fin_hours is written in (meter, hour) order.
+ * The lateral subquery fetches one meter's readings through the primary key and groups its ~100 rows
+ * there, so no statement ever hashes or sorts millions of groups, and a month partition holding 30 days
+ * is read only at the day's entries. Rows come out in (meter, hour) order, fin_meters being in meter order.
  */
 async function aggregateHours(tx: TransactionSql, zones: ZoneArrays, onlyMeters: string[] | null): Promise<void> {
-  await tx`select set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
-                  set_config('enable_hashagg', 'off', true)`;
   await tx`
     insert into fin_hours
-    select f.meter_id, r.hour_start, min(f.interval_minutes), sum(r.kwh), count(*),
-           count(*) filter (where r.quality = 'estimated'), count(*) filter (where r.quality = 'edited'),
-           count(*) filter (where r.flagged),
-           coalesce(sum(r.kwh) filter (where r.first_half), 0), count(*) filter (where r.first_half),
-           count(*) filter (where r.first_half and r.quality = 'estimated'),
-           count(*) filter (where r.first_half and r.quality = 'edited')
+    select f.meter_id, h.hour_start, f.interval_minutes, h.kwh, h.readings, h.estimated, h.edited, h.flagged,
+           h.kwh_first, h.readings_first, h.estimated_first, h.edited_first, h.actual_by_d1, h.actual_by_d5
     from fin_meters f
     cross join lateral (
-      select r.kwh, r.quality, r.flags <> '{}' as flagged,
-             date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) as hour_start,
-             date_bin('30 minutes', r.interval_start, ${ORIGIN}::timestamptz)
-               = date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) as first_half
-      from readings r
-      where r.meter_id = f.meter_id and r.interval_start >= f.hour_lo and r.interval_start < f.hour_hi
-        and r.interval_start >= date_bin('1 hour', ${zones.lowest}::timestamptz, ${ORIGIN}::timestamptz)
-        and r.interval_start < date_bin('1 hour', ${zones.highest}::timestamptz, ${ORIGIN}::timestamptz) + interval '1 hour'
-      -- Keeps the subquery apart so each reading's hour is computed once, not once per aggregate.
-      offset 0
-    ) r
+      select r.hour_start, sum(r.kwh) as kwh, count(*) as readings,
+             count(*) filter (where r.quality = 'estimated') as estimated,
+             count(*) filter (where r.quality = 'edited') as edited,
+             count(*) filter (where r.flagged) as flagged,
+             coalesce(sum(r.kwh) filter (where r.first_half), 0) as kwh_first,
+             count(*) filter (where r.first_half) as readings_first,
+             count(*) filter (where r.first_half and r.quality = 'estimated') as estimated_first,
+             count(*) filter (where r.first_half and r.quality = 'edited') as edited_first,
+             count(*) filter (where r.actual_at <= f.d1_deadline) as actual_by_d1,
+             count(*) filter (where r.actual_at <= f.d5_deadline) as actual_by_d5
+      from (
+        select r.kwh, r.quality, r.flags <> '{}' as flagged,
+               date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) as hour_start,
+               date_bin('30 minutes', r.interval_start, ${ORIGIN}::timestamptz)
+                 = date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) as first_half,
+               ${actualArrivalSql(tx)} as actual_at
+        from readings r
+        where r.meter_id = f.meter_id and r.interval_start >= f.hour_lo and r.interval_start < f.hour_hi
+          -- Constant bounds besides the per-meter ones, so the planner prunes to the day's partition.
+          and r.interval_start >= date_bin('1 hour', ${zones.lowest}::timestamptz, ${ORIGIN}::timestamptz)
+          and r.interval_start < date_bin('1 hour', ${zones.highest}::timestamptz, ${ORIGIN}::timestamptz) + interval '1 hour'
+        -- Keeps each reading's hour and arrival computed once, not once per aggregate.
+        offset 0
+      ) r
+      group by r.hour_start
+    ) h
     ${onlyMeters === null ? tx`` : tx`where f.meter_id = any(${onlyMeters}::text[])`}
-    group by f.meter_id, r.hour_start`;
-  await tx`select set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true),
-                  set_config('enable_hashagg', 'on', true)`;
+    order by f.meter_id, h.hour_start`;
 }
+
+/**
+ * When the meter value of an actual reading first arrived: its first receipt, unless it replaced an
+ * estimate (then the revision that replaced it). Null for estimated and edited readings. Only revised
+ * readings (version > 1) look at the history.
+ */
+export const actualArrivalSql = (sql: Sql | TransactionSql) => sql`
+  case
+    when r.quality <> 'actual' then null
+    when r.version = 1 then r.first_received_at
+    else coalesce(
+      (select min(v.created_at) from reading_revisions v
+       where v.meter_id = r.meter_id and v.interval_start = r.interval_start
+         and v.old_quality = 'estimated' and v.new_quality = 'actual'),
+      r.first_received_at)
+  end`;
 
 /**
  * Billing alerts for final days whose kWh this chunk changed inside an invoiced billing period of the
@@ -550,6 +582,13 @@ async function raiseAlerts(tx: TransactionSql, params: RecomputeParams): Promise
  * (also those without a row yet). A row is final when every meter behind it has a final daily row.
  */
 async function writeDimensions(sql: Sql, day: string, zones: ZoneArrays): Promise<number> {
+  return sql.begin(async (tx) => {
+    await tx`select set_config('jit', 'off', true), set_config('work_mem', '128MB', true)`;
+    return writeDimensionsIn(tx, day, zones);
+  });
+}
+
+async function writeDimensionsIn(sql: TransactionSql, day: string, zones: ZoneArrays): Promise<number> {
   const [row] = await sql<{ rows: number }[]>`
     with zones as (${zoneTable(sql, zones)}),
     scope as (
@@ -597,16 +636,22 @@ async function writeDimensions(sql: Sql, day: string, zones: ZoneArrays): Promis
  * Every period of the range gets a row, also one nobody reported in. Final when every meter of the region
  * in scope of the day has a final daily row.
  */
-async function writeSettlement(
-  sql: Sql,
-  params: {
-    day: string;
-    zoneArrays: ZoneArrays;
-    regions: string[];
-    partials: SettlementPartial[];
-    partialRegions: string[];
-  },
-): Promise<number> {
+interface SettlementParams {
+  day: string;
+  zoneArrays: ZoneArrays;
+  regions: string[];
+  partials: SettlementPartial[];
+  partialRegions: string[];
+}
+
+async function writeSettlement(sql: Sql, params: SettlementParams): Promise<number> {
+  return sql.begin(async (tx) => {
+    await tx`select set_config('jit', 'off', true), set_config('work_mem', '128MB', true)`;
+    return writeSettlementIn(tx, params);
+  });
+}
+
+async function writeSettlementIn(sql: TransactionSql, params: SettlementParams): Promise<number> {
   const { day, zoneArrays: zones } = params;
   const summedRegions = params.regions.filter((region) => !params.partialRegions.includes(region));
   const [row] = await sql<{ rows: number }[]>`
@@ -672,25 +717,37 @@ async function writeSettlement(
   return row?.rows ?? 0;
 }
 
-/** Sum of two decimal texts, exactly (kWh with at most 4 decimals, or numeric text of any scale). */
-function addDecimal(a: string, b: string): string {
-  const scale = Math.max(decimals(a), decimals(b));
-  const units = toUnits(a, scale) + toUnits(b, scale);
-  const negative = units < 0n;
-  const magnitude = (negative ? -units : units).toString().padStart(scale + 1, '0');
-  const whole = magnitude.slice(0, magnitude.length - scale);
-  const fraction = magnitude.slice(magnitude.length - scale);
-  return `${negative ? '-' : ''}${whole}${scale > 0 ? `.${fraction}` : ''}`;
+export interface DayExpectations {
+  /** Intervals the meter should report on the day. */
+  meter: number;
+  /** Intervals all meters of its region, segment and tariff should report on the day. */
+  region: number;
+  segment: number;
+  tariff: number;
+  /** Intervals the region's meters should report in one half-hour settlement period. */
+  regionHalfHour: number;
 }
 
-function decimals(text: string): number {
-  const dot = text.indexOf('.');
-  return dot === -1 ? 0 : text.length - dot - 1;
-}
-
-function toUnits(text: string, scale: number): bigint {
-  const negative = text.startsWith('-');
-  const [whole = '0', fraction = ''] = (negative ? text.slice(1) : text).split('.');
-  const units = BigInt(whole + fraction.padEnd(scale, '0'));
-  return negative ? -units : units;
+/** Expected counts around one meter's day, for aggregate rows created outside the batch (corrections). */
+export async function dayExpectations(
+  sql: Sql | TransactionSql,
+  params: { day: string; meterId: string },
+): Promise<DayExpectations> {
+  const zones = zoneParams(await zoneDays(sql, params.day));
+  const [row] = await sql<DayExpectations[]>`
+    with zones as (${zoneTable(sql, zones)}),
+    scope as (
+      select m.id, m.region, m.segment, m.tariff_id, m.interval_minutes, ${expectedIntervalsSql(sql)} as expected
+      from meters m join zones z using (time_zone, interval_minutes)
+      where m.installed_at < z.day_end and (m.removed_at is null or m.removed_at > z.day_start)
+    ),
+    own as (select region, segment, tariff_id from meters where id = ${params.meterId})
+    select coalesce((select expected from scope where id = ${params.meterId}), 0)::int as meter,
+           coalesce((select sum(expected) from scope, own where scope.region = own.region), 0)::int as region,
+           coalesce((select sum(expected) from scope, own where scope.segment = own.segment), 0)::int as segment,
+           coalesce((select sum(expected) from scope, own where scope.tariff_id = own.tariff_id), 0)::int as tariff,
+           coalesce((select sum(case when expected > 0 then 30 / interval_minutes else 0 end)
+                     from scope, own where scope.region = own.region), 0)::int as "regionHalfHour"`;
+  if (row === undefined) throw new Error('expectations were not computed');
+  return row;
 }

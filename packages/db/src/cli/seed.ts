@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createDb } from '../client';
-import { countFleet, demoPassword, demoUsers, seedDemoUsers, seedFleet } from '../seed';
+import { countFleet, demoPassword, demoUsers, seedBillingPeriods, seedDemoUsers, seedFleet } from '../seed';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +24,8 @@ try {
   });
   process.stdout.write('\n');
   await seedDemoUsers(db);
+  const periods = await seedBillingPeriods(db);
+  if (periods > 0) console.log(`seeded ${periods} billing periods`);
   console.log(
     `fleet has ${await countFleet(db)} meters (seeded in ${Math.round(performance.now() - started)} ms); demo users: ${demoUsers
       .map((user) => user.email)

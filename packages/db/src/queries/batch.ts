@@ -31,9 +31,8 @@ export interface BatchRunOptions {
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
 function assertDay(day: string): void {
-  if (!dayPattern.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
-    throw new RangeError(`"${day}" is not a day YYYY-MM-DD`);
-  }
+  // addDays throws a RangeError for anything that is not a calendar day.
+  if (!dayPattern.test(day) || addDays(day, 0) !== day) throw new RangeError(`"${day}" is not a day YYYY-MM-DD`);
 }
 
 /** True when the local day has ended in every zone of the fleet. */
@@ -177,7 +176,7 @@ export async function listReprocessQueue(
 /** Reprocesses what is in reprocess_queue now (up to `limit` keys); keys queued meanwhile wait for the next run. */
 export async function processReprocessQueue(
   sql: Sql,
-  params: BatchRunOptions & { limit?: number },
+  params: BatchRunOptions & { limit?: number; collectChanges?: boolean },
 ): Promise<ReprocessResult> {
   const keys = await listReprocessQueue(sql, { limit: params.limit });
   return reprocessKeys(sql, { ...params, keys });

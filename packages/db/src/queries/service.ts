@@ -274,3 +274,91 @@ export async function reviewQueue(
   ]);
   return { total: totals[0]?.total ?? 0, rows, byRule };
 }
+
+/** Names of the users among `actors` (user ids beside process names such as 'job:reprocess'). */
+export async function userNames(sql: Sql, params: { actors: readonly string[] }): Promise<Map<string, string>> {
+  const ids = [...new Set(params.actors)].filter((actor) => /^[0-9a-f-]{36}$/i.test(actor));
+  if (ids.length === 0) return new Map();
+  const rows = await sql<{ id: string; name: string }[]>`select id::text as id, name from users where id = any(${ids}::uuid[])`;
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+export type ReviewOutcome =
+  | { kind: 'accepted'; version: number; revisionId: number; flags: string[] }
+  | { kind: 'not_found' }
+  | { kind: 'not_flagged' }
+  | { kind: 'stale'; version: number };
+
+/**
+ * Accepts a flagged reading as it is: its soft flags are cleared, its version goes up by one and a
+ * reading_revisions row (source 'review', same value and quality) records who accepted which flags and
+ * why. `expectedVersion` guards against accepting a value that changed since the agent looked at it. The
+ * kWh does not change, so no aggregate moves; a final day's count of flagged readings goes down by one.
+ */
+export async function acceptFlaggedReading(
+  sql: Sql,
+  params: { meterId: string; intervalStart: Date; expectedVersion: number; reason: string; actor: string },
+): Promise<ReviewOutcome> {
+  return sql.begin(async (tx) => {
+    const [reading] = await tx<{ kwh: string; quality: ReadingQuality; version: number; flags: string[]; timeZone: string }[]>`
+      select r.kwh::text as kwh, r.quality, r.version, r.flags, m.time_zone as "timeZone"
+      from readings r join meters m on m.id = r.meter_id
+      where r.meter_id = ${params.meterId} and r.interval_start = ${params.intervalStart}
+      for update of r`;
+    if (reading === undefined) return { kind: 'not_found' } as const;
+    if (reading.version !== params.expectedVersion) return { kind: 'stale', version: reading.version } as const;
+    if (reading.flags.length === 0) return { kind: 'not_flagged' } as const;
+    const version = reading.version + 1;
+    await tx`
+      update readings set flags = '{}', version = ${version}, revised_at = now()
+      where meter_id = ${params.meterId} and interval_start = ${params.intervalStart}`;
+    const [revision] = await tx<{ id: number }[]>`
+      insert into reading_revisions
+        (meter_id, interval_start, old_kwh, new_kwh, old_quality, new_quality, old_version, new_version, source, reason, actor)
+      values (${params.meterId}, ${params.intervalStart}, ${reading.kwh}, ${reading.kwh}, ${reading.quality}, ${reading.quality},
+              ${reading.version}, ${version}, 'review', ${`Accepted ${reading.flags.join(', ')}: ${params.reason}`}, ${params.actor})
+      returning id::int as id`;
+    await tx`
+      update meter_usage_daily set flagged_intervals = greatest(flagged_intervals - 1, 0)
+      where meter_id = ${params.meterId}
+        and day = (${params.intervalStart}::timestamptz at time zone ${reading.timeZone})::date
+        and status = 'final'`;
+    if (revision === undefined) throw new Error('the review revision was not written');
+    return { kind: 'accepted', version, revisionId: revision.id, flags: reading.flags } as const;
+  });
+}
+
+export interface EstimateBasis {
+  /** The interpolated kWh, 4 decimals. */
+  kwh: string;
+  before: { intervalStart: Date; kwh: string };
+  after: { intervalStart: Date; kwh: string };
+}
+
+/**
+ * The value linear interpolation gives an interval from the nearest unflagged, non-estimated readings of
+ * the meter on either side within `maxGapMinutes`; null when one side has none.
+ */
+export async function interpolationNeighbours(
+  sql: Sql,
+  params: { meterId: string; intervalStart: Date; maxGapMinutes: number },
+): Promise<{ before: { intervalStart: Date; kwh: string }; after: { intervalStart: Date; kwh: string } } | null> {
+  const window = params.maxGapMinutes * 60_000;
+  const [before, after] = await Promise.all([
+    sql<{ intervalStart: Date; kwh: string }[]>`
+      select interval_start as "intervalStart", kwh::text as kwh from readings
+      where meter_id = ${params.meterId} and interval_start < ${params.intervalStart}
+        and interval_start >= ${new Date(params.intervalStart.getTime() - window)}
+        and flags = '{}' and quality <> 'estimated'
+      order by interval_start desc limit 1`,
+    sql<{ intervalStart: Date; kwh: string }[]>`
+      select interval_start as "intervalStart", kwh::text as kwh from readings
+      where meter_id = ${params.meterId} and interval_start > ${params.intervalStart}
+        and interval_start <= ${new Date(params.intervalStart.getTime() + window)}
+        and flags = '{}' and quality <> 'estimated'
+      order by interval_start limit 1`,
+  ]);
+  const first = before[0];
+  const last = after[0];
+  return first === undefined || last === undefined ? null : { before: first, after: last };
+}

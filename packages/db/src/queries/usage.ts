@@ -225,83 +225,34 @@ export async function customerUsageDay(
   return { intervals, aggregate: aggregates[0] ?? null };
 }
 
-export interface SimilarHomes {
+/** One meter's typical use over a period, for comparing homes of a region and segment. */
+export interface MeterDailyKwh {
+  meterId: string;
   region: string;
   segment: 'residential' | 'commercial';
-  /** Meters of the same region and segment with data in the period, this one included. */
-  peers: number;
-  /** This meter's kWh per day over the period (kWh per hour covered × 24); null without data. */
-  dailyKwh: number | null;
-  /** Share of similar homes that used less per day, counting ties as half, 0–100; null without data. */
-  percentile: number | null;
-  /** Quartiles of the similar homes' kWh per day. */
-  p25: number | null;
-  median: number | null;
-  p75: number | null;
+  /** kWh per hour covered by intervals × 24, so gaps and interval lengths do not skew it. */
+  dailyKwh: number;
 }
 
 /**
- * How the meter compares with the meters of the same region and segment over [from, to]: each meter's
- * kWh per day, normalised by the hours its intervals cover so that gaps and interval lengths do not skew
- * it, and this meter's percentile among them. Peers are read through the region/segment index and each
- * peer's daily rows through the primary key.
+ * Every meter's kWh per day over [from, to] with its region and segment: the population the portal
+ * compares a home with. Not customer-facing by itself (it names no customer and carries no customer's
+ * rows beyond a meter id); the web app keeps it in memory per period and answers a customer only with
+ * their own meter's percentile and the group's quartiles.
  */
-export async function similarHomes(
-  sql: Sql,
-  params: { customerId: string; meterId: string; from: string; to: string },
-): Promise<SimilarHomes | null> {
-  const { customerId, meterId, from, to } = params;
-  const [row] = await sql<
-    {
-      region: string;
-      segment: 'residential' | 'commercial';
-      peers: number;
-      dailyKwh: number | null;
-      below: number;
-      equal: number;
-      p25: number | null;
-      median: number | null;
-      p75: number | null;
-    }[]
-  >`
-    with me as (
-      select id, region, segment from meters where id = ${meterId} and customer_id = ${customerId}
-    ),
-    per_meter as (
-      select p.id, sum(u.kwh)::float8 * 24
-               / nullif(sum((u.actual_intervals + u.estimated_intervals + u.edited_intervals) * p.interval_minutes) / 60.0, 0)
+export async function dailyKwhByMeter(sql: Sql, params: { from: string; to: string }): Promise<MeterDailyKwh[]> {
+  return sql<MeterDailyKwh[]>`
+    select m.id as "meterId", m.region, m.segment, x.daily_kwh as "dailyKwh"
+    from (
+      select u.meter_id,
+             sum(u.kwh)::float8 * 24
+               / nullif(sum((u.actual_intervals + u.estimated_intervals + u.edited_intervals) * mi.interval_minutes) / 60.0, 0)
                as daily_kwh
-      from me
-      join meters p on p.region = me.region and p.segment = me.segment
-      cross join lateral (
-        select kwh, actual_intervals, estimated_intervals, edited_intervals
-        from meter_usage_daily
-        where meter_id = p.id and day between ${from}::date and ${to}::date
-      ) u
-      group by p.id
-    ),
-    scored as (select * from per_meter where daily_kwh is not null),
-    mine as (select daily_kwh from scored where id = ${meterId})
-    select me.region, me.segment,
-           (select count(*)::int from scored) as peers,
-           (select daily_kwh from mine) as "dailyKwh",
-           (select count(*)::int from scored where daily_kwh < (select daily_kwh from mine)) as below,
-           (select count(*)::int from scored where daily_kwh = (select daily_kwh from mine)) as equal,
-           (select percentile_cont(0.25) within group (order by daily_kwh) from scored) as p25,
-           (select percentile_cont(0.5) within group (order by daily_kwh) from scored) as median,
-           (select percentile_cont(0.75) within group (order by daily_kwh) from scored) as p75
-    from me`;
-  if (row === undefined) return null;
-  const percentile =
-    row.dailyKwh === null || row.peers === 0 ? null : ((row.below + row.equal / 2) / row.peers) * 100;
-  return {
-    region: row.region,
-    segment: row.segment,
-    peers: row.peers,
-    dailyKwh: row.dailyKwh,
-    percentile,
-    p25: row.p25,
-    median: row.median,
-    p75: row.p75,
-  };
+      from meter_usage_daily u
+      join meters mi on mi.id = u.meter_id
+      where u.day between ${params.from}::date and ${params.to}::date
+      group by u.meter_id
+    ) x
+    join meters m on m.id = x.meter_id
+    where x.daily_kwh is not null`;
 }

@@ -41,6 +41,13 @@ export const meterUsageDaily = pgTable(
     /** Incremented each time the batch layer (re)finalizes the day. */
     finalVersion: t.integer().notNull().default(0),
     finalizedAt: t.timestamp({ withTimezone: true }),
+    /**
+     * Actual intervals whose meter value had first arrived by the end of the next day (D+1). Set by the
+     * batch layer (finalize, reprocess, gap estimation); null on rows only the speed layer has written.
+     */
+    actualByD1Intervals: t.integer('actual_by_d1_intervals'),
+    /** As actualByD1Intervals, by the end of the fifth day after (D+5). */
+    actualByD5Intervals: t.integer('actual_by_d5_intervals'),
   }),
   (table) => [
     primaryKey({ name: 'meter_usage_daily_pkey', columns: [table.meterId, table.day] }),

@@ -5,9 +5,10 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { getCustomerProfile, similarHomes, usagePeriod } from '@meterops/db/queries/usage';
+import { findCustomerMeter, getCustomerProfile, usagePeriod } from '@meterops/db/queries/usage';
 import { usageSelectionSchema, usageViewSchema } from '../../lib/usage-params';
 import { router, withRole } from '../trpc';
+import { peerSnapshot, percentileRank, quantile } from '../usage/peers';
 import { loadUsageReport } from '../usage/report';
 
 /** A customer user, with the customer id their account is bound to. */
@@ -131,7 +132,10 @@ export const usageRouter = router({
       return report;
     }),
 
-  /** The meter's kWh per day over the view's period as a percentile among homes of its region and segment. */
+  /**
+   * The meter's kWh per day over the view's period as a percentile among the meters of its region and
+   * segment, with their quartiles. Only the customer's own meter is named; the others are a distribution.
+   */
   comparison: customerProcedure
     .input(usageSelectionSchema)
     .output(
@@ -146,12 +150,28 @@ export const usageRouter = router({
         p25: z.number().nullable(),
         median: z.number().nullable(),
         p75: z.number().nullable(),
+        asOf: z.date(),
       }),
     )
     .query(async ({ ctx, input }) => {
+      const meter = await findCustomerMeter(ctx.sql, { customerId: ctx.customerId, meterId: input.meterId });
+      if (meter === null) throw meterNotFound();
       const { from, to } = usagePeriod(input.view, input.day);
-      const result = await similarHomes(ctx.sql, { customerId: ctx.customerId, meterId: input.meterId, from, to });
-      if (result === null) throw meterNotFound();
-      return { from, to, ...result };
+      const snapshot = await peerSnapshot(ctx.sql, { from, to });
+      const peers = snapshot.groups.get(`${meter.region}|${meter.segment}`) ?? new Float64Array();
+      const dailyKwh = snapshot.byMeter.get(meter.id)?.dailyKwh ?? null;
+      return {
+        from,
+        to,
+        region: meter.region,
+        segment: meter.segment,
+        peers: peers.length,
+        dailyKwh,
+        percentile: dailyKwh === null ? null : percentileRank(peers, dailyKwh),
+        p25: quantile(peers, 0.25),
+        median: quantile(peers, 0.5),
+        p75: quantile(peers, 0.75),
+        asOf: snapshot.computedAt,
+      };
     }),
 });

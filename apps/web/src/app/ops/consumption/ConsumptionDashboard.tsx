@@ -272,7 +272,7 @@ function SettlementPanel({
               onChange={(event) => onChange({ sregion: event.target.value === '' ? null : event.target.value })}
             >
               <option value="">All regions</option>
-              {regions.map((key) => (
+              {(region && !regions.includes(region) ? [...regions, region] : regions).map((key) => (
                 <option key={key} value={key}>
                   {formatKey(key)}
                 </option>

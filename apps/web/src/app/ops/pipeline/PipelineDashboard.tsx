@@ -424,7 +424,9 @@ function LagView({ data }: { data: Consumers }) {
                 <td className="num" data-cell="lag-seconds">
                   {partition.lagSeconds === null ? '–' : partition.lagSeconds.toFixed(1)}
                 </td>
-                <td className="num">{partition.committedOffset === null ? '–' : formatCount(partition.committedOffset)}</td>
+                <td className="num" data-cell="committed">
+                  {partition.committedOffset === null ? '–' : formatCount(partition.committedOffset)}
+                </td>
                 <td>
                   {partition.lastCommitAt ? (
                     <time dateTime={partition.lastCommitAt.toISOString()} title={formatUtc(partition.lastCommitAt)}>
@@ -434,7 +436,11 @@ function LagView({ data }: { data: Consumers }) {
                     '–'
                   )}
                 </td>
-                <td className="num" title={partition.storedAt ? `Postgres position, moved ${formatUtc(partition.storedAt)}` : undefined}>
+                <td
+                  className="num"
+                  data-cell="stored"
+                  title={partition.storedAt ? `Postgres position, moved ${formatUtc(partition.storedAt)}` : undefined}
+                >
                   {partition.storedNextOffset === null ? '–' : formatCount(Number(partition.storedNextOffset))}
                 </td>
                 <td className="reason">{partition.reason}</td>

@@ -1,0 +1,18 @@
+/** The administration section's pages, for its navigation and its overview. */
+export const adminPages = [
+  {
+    href: '/admin/jobs',
+    label: 'Jobs',
+    description: 'Start reprocessing for meters over a range of days and follow it live; every batch run with progress, duration, errors and cancel.',
+  },
+  {
+    href: '/admin/billing',
+    label: 'Billing alerts',
+    description: 'Invoiced billing periods whose kWh changed through late data or a correction, to acknowledge.',
+  },
+  {
+    href: '/admin/users',
+    label: 'Users and roles',
+    description: 'Create users, change roles, bind customer accounts, disable access.',
+  },
+] as const;

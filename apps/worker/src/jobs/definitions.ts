@@ -1,0 +1,207 @@
+/**
+ * Every job the worker runs: its progress unit, its queue settings on pg-boss and what it does. The
+ * arguments are validated by the schemas in @meterops/db/queries/jobs, shared with the portal.
+ */
+import type { Sql } from '@meterops/db/client';
+import {
+  daysToFinalize,
+  estimateGapsForDay,
+  finalizeDay,
+  processReprocessQueue,
+  reprocessRange,
+  type BatchProgress,
+  type RecomputeResult,
+  type ReprocessResult,
+} from '@meterops/db/queries/batch';
+import type { JobName, JobParams } from '@meterops/db/queries/jobs';
+import type { JobContext } from './context';
+
+export interface JobOutcome {
+  /** What the job processed, for the job_run metric: meter-days recomputed. */
+  items: number;
+  /** Stored as the run's result for the portal. */
+  summary: Record<string, unknown>;
+}
+
+export interface JobDefinition<N extends JobName> {
+  name: N;
+  progressUnit: 'meter-days' | 'days' | 'steps';
+  /** pg-boss queue options: retries with backoff, and how long one attempt may run. */
+  queue: { retryLimit: number; retryDelay: number; retryBackoff: boolean; expireInSeconds: number };
+  run(ctx: JobContext, params: JobParams<N>, deps: { sql: Sql; graceHours: number }): Promise<JobOutcome>;
+}
+
+const retries = { retryLimit: 2, retryDelay: 30, retryBackoff: true } as const;
+
+const meterProgress = (ctx: JobContext) => (progress: BatchProgress) => {
+  if (progress.step === 'meters') ctx.progress(progress.done, progress.total);
+};
+
+function summarizeDay(result: RecomputeResult): Record<string, unknown> {
+  return {
+    day: result.day,
+    meters: result.meters,
+    readings: result.readings,
+    estimated: result.estimated,
+    rowsWritten: result.rows,
+    requeued: result.requeued,
+    billingAlerts: result.alerts.length,
+  };
+}
+
+function summarizeReprocess(result: ReprocessResult): Record<string, unknown> {
+  return {
+    keys: result.keys,
+    days: result.days,
+    meters: result.meters,
+    readings: result.readings,
+    estimated: result.estimated,
+    rowsWritten: result.rows,
+    requeued: result.requeued,
+    billingAlerts: result.alerts.length,
+    // The first keys whose final kWh moved, so the run shows what it changed.
+    changes: result.changes
+      .filter((change) => change.kwhBefore !== change.kwhAfter)
+      .slice(0, 100)
+      .map((change) => `${change.meterId} ${change.day}: ${change.kwhBefore ?? '–'} → ${change.kwhAfter} kWh`),
+  };
+}
+
+async function logDay(ctx: JobContext, result: RecomputeResult, verb: string): Promise<void> {
+  await ctx.log(
+    'info',
+    `${verb} ${result.day}: ${result.meters} meters, ${result.readings} readings, ` +
+      `${result.estimated.inserted} estimates written and ${result.estimated.replaced} replaced ` +
+      `(${result.estimated.linear} linear, ${result.estimated.likeDay} like-day); rows changed: ` +
+      `${result.rows.hourly} hourly, ${result.rows.daily} daily, ${result.rows.dimension} dimension, ` +
+      `${result.rows.settlement} settlement` +
+      (result.alerts.length > 0 ? `; ${result.alerts.length} billing alerts` : '') +
+      (result.requeued > 0 ? `; ${result.requeued} meters left to the reprocess queue` : ''),
+  );
+}
+
+const finalizeDayJob: JobDefinition<'finalize-day'> = {
+  name: 'finalize-day',
+  progressUnit: 'meter-days',
+  queue: { ...retries, expireInSeconds: 2 * 3600 },
+  async run(ctx, params, { sql }) {
+    const result = await finalizeDay(sql, {
+      day: params.day,
+      meterIds: params.meterIds ?? null,
+      actor: 'job:finalize-day',
+      jobRunId: ctx.runId,
+      onProgress: meterProgress(ctx),
+      checkpoint: ctx.checkpoint,
+    });
+    await logDay(ctx, result, 'finalized');
+    return { items: result.meters, summary: summarizeDay(result) };
+  },
+};
+
+const estimateGapsJob: JobDefinition<'estimate-gaps'> = {
+  name: 'estimate-gaps',
+  progressUnit: 'meter-days',
+  queue: { ...retries, expireInSeconds: 2 * 3600 },
+  async run(ctx, params, { sql }) {
+    const result = await estimateGapsForDay(sql, {
+      day: params.day,
+      meterIds: params.meterIds ?? null,
+      actor: 'job:estimate-gaps',
+      jobRunId: ctx.runId,
+      onProgress: meterProgress(ctx),
+      checkpoint: ctx.checkpoint,
+    });
+    await logDay(ctx, result, 'estimated gaps of');
+    return { items: result.meters, summary: summarizeDay(result) };
+  },
+};
+
+const reprocessJob: JobDefinition<'reprocess'> = {
+  name: 'reprocess',
+  progressUnit: 'days',
+  queue: { ...retries, expireInSeconds: 12 * 3600 },
+  async run(ctx, params, { sql }) {
+    const result = await reprocessRange(sql, {
+      from: params.from,
+      to: params.to,
+      meterIds: params.meterIds ?? null,
+      actor: 'job:reprocess',
+      jobRunId: ctx.runId,
+      onProgress: meterProgress(ctx),
+      checkpoint: ctx.checkpoint,
+    });
+    await ctx.log(
+      'info',
+      `reprocessed ${result.daysDone.length} days (${result.meters} meter-days): ${result.rows.daily} daily rows changed, ` +
+        `${result.alerts.length} billing alerts`,
+    );
+    return { items: result.meters, summary: summarizeReprocess(result) };
+  },
+};
+
+const reprocessQueueJob: JobDefinition<'reprocess-queue'> = {
+  name: 'reprocess-queue',
+  progressUnit: 'meter-days',
+  queue: { ...retries, expireInSeconds: 6 * 3600 },
+  async run(ctx, params, { sql }) {
+    const result = await processReprocessQueue(sql, {
+      limit: params.limit,
+      actor: 'job:reprocess-queue',
+      jobRunId: ctx.runId,
+      onProgress: meterProgress(ctx),
+      checkpoint: ctx.checkpoint,
+    });
+    await ctx.log(
+      'info',
+      `reprocessed ${result.keys} queued keys over ${result.days} days: ${result.rows.daily} daily, ` +
+        `${result.rows.dimension} dimension and ${result.rows.settlement} settlement rows changed, ` +
+        `${result.alerts.length} billing alerts` +
+        (result.requeued > 0 ? `; ${result.requeued} keys changed again meanwhile and stay queued` : ''),
+    );
+    return { items: result.meters, summary: summarizeReprocess(result) };
+  },
+};
+
+const nightlyJob: JobDefinition<'nightly'> = {
+  name: 'nightly',
+  progressUnit: 'steps',
+  queue: { ...retries, expireInSeconds: 12 * 3600 },
+  async run(ctx, params, deps) {
+    const graceHours = params.graceHours ?? deps.graceHours;
+    const days = await daysToFinalize(deps.sql, { graceHours });
+    await ctx.log('info', `days to finalize: ${days.join(', ') || 'none'}`);
+    const total = days.length + 1;
+    ctx.progress(0, total);
+    const finalized: Record<string, unknown>[] = [];
+    let items = 0;
+    for (const [index, day] of days.entries()) {
+      await ctx.checkpoint();
+      const result = await finalizeDay(deps.sql, {
+        day,
+        actor: 'job:nightly',
+        jobRunId: ctx.runId,
+        checkpoint: ctx.checkpoint,
+      });
+      await logDay(ctx, result, 'finalized');
+      finalized.push(summarizeDay(result));
+      items += result.meters;
+      ctx.progress(index + 1, total);
+    }
+    const queue = await processReprocessQueue(deps.sql, {
+      actor: 'job:nightly',
+      jobRunId: ctx.runId,
+      checkpoint: ctx.checkpoint,
+    });
+    await ctx.log('info', `reprocess queue: ${queue.keys} keys, ${queue.alerts.length} billing alerts`);
+    ctx.progress(total, total);
+    return { items: items + queue.meters, summary: { finalized, reprocessQueue: summarizeReprocess(queue) } };
+  },
+};
+
+export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
+  'finalize-day': finalizeDayJob,
+  'estimate-gaps': estimateGapsJob,
+  reprocess: reprocessJob,
+  'reprocess-queue': reprocessQueueJob,
+  nightly: nightlyJob,
+};
