@@ -1,10 +1,6 @@
 import { expect, saveScreenshot, test } from '../fixtures';
 import { sql } from '../service/data';
 
-test.afterAll(async () => {
-  await sql.end();
-});
-
 test('an administrator starts reprocessing for meters over a range and follows it to completion', async ({ page, signInAs }, testInfo) => {
   test.setTimeout(180_000);
   // The three newest days with data, for the first three meters of the fleet.

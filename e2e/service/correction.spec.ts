@@ -1,10 +1,6 @@
 import { chartsDrawn, expect, saveScreenshot, test } from '../fixtures';
 import { addKwh, correctionTarget, daily, DEMO_METER, formatDecimal, londonTime, reading, sql } from './data';
 
-test.afterAll(async () => {
-  await sql.end();
-});
-
 test('an agent corrects a reading; after reprocessing the customer sees the new value and the revision is listed', async ({
   page,
   signInAs,
@@ -73,6 +69,8 @@ test('an agent corrects a reading; after reprocessing the customer sees the new 
   await page.waitForURL((url) => url.pathname === '/sign-in');
   await signInAs('customer');
   await page.goto(`/usage?${new URLSearchParams({ meter: DEMO_METER, view: 'day', day: target.day }).toString()}`);
+  // The first answer can take a while on a busy machine; the charts' own wait follows.
+  await expect(page.locator('[data-chart]').first()).toBeVisible({ timeout: 60_000 });
   await chartsDrawn(page);
   const customerRow = page.locator(`tr[data-interval="${iso}"]`);
   await expect(customerRow).toContainText(londonTime(target.intervalStart));

@@ -2,7 +2,8 @@
 import postgres from 'postgres';
 import { databaseUrl } from '../env';
 
-export const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+/** Shared by every spec in the worker; idle connections close by themselves, so no spec ends the pool. */
+export const sql = postgres(databaseUrl, { max: 2, idle_timeout: 2, onnotice: () => {} });
 
 /** The demo customer's meter (customer@meterops.test is bound to CUS-000001). */
 export const DEMO_METER = 'MTR-000001';

@@ -9,8 +9,12 @@
  *
  * --reuse keeps the loaded database and only resets what finalizing wrote, so runs can be repeated;
  * --runs N finalizes N times from the same starting point and prints each figure and the median.
+ * --provisional first writes the provisional hourly and daily rows the speed layer would have written
+ * (untimed), so finalizing updates rows instead of inserting them, as it does in production.
  * The last line is `finalize: <n> readings in <s> s, <r> readings/s` (the median when runs > 1).
  */
+import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createDb, type Sql } from '@meterops/db/client';
 import { runMigrations } from '@meterops/db/migrate';
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     day: { type: 'string', default: '2026-11-18' },
     reuse: { type: 'boolean', default: false },
     runs: { type: 'string', default: '1' },
+    provisional: { type: 'boolean', default: false },
   },
 });
 const meterCount = Number(values.meters);
@@ -61,8 +66,10 @@ try {
     await load(sql);
   }
   const figures: { readings: number; seconds: number }[] = [];
+  const pids = await backendPids(sql);
   for (let run = 1; run <= runs; run++) {
     await resetFinalization(sql);
+    const cpuBefore = { node: process.cpuUsage(), postgres: await postgresCpuSeconds(pids) };
     const started = performance.now();
     let printed = '';
     const result = await finalizeDay(sql, {
@@ -76,6 +83,14 @@ try {
       },
     });
     const seconds = (performance.now() - started) / 1000;
+    const nodeCpu = process.cpuUsage(cpuBefore.node);
+    const postgresCpu = await postgresCpuSeconds(pids);
+    if (postgresCpu !== null && cpuBefore.postgres !== null) {
+      say(
+        `cpu time: ${(postgresCpu - cpuBefore.postgres).toFixed(1)} s in Postgres, ` +
+          `${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(1)} s in Node; load average ${loadAverage()}`,
+      );
+    }
     say(
       `run ${run}: ${result.readings} readings, ${result.meters} meters, ${result.estimated.inserted} estimates ` +
         `(${result.estimated.linear} linear, ${result.estimated.likeDay} like-day), ` +
@@ -99,6 +114,42 @@ try {
   await close();
 }
 
+/** Process ids of the pool's server processes (the pool is opened in full first). */
+async function backendPids(sql: Sql): Promise<number[]> {
+  const pids = await Promise.all(
+    Array.from({ length: 3 }, () =>
+      sql.begin(async (tx) => {
+        const [row] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid, pg_sleep(0.05)`;
+        return row?.pid ?? 0;
+      }),
+    ),
+  );
+  return [...new Set(pids)];
+}
+
+/**
+ * CPU seconds the given server processes have used, from /proc when Postgres runs on this machine (null
+ * otherwise): the machine is shared, so wall time alone says little.
+ */
+async function postgresCpuSeconds(pids: number[]): Promise<number | null> {
+  try {
+    let ticks = 0;
+    for (const pid of pids) {
+      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / 100;
+  } catch {
+    return null;
+  }
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
+}
+
 async function loadedFor(sql: Sql): Promise<string | null> {
   const [row] = await sql<{ value: string | null }[]>`
     select obj_description('readings'::regclass, 'pg_class') as value`;
@@ -109,7 +160,19 @@ async function loadedFor(sql: Sql): Promise<string | null> {
 async function resetFinalization(sql: Sql): Promise<void> {
   await sql`truncate meter_usage_hourly, meter_usage_daily, dimension_usage_daily, settlement_period_usage, reprocess_queue`;
   await sql`delete from readings where quality = 'estimated'`;
-  await sql`vacuum (analyze) meter_usage_daily`;
+  if (values.provisional) {
+    say('writing the provisional rows the speed layer would have written');
+    await sql`
+      insert into meter_usage_hourly (meter_id, hour_start, kwh, expected_intervals, actual_intervals, status)
+      select meter_id, date_bin('1 hour', interval_start, '2000-01-01Z'), sum(kwh), 4, count(*), 'provisional'
+      from readings where interval_start >= ${day}::date - 1 and interval_start < ${day}::date + 2 group by 1, 2`;
+    await sql`
+      insert into meter_usage_daily (meter_id, day, kwh, expected_intervals, actual_intervals, status)
+      select r.meter_id, ${day}::date, sum(r.kwh), 96, count(*), 'provisional'
+      from readings r join meters m on m.id = r.meter_id
+      where (r.interval_start at time zone m.time_zone)::date = ${day}::date group by 1`;
+  }
+  await sql`vacuum (analyze) meter_usage_hourly, meter_usage_daily`;
 }
 
 async function load(sql: Sql): Promise<void> {

@@ -4,7 +4,7 @@ import {
   type EstimationMethod,
   type EstimationParams,
 } from '@meterops/domain/estimation';
-import { formatInstant, localDay } from '@meterops/domain/time';
+import { formatInstant, localDay, localDayBounds } from '@meterops/domain/time';
 import {
   defaultVeeParams,
   evaluateSoftRules,
@@ -16,6 +16,7 @@ import {
 import { z } from 'zod';
 import { loadGapInputs, type BatchSql } from '../batch/estimation';
 import type { Sql } from '../client';
+import { readMeterBaselines } from './meters';
 
 /** Every parameter the batch layer and ingest read from configuration, with its default. */
 export const defaultBatchSettings: Readonly<BatchSettings> = Object.freeze({
@@ -149,12 +150,18 @@ export async function veeDryRun(
   sql: Sql,
   params: { meterId: string; day: string; overrides?: Partial<BatchSettings> },
 ): Promise<DryRunResult> {
+  const [meter] = await sql<
+    { id: string; intervalMinutes: number; timeZone: string; status: 'active' | 'inactive' | 'removed' }[]
+  >`select id, interval_minutes as "intervalMinutes", time_zone as "timeZone", status from meters where id = ${params.meterId}`;
+  if (meter === undefined) throw new RangeError(`meter "${params.meterId}" is not registered`);
+  // The history rules judge the day against the four weeks up to its end, as ingest would have then.
+  const [baseline] = await readMeterBaselines(sql, {
+    meterIds: [meter.id],
+    days: 28,
+    now: new Date(localDayBounds(params.day, meter.timeZone).endMs),
+  });
   return sql.begin('read only', async (tx) => {
     const settings = resolveBatchSettings({ ...(await loadBatchSettings(tx)), ...params.overrides });
-    const [meter] = await tx<
-      { id: string; intervalMinutes: number; timeZone: string; status: 'active' | 'inactive' | 'removed' }[]
-    >`select id, interval_minutes as "intervalMinutes", time_zone as "timeZone", status from meters where id = ${params.meterId}`;
-    if (meter === undefined) throw new RangeError(`meter "${params.meterId}" is not registered`);
     const [input] = await loadGapInputs(tx, {
       day: params.day,
       meters: [{ meterId: meter.id, timeZone: meter.timeZone, intervalMinutes: meter.intervalMinutes }],
@@ -172,6 +179,7 @@ export async function veeDryRun(
       measured.map((reading) => ({ intervalStartMs: reading.intervalStartMs, kwh: reading.kwh })),
       meter,
       settings,
+      baseline,
     );
     const flagsByStart = new Map(measured.map((reading, index) => [reading.intervalStartMs, softFlags[index] ?? []]));
     const estimates = new Map(

@@ -170,7 +170,14 @@ function UsageReport({
   const trpc = useTRPC();
   const selection = { meterId, view, day };
   const report = useQuery(trpc.usage.report.queryOptions(selection, { placeholderData: keepPreviousData, refetchInterval: 60_000 }));
-  const comparison = useQuery(trpc.usage.comparison.queryOptions(selection, { placeholderData: keepPreviousData, staleTime: 60_000 }));
+  // Asked once the report is there, so the two are not batched into one request that waits for the slower.
+  const comparison = useQuery(
+    trpc.usage.comparison.queryOptions(selection, {
+      placeholderData: keepPreviousData,
+      staleTime: 60_000,
+      enabled: report.data !== undefined,
+    }),
+  );
   if (report.error && (report.data === undefined || report.data.meter.id !== meterId)) {
     return <ErrorState title="This usage cannot be shown" error={report.error} />;
   }
@@ -221,11 +228,14 @@ function UsageStats({ report }: { report: Report }) {
         detail={totals.estimated === 0 ? 'Every interval was measured' : 'Intervals your meter did not send; we estimated them'}
         tone={totals.estimated > 0 ? 'warn' : 'neutral'}
       />
+      {totals.edited > 0 ? (
+        <Stat name="corrected" label="Corrected" value={formatCount(totals.edited)} detail="Intervals our service team corrected" />
+      ) : null}
       <Stat
         name="missing"
         label="Not received"
         value={formatCount(totals.missing)}
-        detail={totals.edited > 0 ? `${formatCount(totals.edited)} corrected by our service team` : 'Intervals still to come from your meter'}
+        detail={totals.missing === 0 ? 'Nothing outstanding' : 'Intervals still to come from your meter'}
       />
     </StatGrid>
   );
