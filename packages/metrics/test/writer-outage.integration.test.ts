@@ -33,15 +33,15 @@ function points(count: number): Point[] {
  * machine, another process's time slice, so its budget is wider; either is far below what waiting
  * for InfluxDB would take (a connection attempt, or the request timeout against a hung server).
  */
+/**
+ * Writing never waits for InfluxDB: every call returns synchronously (no promise to await) and without
+ * throwing, and all of a batch is accounted for before the event loop has run any I/O. Checked
+ * structurally rather than by timing, which would fail on a loaded machine.
+ */
 function expectWritesNotToWait(w: MetricsWriter, batch: Point[]): void {
-  const durations = batch.map((point) => {
-    const started = performance.now();
-    w.write(point);
-    return performance.now() - started;
-  });
-  durations.sort((a, b) => a - b);
-  expect(durations[Math.floor(durations.length * 0.99)]).toBeLessThan(2);
-  expect(durations.at(-1)).toBeLessThan(50);
+  const before = w.stats().received;
+  for (const point of batch) expect(w.write(point)).toBeUndefined();
+  expect(w.stats().received - before).toBe(batch.length);
 }
 
 const untilNothingBuffered = (w: MetricsWriter) =>
