@@ -1,7 +1,10 @@
 import { expect, saveScreenshot, test } from '../fixtures';
 import { sql } from '../service/data';
 
-test('an administrator starts reprocessing for meters over a range and follows it to completion', async ({ page, signInAs }, testInfo) => {
+test('an administrator starts reprocessing for meters over a range and follows it to completion', async ({
+  page,
+  signInAs,
+}, testInfo) => {
   test.setTimeout(180_000);
   // The three newest days with data, for the first three meters of the fleet.
   const days = await sql<{ day: string }[]>`
@@ -30,7 +33,9 @@ test('an administrator starts reprocessing for meters over a range and follows i
   await page.waitForURL(/\/admin\/jobs\/[0-9a-f-]{36}$/);
   const runId = page.url().split('/').at(-1) ?? '';
   const run = page.locator('[data-run]');
-  await expect(page.getByRole('heading', { name: `Reprocess days: ${from} → ${to}, 3 meters` })).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: `Reprocess days: ${from} → ${to}, 3 meters` }),
+  ).toBeVisible();
 
   // Progress moves to the end, live: the page polls until the run is finished.
   await expect(run).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
@@ -51,7 +56,10 @@ test('an administrator starts reprocessing for meters over a range and follows i
   await page.getByRole('link', { name: '← All job runs' }).click();
   const listed = page.locator(`tr[data-run="${runId}"]`);
   await expect(listed).toHaveAttribute('data-status', 'completed');
-  await expect(listed.getByRole('progressbar')).toHaveAttribute('aria-valuetext', `${days.length} of ${days.length} days`);
+  await expect(listed.getByRole('progressbar')).toHaveAttribute(
+    'aria-valuetext',
+    `${days.length} of ${days.length} days`,
+  );
   await saveScreenshot(page, testInfo, 'job-list');
 });
 
@@ -76,9 +84,14 @@ test('an administrator sees billing alerts and manages users', async ({ page, si
 
   // The signed-in administrator cannot take away their own role.
   await page.getByRole('button', { name: 'Change role of admin@meterops.test' }).click();
-  await page.locator('tr[data-user="admin@meterops.test"]').getByLabel('Role', { exact: true }).selectOption('agent');
+  await page
+    .locator('tr[data-user="admin@meterops.test"]')
+    .getByLabel('Role', { exact: true })
+    .selectOption('agent');
   await page.getByRole('button', { name: 'Save role' }).click();
-  await expect(page.getByText('You cannot remove your own administrator role; ask another administrator')).toBeVisible();
+  await expect(
+    page.getByText('You cannot remove your own administrator role; ask another administrator'),
+  ).toBeVisible();
   await saveScreenshot(page, testInfo, 'users');
   await sql`delete from users where email = ${email}`;
 });

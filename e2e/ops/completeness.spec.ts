@@ -4,7 +4,10 @@ import { connect, count, scenarioDays, share } from './truth';
 const sql = connect();
 test.afterAll(() => sql.end());
 
-test('completeness per day and region, and a region-day drilled into, equal the database', async ({ page, signInAs }, testInfo) => {
+test('completeness per day and region, and a region-day drilled into, equal the database', async ({
+  page,
+  signInAs,
+}, testInfo) => {
   await signInAs('operator');
   const { from, to } = await scenarioDays(sql);
   const cells = await sql<{ day: string; region: string; expected: number; actual: number }[]>`
@@ -35,12 +38,18 @@ test('completeness per day and region, and a region-day drilled into, equal the 
   // Drill into the least complete region-day with the keyboard.
   const worst = [...cells].sort((a, b) => a.actual / a.expected - b.actual / b.expected)[0];
   if (!worst) throw new Error('no cells');
-  const cellButton = page.locator(`[data-table="heatmap"] tr[data-region="${worst.region}"] td[data-day="${worst.day}"] button`);
+  const cellButton = page.locator(
+    `[data-table="heatmap"] tr[data-region="${worst.region}"] td[data-day="${worst.day}"] button`,
+  );
   await cellButton.focus();
   await page.keyboard.press('Enter');
-  await expect(page).toHaveURL(new RegExp(`region=${worst.region}.*day=${worst.day}|day=${worst.day}.*region=${worst.region}`));
+  await expect(page).toHaveURL(
+    new RegExp(`region=${worst.region}.*day=${worst.day}|day=${worst.day}.*region=${worst.region}`),
+  );
   const drilldown = page.locator('[data-panel="drilldown"]');
-  await expect(drilldown.locator('[data-stat="cell-received"] dd').first()).toHaveText(share(worst.actual, worst.expected));
+  await expect(drilldown.locator('[data-stat="cell-received"] dd').first()).toHaveText(
+    share(worst.actual, worst.expected),
+  );
 
   // Meters with gaps, counted from the readings themselves.
   const meters = await sql<{ id: string; expected: number; present: number }[]>`
@@ -74,8 +83,12 @@ test('completeness per day and region, and a region-day drilled into, equal the 
     where m.region = ${worst.region} and m.status = 'active' and r.quality = 'actual'
       and r.interval_start >= (${worst.day}::date::timestamp at time zone m.time_zone)
       and r.interval_start < ((${worst.day}::date + 1)::timestamp at time zone m.time_zone)`;
-  await expect(drilldown.locator('[data-stat="by-d1"] dd').first()).toHaveText(share(arrival?.byD1 ?? 0, worst.expected));
-  await expect(drilldown.locator('[data-stat="by-d5"] dd').first()).toHaveText(share(arrival?.byD5 ?? 0, worst.expected));
+  await expect(drilldown.locator('[data-stat="by-d1"] dd').first()).toHaveText(
+    share(arrival?.byD1 ?? 0, worst.expected),
+  );
+  await expect(drilldown.locator('[data-stat="by-d5"] dd').first()).toHaveText(
+    share(arrival?.byD5 ?? 0, worst.expected),
+  );
 
   await drilldown.scrollIntoViewIfNeeded();
   await saveScreenshot(page, testInfo, 'completeness-drilldown');

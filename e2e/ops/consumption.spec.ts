@@ -26,16 +26,23 @@ test('kWh by region per day equals the sum of the stored readings', async ({ pag
   const inRange = truth.filter((row) => row.day >= from && row.day <= to);
   expect(inRange.length).toBeGreaterThan(0);
   for (const row of inRange) {
-    const status = statuses.find((entry) => entry.region === row.region && entry.day === row.day)?.status ?? 'missing';
-    const cell = page.locator(`[data-table="usage"] tr[data-period="${row.day}"] td[data-key="${row.region}"]`);
+    const status =
+      statuses.find((entry) => entry.region === row.region && entry.day === row.day)?.status ?? 'missing';
+    const cell = page.locator(
+      `[data-table="usage"] tr[data-period="${row.day}"] td[data-key="${row.region}"]`,
+    );
     await expect(cell).toHaveText(cellText(row.kwh, status));
     await expect(cell).toHaveAttribute('data-status', status);
   }
   const [total] = await sql<{ kwh: string }[]>`
     select sum(r.kwh)::text as kwh from readings r join meters m on m.id = r.meter_id
     where (r.interval_start at time zone m.time_zone)::date between ${from} and ${to}`;
-  await expect(page.locator('[data-table="usage"] tfoot td[data-key="total"]')).toHaveText(decimal(total?.kwh ?? '0'));
-  await expect(page.locator('[data-stat="total-kwh"] dd').first()).toHaveText(`${decimal(total?.kwh ?? '0')} kWh`);
+  await expect(page.locator('[data-table="usage"] tfoot td[data-key="total"]')).toHaveText(
+    decimal(total?.kwh ?? '0'),
+  );
+  await expect(page.locator('[data-stat="total-kwh"] dd').first()).toHaveText(
+    `${decimal(total?.kwh ?? '0')} kWh`,
+  );
   const scenario = manifest();
   if (scenario) expect(total?.kwh).toBe(scenario.expected.totalKwh);
 
@@ -46,8 +53,9 @@ test('kWh by region per day equals the sum of the stored readings', async ({ pag
 test('segments per month and tariffs per hour equal the readings', async ({ page }, testInfo) => {
   const { from, to } = await scenarioDays(sql);
   await page.goto(`/ops/consumption?from=${from}&to=${to}`);
-  await page.getByRole('radio', { name: 'Segment' }).check();
-  await page.getByRole('radio', { name: 'Month' }).check();
+  await page.getByRole('radio', { name: 'Segment' }).click();
+  await page.getByRole('radio', { name: 'Month' }).click();
+  await expect(page.getByRole('radio', { name: 'Month' })).toBeChecked();
   await expect(page).toHaveURL(/dimension=segment/);
   await expect(page).toHaveURL(/granularity=month/);
   const months = await sql<{ segment: string; month: string; kwh: string }[]>`
@@ -55,9 +63,9 @@ test('segments per month and tariffs per hour equal the readings', async ({ page
            sum(r.kwh)::text as kwh
     from readings r join meters m on m.id = r.meter_id group by 1, 2`;
   for (const row of months) {
-    await expect(page.locator(`[data-table="usage"] tr[data-period="${row.month}"] td[data-key="${row.segment}"]`)).toContainText(
-      `${decimal(row.kwh)} kWh`,
-    );
+    await expect(
+      page.locator(`[data-table="usage"] tr[data-period="${row.month}"] td[data-key="${row.segment}"]`),
+    ).toContainText(`${decimal(row.kwh)} kWh`);
   }
 
   await page.goto(`/ops/consumption?dimension=tariff&granularity=hour&from=${to}&to=${to}`);
@@ -69,9 +77,9 @@ test('segments per month and tariffs per hour equal the readings', async ({ page
     group by 1, 2`;
   expect(hours.length).toBeGreaterThan(0);
   for (const row of hours) {
-    await expect(page.locator(`[data-table="usage"] tr[data-period="${row.hour}"] td[data-key="${row.tariff}"]`)).toContainText(
-      `${decimal(row.kwh)} kWh`,
-    );
+    await expect(
+      page.locator(`[data-table="usage"] tr[data-period="${row.hour}"] td[data-key="${row.tariff}"]`),
+    ).toContainText(`${decimal(row.kwh)} kWh`);
   }
   await chartsDrawn(page);
   await saveScreenshot(page, testInfo, 'consumption-tariff-hour');
@@ -79,7 +87,9 @@ test('segments per month and tariffs per hour equal the readings', async ({ page
 
 test('half-hourly settlement periods of a region equal the readings', async ({ page }, testInfo) => {
   const { to } = await scenarioDays(sql);
-  const [region] = await sql<{ region: string }[]>`select region from meters group by region order by count(*) desc limit 1`;
+  const [region] = await sql<
+    { region: string }[]
+  >`select region from meters group by region order by count(*) desc limit 1`;
   if (!region) throw new Error('no meters');
   await page.goto(`/ops/consumption?sday=${to}&sregion=${region.region}`);
   const panel = page.locator('[data-panel="settlement"]');
@@ -94,9 +104,11 @@ test('half-hourly settlement periods of a region equal the readings', async ({ p
     group by 1`;
   expect(periods.length).toBe(48);
   for (const period of periods) {
-    await expect(panel.locator(`[data-table="settlement"] tr[data-period="${period.start}"] td[data-key="${region.region}"]`)).toContainText(
-      `${decimal(period.kwh)} kWh`,
-    );
+    await expect(
+      panel.locator(
+        `[data-table="settlement"] tr[data-period="${period.start}"] td[data-key="${region.region}"]`,
+      ),
+    ).toContainText(`${decimal(period.kwh)} kWh`);
   }
   await chartsDrawn(page);
   await panel.scrollIntoViewIfNeeded();

@@ -23,7 +23,9 @@ test('pipeline health shows what InfluxDB and Postgres hold', async ({ page }, t
   const throughput = page.locator('[data-panel="throughput"]');
   await expect(throughput.locator('[data-total="messages"] dd')).toHaveText(count(Number(totals.messages)));
   await expect(throughput.locator('[data-total="stored"] dd')).toHaveText(count(stored));
-  await expect(throughput.locator('[data-total="duplicates"] dd')).toHaveText(count(Number(totals.duplicates)));
+  await expect(throughput.locator('[data-total="duplicates"] dd')).toHaveText(
+    count(Number(totals.duplicates)),
+  );
   await expect(throughput.locator('[data-total="rejected"] dd')).toHaveText(count(Number(totals.rejected)));
   await expect(throughput.locator('[data-total="in"] dd')).toHaveText(
     count(stored + Number(totals.duplicates) + Number(totals.rejected)),
@@ -35,20 +37,28 @@ test('pipeline health shows what InfluxDB and Postgres hold', async ({ page }, t
   const validation = await influx(
     `SELECT SUM("count") AS n FROM "validation" WHERE "outcome" = 'rejected' AND time > now() - 6h GROUP BY "rule"`,
   );
-  const quarantined = await sql<{ rule: string; n: number }[]>`select rule, count(*)::int as n from rejected_readings group by rule`;
+  const quarantined = await sql<
+    { rule: string; n: number }[]
+  >`select rule, count(*)::int as n from rejected_readings group by rule`;
   expect(validation.length).toBeGreaterThan(0);
   for (const series of validation) {
     const rule = series.tags.rule ?? '';
     const rejected = Number(series.rows[0]?.n);
     expect(quarantined.find((row) => row.rule === rule)?.n).toBe(rejected);
     if (scenario) expect(scenario.expected.rejectedByRule[rule]).toBe(rejected);
-    await expect(page.locator(`[data-table="rules"] tr[data-rule="${rule}"] [data-cell="rejected"]`)).toHaveText(count(rejected));
+    await expect(
+      page.locator(`[data-table="rules"] tr[data-rule="${rule}"] [data-cell="rejected"]`),
+    ).toHaveText(count(rejected));
   }
 
   // Every partition: caught up, status OK, committed offset from the commit measurement, stored
   // position from Postgres.
-  const commits = await influx('SELECT LAST("offset") AS "offset" FROM "commit" WHERE time > now() - 7d GROUP BY "partition"');
-  const positions = await sql<{ partition: number; next: string }[]>`select partition, next_offset::text as next from ingest_offsets`;
+  const commits = await influx(
+    'SELECT LAST("offset") AS "offset" FROM "commit" WHERE time > now() - 7d GROUP BY "partition"',
+  );
+  const positions = await sql<
+    { partition: number; next: string }[]
+  >`select partition, next_offset::text as next from ingest_offsets`;
   const rows = page.locator('[data-table="partitions"] tbody tr');
   await expect(rows).toHaveCount(commits.length);
   for (const series of commits) {
@@ -70,7 +80,9 @@ test('pipeline health shows what InfluxDB and Postgres hold', async ({ page }, t
   );
   const dbRow = page.locator('[data-table="latency"] tr[data-latency="db"]');
   for (const key of ['p50', 'p95', 'p99'] as const) {
-    await expect(dbRow.locator(`[data-cell="${key}"]`)).toHaveText(`${Number(latency?.rows[0]?.[key]).toFixed(1)} ms`);
+    await expect(dbRow.locator(`[data-cell="${key}"]`)).toHaveText(
+      `${Number(latency?.rows[0]?.[key]).toFixed(1)} ms`,
+    );
   }
 
   await chartsDrawn(page);
@@ -95,8 +107,11 @@ test('the time range is chosen with the keyboard and kept in the address', async
 test('refreshes by itself', async ({ page }) => {
   await page.goto('/ops/pipeline?range=15m');
   await chartsDrawn(page);
-  const refreshed = page.waitForResponse((response) => response.url().includes('/api/trpc/pipeline.consumers'), {
-    timeout: 20_000,
-  });
+  const refreshed = page.waitForResponse(
+    (response) => response.url().includes('/api/trpc/pipeline.consumers'),
+    {
+      timeout: 20_000,
+    },
+  );
   expect((await refreshed).status()).toBe(200);
 });

@@ -8,13 +8,19 @@ test.beforeEach(async ({ signInAs }) => {
   await signInAs('operator');
 });
 
-test('the quarantine lists what rejected_readings holds, by rule and in pages', async ({ page }, testInfo) => {
-  const byRule = await sql<{ rule: string; n: number }[]>`select rule, count(*)::int as n from rejected_readings group by rule`;
+test('the quarantine lists what rejected_readings holds, by rule and in pages', async ({
+  page,
+}, testInfo) => {
+  const byRule = await sql<
+    { rule: string; n: number }[]
+  >`select rule, count(*)::int as n from rejected_readings group by rule`;
   const total = byRule.reduce((sum, row) => sum + row.n, 0);
   expect(total).toBeGreaterThan(0);
   const scenario = manifest();
   if (scenario) {
-    expect(Object.fromEntries(byRule.map((row) => [row.rule, row.n]))).toEqual(scenario.expected.rejectedByRule);
+    expect(Object.fromEntries(byRule.map((row) => [row.rule, row.n]))).toEqual(
+      scenario.expected.rejectedByRule,
+    );
   }
 
   await page.goto('/ops/rejects');
@@ -23,14 +29,20 @@ test('the quarantine lists what rejected_readings holds, by rule and in pages', 
   for (const row of byRule) {
     await expect(page.locator(`.chip[data-rule="${row.rule}"] .chip__count`)).toHaveText(count(row.n));
   }
-  await expect(page.locator('.pagination__summary')).toHaveText(`1–${count(Math.min(50, total))} of ${count(total)} rejected readings`);
+  await expect(page.locator('.pagination__summary')).toHaveText(
+    `1–${count(Math.min(50, total))} of ${count(total)} rejected readings`,
+  );
 
   // The newest rejection first, with its Kafka position and payload.
-  const [newest] = await sql<{ id: number; partition: number; offset: string; payload: string; rule: string }[]>`
+  const [newest] = await sql<
+    { id: number; partition: number; offset: string; payload: string; rule: string }[]
+  >`
     select id::int, partition, kafka_offset::text as offset, payload, rule from rejected_readings order by id desc limit 1`;
   const first = page.locator('[data-table="rejects"] tbody tr').first();
   await expect(first).toHaveAttribute('data-reject', String(newest?.id));
-  await expect(first.locator('[data-cell="position"] .mono')).toHaveText(`p${newest?.partition} · offset ${newest?.offset}`);
+  await expect(first.locator('[data-cell="position"] .mono')).toHaveText(
+    `p${newest?.partition} · offset ${newest?.offset}`,
+  );
   await first.getByRole('button', { name: 'Show payload' }).click();
   const shown = await first.locator('pre.payload').textContent();
   let expectedPayload = newest?.payload ?? '';
@@ -44,7 +56,9 @@ test('the quarantine lists what rejected_readings holds, by rule and in pages', 
 
   if (total > 50) {
     await page.getByRole('button', { name: 'Next', exact: true }).click();
-    await expect(page.locator('.pagination__summary')).toHaveText(`51–${count(Math.min(100, total))} of ${count(total)} rejected readings`);
+    await expect(page.locator('.pagination__summary')).toHaveText(
+      `51–${count(Math.min(100, total))} of ${count(total)} rejected readings`,
+    );
     await expect(page).toHaveURL(/[?&]page=2/);
   }
 });
@@ -60,7 +74,9 @@ test('filters by rule, meter and time received', async ({ page }, testInfo) => {
   await expect(page.locator('.pagination__summary')).toHaveText(
     `1–${count(Math.min(50, largest.n))} of ${count(largest.n)} rejected readings`,
   );
-  const rules = await page.locator('[data-table="rejects"] tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-rule')));
+  const rules = await page
+    .locator('[data-table="rejects"] tbody tr')
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-rule')));
   expect(new Set(rules)).toEqual(new Set([largest.rule]));
 
   const [meter] = await sql<{ meterId: string; n: number }[]>`

@@ -23,19 +23,29 @@ export async function influx(
     body: new URLSearchParams({ q: query }),
   });
   const body = (await response.json()) as {
-    results?: { error?: string; series?: { tags?: Record<string, string>; columns: string[]; values: (number | string | null)[][] }[] }[];
+    results?: {
+      error?: string;
+      series?: { tags?: Record<string, string>; columns: string[]; values: (number | string | null)[][] }[];
+    }[];
   };
   const result = body.results?.[0];
   if (!response.ok || result?.error) throw new Error(`InfluxDB: ${result?.error ?? response.status}`);
   return (result?.series ?? []).map((series) => ({
     tags: series.tags ?? {},
-    rows: series.values.map((values) => Object.fromEntries(series.columns.map((column, index) => [column, values[index] ?? null]))),
+    rows: series.values.map((values) =>
+      Object.fromEntries(series.columns.map((column, index) => [column, values[index] ?? null])),
+    ),
   }));
 }
 
 export interface Manifest {
   options: { startDay: string; endDay: string; meters: number };
-  expected: { totalKwh: string; rejectedByRule: Record<string, number>; storedReadings: number; revisions: number };
+  expected: {
+    totalKwh: string;
+    rejectedByRule: Record<string, number>;
+    storedReadings: number;
+    revisions: number;
+  };
 }
 
 export function manifest(): Manifest | null {

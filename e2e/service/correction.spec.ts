@@ -1,5 +1,5 @@
 import { chartsDrawn, expect, saveScreenshot, test } from '../fixtures';
-import { addKwh, correctionTarget, daily, DEMO_METER, formatDecimal, londonTime, reading, sql } from './data';
+import { addKwh, correctionTarget, daily, DEMO_METER, formatDecimal, londonTime, reading } from './data';
 
 test('an agent corrects a reading; after reprocessing the customer sees the new value and the revision is listed', async ({
   page,
@@ -41,12 +41,18 @@ test('an agent corrects a reading; after reprocessing the customer sees the new 
   const result = page.locator('[data-result="correction"]');
   await expect(result).toContainText(`Saved as version ${target.version + 1}`);
   await expect(result).toContainText(formatDecimal(newKwh));
-  await expect(result.locator('[data-level="daily"]')).toBeVisible();
+  await expect(result.locator('[data-level="daily"]')).toContainText(`${DEMO_METER} ${target.day}`);
   const history = page.locator('[data-list="revisions"]');
   await expect(history.locator('li').first()).toContainText(reason);
-  await expect(history.locator('li').first()).toContainText(`${formatDecimal(target.kwh)} → ${formatDecimal(newKwh)}`);
+  await expect(history.locator('li').first()).toContainText(
+    `${formatDecimal(target.kwh)} → ${formatDecimal(newKwh)}`,
+  );
   await expect(row).toContainText('Edited');
-  expect(await reading(DEMO_METER, target.intervalStart)).toMatchObject({ kwh: newKwh, quality: 'edited', version: target.version + 1 });
+  expect(await reading(DEMO_METER, target.intervalStart)).toMatchObject({
+    kwh: newKwh,
+    quality: 'edited',
+    version: target.version + 1,
+  });
   await saveScreenshot(page, testInfo, 'correction-saved');
 
   // An administrator reprocesses the meter's day and follows the run to its end.
@@ -68,7 +74,9 @@ test('an agent corrects a reading; after reprocessing the customer sees the new 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL((url) => url.pathname === '/sign-in');
   await signInAs('customer');
-  await page.goto(`/usage?${new URLSearchParams({ meter: DEMO_METER, view: 'day', day: target.day }).toString()}`);
+  await page.goto(
+    `/usage?${new URLSearchParams({ meter: DEMO_METER, view: 'day', day: target.day }).toString()}`,
+  );
   // The first answer can take a while on a busy machine; the charts' own wait follows.
   await expect(page.locator('[data-chart]').first()).toBeVisible({ timeout: 60_000 });
   await chartsDrawn(page);

@@ -35,11 +35,15 @@ export async function correctionTarget(): Promise<Target> {
     where r.flags = '{}' and r.quality in ('actual', 'edited')
     order by r.interval_start
     offset 20 limit 1`;
-  if (row === undefined) throw new Error(`${DEMO_METER} has no reading to correct; ingest a simulation first`);
+  if (row === undefined)
+    throw new Error(`${DEMO_METER} has no reading to correct; ingest a simulation first`);
   return row;
 }
 
-export async function reading(meterId: string, intervalStart: Date): Promise<{ kwh: string; quality: string; version: number }> {
+export async function reading(
+  meterId: string,
+  intervalStart: Date,
+): Promise<{ kwh: string; quality: string; version: number }> {
   const [row] = await sql<{ kwh: string; quality: string; version: number }[]>`
     select kwh::text as kwh, quality, version from readings where meter_id = ${meterId} and interval_start = ${intervalStart}`;
   if (row === undefined) throw new Error(`no reading ${meterId} ${intervalStart.toISOString()}`);
@@ -61,7 +65,12 @@ export function formatDecimal(value: string): string {
 
 /** `14:30` in the demo meter's zone. */
 export function londonTime(date: Date): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(date);
 }
 
 /** Adds kWh exactly at 4 decimals. */

@@ -30,7 +30,12 @@ export async function usageEndpoints(deps: {
   const [template] = await sql<{ passwordHash: string }[]>`
     select password_hash as "passwordHash" from users where email = 'customer@meterops.test'`;
   if (template === undefined) throw new Error('no demo customer in the bench database');
-  const sessions: { customerId: string; meterId: string; cookie: string; caller: ReturnType<typeof createCaller> }[] = [];
+  const sessions: {
+    customerId: string;
+    meterId: string;
+    cookie: string;
+    caller: ReturnType<typeof createCaller>;
+  }[] = [];
   for (const customer of customers) {
     const email = `bench-${customer.customerId.toLowerCase()}@customers.meterops.test`;
     const [user] = await sql<{ id: string }[]>`
@@ -41,7 +46,13 @@ export async function usageEndpoints(deps: {
     if (user === undefined) throw new Error('bench customer was not created');
     const { token } = await startSession(db, user.id);
     const cookie = `meterops_session=${token}`;
-    const ctx = await createContext({ db, sql, influx, headers: new Headers({ cookie, 'x-forwarded-for': 'bench' }), resHeaders: new Headers() });
+    const ctx = await createContext({
+      db,
+      sql,
+      influx,
+      headers: new Headers({ cookie, 'x-forwarded-for': 'bench' }),
+      resHeaders: new Headers(),
+    });
     sessions.push({ ...customer, cookie, caller: createCaller(ctx) });
   }
   let turn = 0;
@@ -50,7 +61,9 @@ export async function usageEndpoints(deps: {
   for (const view of ['week', 'month', 'year'] as const) {
     const started = performance.now();
     const rows = await dailyKwhByMeter(sql, usagePeriod(view, last));
-    say(`usage.comparison snapshot (cold, ${view}): ${rows.length} meters in ${(performance.now() - started).toFixed(0)} ms, once per period and process every 5 min`);
+    say(
+      `usage.comparison snapshot (cold, ${view}): ${rows.length} meters in ${(performance.now() - started).toFixed(0)} ms, once per period and process every 5 min`,
+    );
   }
 
   const report = (view: 'day' | 'week' | 'month' | 'year') => () => {
@@ -76,7 +89,10 @@ export async function usageEndpoints(deps: {
       call: async () => {
         const session = next();
         const url = `http://bench/usage/export?${new URLSearchParams({ meter: session.meterId, view: 'month', day: last }).toString()}`;
-        const response = await handleUsageCsv(new Request(url, { headers: { cookie: session.cookie } }), { db, sql });
+        const response = await handleUsageCsv(new Request(url, { headers: { cookie: session.cookie } }), {
+          db,
+          sql,
+        });
         if (response.status !== 200) throw new Error(`CSV answered ${response.status}`);
         return response.text();
       },

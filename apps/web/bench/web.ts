@@ -46,8 +46,12 @@ const marker = `bench:web v1 ${METERS} meters ${DAYS} days`;
 const serverUrl = new URL(env.DATABASE_URL);
 const benchUrl = new URL(serverUrl.toString());
 benchUrl.pathname = `/${databaseName}`;
-const influx = createInfluxQuery({ url: env.INFLUX_URL, database: databaseName, token: env.INFLUX_TOKEN, timeoutMs: 60_000 });
-
+const influx = createInfluxQuery({
+  url: env.INFLUX_URL,
+  database: databaseName,
+  token: env.INFLUX_TOKEN,
+  timeoutMs: 60_000,
+});
 
 // ---------------------------------------------------------------------------------------------------
 // Postgres
@@ -63,7 +67,9 @@ async function preparePostgres(): Promise<string> {
     const [row] = await bench<{ comment: string | null }[]>`
       select obj_description('readings'::regclass, 'pg_class') as comment`.catch(() => [{ comment: null }]);
     await bench.end();
-    const loadedEnd = row?.comment?.startsWith(`${marker} ending `) ? row.comment.slice(`${marker} ending `.length) : null;
+    const loadedEnd = row?.comment?.startsWith(`${marker} ending `)
+      ? row.comment.slice(`${marker} ending `.length)
+      : null;
     if (loadedEnd) {
       await admin.end();
       await runMigrations(benchUrl.toString());
@@ -81,7 +87,11 @@ async function preparePostgres(): Promise<string> {
 async function load(): Promise<string> {
   const loadStarted = performance.now();
   const elapsed = () => `${((performance.now() - loadStarted) / 1000).toFixed(0)} s`;
-  const { db, sql, close } = createDb({ url: benchUrl.toString(), max: 3, applicationName: 'meterops-bench-web' });
+  const { db, sql, close } = createDb({
+    url: benchUrl.toString(),
+    max: 3,
+    applicationName: 'meterops-bench-web',
+  });
   const today = new Date().toISOString().slice(0, 10);
   const last = shiftDay(today, -1);
   const first = shiftDay(last, -(DAYS - 1));
@@ -93,7 +103,11 @@ async function load(): Promise<string> {
       maxKwhPerInterval: meter.segment === 'residential' ? 5.75 : 69.25,
     }));
     await sql`insert into tariffs ${sql(
-      fleetTariffs.map((tariff) => ({ ...tariff, base_price_per_kwh: tariff.basePricePerKwh, windows: JSON.stringify(tariff.windows) })),
+      fleetTariffs.map((tariff) => ({
+        ...tariff,
+        base_price_per_kwh: tariff.basePricePerKwh,
+        windows: JSON.stringify(tariff.windows),
+      })),
       'id',
       'name',
       'kind',
@@ -103,7 +117,12 @@ async function load(): Promise<string> {
     for (let start = 0; start < fleet.length; start += 2_000) {
       const chunk = fleet.slice(start, start + 2_000);
       await sql`insert into customers ${sql(
-        chunk.map((meter) => ({ id: meter.customerId, name: `Customer ${meter.customerId}`, region: meter.region, segment: meter.segment })),
+        chunk.map((meter) => ({
+          id: meter.customerId,
+          name: `Customer ${meter.customerId}`,
+          region: meter.region,
+          segment: meter.segment,
+        })),
       )}`;
       await sql`insert into meters ${sql(
         chunk.map((meter) => ({
@@ -145,7 +164,9 @@ async function load(): Promise<string> {
     await inParallel(2, jobs, async (job) => {
       await insertReadings(sql, { ...job, first, last });
       done += 1;
-      say(`readings: ${done}/${jobs.length} chunks (${job.partition}, meters ${job.half[0]}–${job.half[1]}) after ${elapsed()}`);
+      say(
+        `readings: ${done}/${jobs.length} chunks (${job.partition}, meters ${job.half[0]}–${job.half[1]}) after ${elapsed()}`,
+      );
     });
 
     await inParallel(2, jobs, async (job) => {
@@ -315,18 +336,23 @@ async function insertRejections(sql: Sql, first: string, last: string): Promise<
 
 async function prepareInflux(): Promise<void> {
   const now = Date.now();
+  const weekAgo = now - 7 * 86_400_000;
   const newest = await influx
     .query<{ time: number }>(`SELECT LAST("offsets") FROM "consumer_lag"`)
     .then((series) => series[0]?.rows[0]?.time ?? 0)
     .catch(() => 0);
-  if (now - newest < 10 * 60_000) {
+  if (newest < weekAgo) {
+    await influx.query(`DROP DATABASE "${databaseName}"`).catch(() => undefined);
+    await influx.query(`CREATE DATABASE "${databaseName}"`);
+  }
+  // Pipeline ranges end now: the points from the newest one up to now are added, so the last 7 days are
+  // always covered without rewriting what is there.
+  const from = Math.max(weekAgo, newest + 5_000);
+  if (now - from < 60_000) {
     say('reusing the tracking metrics in InfluxDB');
     return;
   }
-  await influx.query(`DROP DATABASE "${databaseName}"`).catch(() => undefined);
-  await influx.query(`CREATE DATABASE "${databaseName}"`);
-  const random = createRandom('bench:web');
-  const from = now - 7 * 86_400_000;
+  const random = createRandom(`bench:web ${from}`);
   let lines: string[] = [];
   let written = 0;
   const flush = async () => {
@@ -340,20 +366,19 @@ async function prepareInflux(): Promise<void> {
     written += lines.length;
     lines = [];
   };
-  const committed = Array.from({ length: PARTITIONS }, (_, partition) => 1_000_000 + partition * 1000);
+  // Commit offsets keep growing over time, whenever the points are written.
+  const offsetAt = (time: number, partition: number) => 1_000_000 + partition * 1000 + Math.floor(time / 10_000) * 20;
   const tags = (partition: number) => `group=meterops-ingest,partition=${partition},topic=meter.readings`;
-  // A worker batch every 10 s per worker (3 workers); lag reported every 5 s and a commit every 10 s per partition.
-  for (let time = from; time <= now; time += 5_000) {
-    const tenSeconds = (time - from) % 10_000 === 0;
-    // A backlog builds up for an hour each day and is worked off again.
+  // A worker batch every 10 s per worker (3 workers); lag reported every 5 s and a commit every 10 s per
+  // partition, as the worker's defaults do.
+  for (let time = Math.ceil(from / 5_000) * 5_000; time <= now; time += 5_000) {
+    const tenSeconds = time % 10_000 === 0;
+    // A backlog builds up for a few hours each day and is worked off again.
     const backlog = Math.max(0, Math.sin(((time / 3_600_000) % 24) * (Math.PI / 12)) - 0.8) * 5_000;
     for (let partition = 0; partition < PARTITIONS; partition++) {
       const lag = Math.round(backlog * (0.5 + random.next()));
       lines.push(`consumer_lag,${tags(partition)},worker=w${partition % 3} offsets=${lag}i,seconds=${(lag / 40).toFixed(1)} ${time}`);
-      if (tenSeconds) {
-        committed[partition] = (committed[partition] ?? 0) + 10 + Math.floor(random.next() * 20);
-        lines.push(`commit,${tags(partition)},worker=w${partition % 3} offset=${committed[partition]}i ${time}`);
-      }
+      if (tenSeconds) lines.push(`commit,${tags(partition)},worker=w${partition % 3} offset=${offsetAt(time, partition)}i ${time}`);
     }
     if (tenSeconds) {
       for (let worker = 0; worker < 3; worker++) {
@@ -371,16 +396,22 @@ async function prepareInflux(): Promise<void> {
     if (lines.length >= 10_000) await flush();
   }
   await flush();
-  say(`InfluxDB: ${written} points over 7 days`);
+  say(`InfluxDB: ${written} points added, covering ${new Date(from).toISOString()} to now`);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Measuring
 
 async function measure(last: string): Promise<void> {
-  const { db, sql, close } = createDb({ url: benchUrl.toString(), max: 10, applicationName: 'meterops-bench-web' });
+  const { db, sql, close } = createDb({
+    url: benchUrl.toString(),
+    max: 10,
+    applicationName: 'meterops-bench-web',
+  });
   try {
-    const [operator] = await sql<{ id: string }[]>`select id from users where email = 'operator@meterops.test'`;
+    const [operator] = await sql<
+      { id: string }[]
+    >`select id from users where email = 'operator@meterops.test'`;
     if (!operator) throw new Error('no operator user in the bench database');
     const { token } = await startSession(db, operator.id);
     const ctx = await createContext({
@@ -391,9 +422,13 @@ async function measure(last: string): Promise<void> {
       resHeaders: new Headers(),
     });
     const caller = createCaller(ctx);
-    const [largest] = await sql<{ region: string }[]>`select region from meters group by region order by count(*) desc limit 1`;
+    const [largest] = await sql<
+      { region: string }[]
+    >`select region from meters group by region order by count(*) desc limit 1`;
     const region = largest?.region ?? 'london';
-    const [meter] = await sql<{ id: string }[]>`select meter_id as id from rejected_readings where meter_id is not null limit 1`;
+    const [meter] = await sql<
+      { id: string }[]
+    >`select meter_id as id from rejected_readings where meter_id is not null limit 1`;
     const day = shiftDay(last, -3);
     const first = shiftDay(last, -(DAYS - 1));
 
@@ -406,55 +441,115 @@ async function measure(last: string): Promise<void> {
       { name: 'pipeline.latency (7d)', call: () => caller.pipeline.latency({ range: '7d' }) },
       { name: 'pipeline.rules (1h)', call: () => caller.pipeline.rules({ range: '1h' }) },
       { name: 'pipeline.rules (7d)', call: () => caller.pipeline.rules({ range: '7d' }) },
-      { name: 'completeness.overview (14 days)', call: () => caller.completeness.overview({ from: shiftDay(last, -13), to: last }) },
-      { name: 'completeness.overview (90 days)', call: () => caller.completeness.overview({ from: first, to: last }) },
-      { name: `completeness.meterGaps (${region}, day)`, call: () => caller.completeness.meterGaps({ day, region }) },
-      { name: `completeness.meterGaps (${region}, page 5)`, call: () => caller.completeness.meterGaps({ day, region, page: 5 }) },
-      { name: `completeness.timeliness (${region}, day)`, call: () => caller.completeness.timeliness({ day, region }) },
+      {
+        name: 'completeness.overview (14 days)',
+        call: () => caller.completeness.overview({ from: shiftDay(last, -13), to: last }),
+      },
+      {
+        name: 'completeness.overview (90 days)',
+        call: () => caller.completeness.overview({ from: first, to: last }),
+      },
+      {
+        name: `completeness.meterGaps (${region}, day)`,
+        call: () => caller.completeness.meterGaps({ day, region }),
+      },
+      {
+        name: `completeness.meterGaps (${region}, page 5)`,
+        call: () => caller.completeness.meterGaps({ day, region, page: 5 }),
+      },
+      {
+        name: `completeness.timeliness (${region}, day)`,
+        call: () => caller.completeness.timeliness({ day, region }),
+      },
       { name: 'consumption.filters', call: () => caller.consumption.filters() },
       {
         name: 'consumption.byDimension (region, day, 14 days)',
-        call: () => caller.consumption.byDimension({ dimension: 'region', granularity: 'day', from: shiftDay(last, -13), to: last }),
+        call: () =>
+          caller.consumption.byDimension({
+            dimension: 'region',
+            granularity: 'day',
+            from: shiftDay(last, -13),
+            to: last,
+          }),
       },
       {
         name: 'consumption.byDimension (tariff, day, 90 days)',
-        call: () => caller.consumption.byDimension({ dimension: 'tariff', granularity: 'day', from: first, to: last }),
+        call: () =>
+          caller.consumption.byDimension({ dimension: 'tariff', granularity: 'day', from: first, to: last }),
       },
       {
         name: 'consumption.byDimension (segment, month, 90 days)',
-        call: () => caller.consumption.byDimension({ dimension: 'segment', granularity: 'month', from: first, to: last }),
+        call: () =>
+          caller.consumption.byDimension({
+            dimension: 'segment',
+            granularity: 'month',
+            from: first,
+            to: last,
+          }),
       },
       {
         name: 'consumption.byDimension (region, hour, 3 days)',
-        call: () => caller.consumption.byDimension({ dimension: 'region', granularity: 'hour', from: shiftDay(last, -2), to: last }),
+        call: () =>
+          caller.consumption.byDimension({
+            dimension: 'region',
+            granularity: 'hour',
+            from: shiftDay(last, -2),
+            to: last,
+          }),
       },
       {
         name: 'consumption.byDimension (segment, hour, 1 day)',
-        call: () => caller.consumption.byDimension({ dimension: 'segment', granularity: 'hour', from: last, to: last }),
+        call: () =>
+          caller.consumption.byDimension({ dimension: 'segment', granularity: 'hour', from: last, to: last }),
       },
       {
         name: 'consumption.byDimension (tariff, hour, 3 days)',
-        call: () => caller.consumption.byDimension({ dimension: 'tariff', granularity: 'hour', from: shiftDay(last, -2), to: last }),
+        call: () =>
+          caller.consumption.byDimension({
+            dimension: 'tariff',
+            granularity: 'hour',
+            from: shiftDay(last, -2),
+            to: last,
+          }),
       },
-      { name: 'consumption.settlement (all regions)', call: () => caller.consumption.settlement({ day: last }) },
-      { name: `consumption.settlement (${region})`, call: () => caller.consumption.settlement({ day: last, region }) },
+      {
+        name: 'consumption.settlement (all regions)',
+        call: () => caller.consumption.settlement({ day: last }),
+      },
+      {
+        name: `consumption.settlement (${region})`,
+        call: () => caller.consumption.settlement({ day: last, region }),
+      },
       { name: 'rejects.list (page 1)', call: () => caller.rejects.list({ page: 1 }) },
       { name: 'rejects.list (page 1000)', call: () => caller.rejects.list({ page: 1000, pageSize: 100 }) },
       { name: 'rejects.list (rule)', call: () => caller.rejects.list({ rule: 'negative_value', page: 1 }) },
-      { name: 'rejects.list (meter)', call: () => caller.rejects.list({ meterId: meter?.id ?? 'MTR-000001', page: 1 }) },
+      {
+        name: 'rejects.list (meter)',
+        call: () => caller.rejects.list({ meterId: meter?.id ?? 'MTR-000001', page: 1 }),
+      },
       {
         name: 'rejects.list (rule + 7 days)',
-        call: () => caller.rejects.list({ rule: 'unknown_meter', from: new Date(Date.now() - 7 * 86_400_000), page: 1 }),
+        call: () =>
+          caller.rejects.list({
+            rule: 'unknown_meter',
+            from: new Date(Date.now() - 7 * 86_400_000),
+            page: 1,
+          }),
       },
       { name: 'rejects.byRule', call: () => caller.rejects.byRule({}) },
-      { name: 'rejects.byRule (7 days)', call: () => caller.rejects.byRule({ from: new Date(Date.now() - 7 * 86_400_000) }) },
+      {
+        name: 'rejects.byRule (7 days)',
+        call: () => caller.rejects.byRule({ from: new Date(Date.now() - 7 * 86_400_000) }),
+      },
       // The end customer's usage endpoints (./usage.ts).
       ...(await usageEndpoints({ db, sql, influx, last, say })),
     ].filter((endpoint) => values.only === undefined || endpoint.name.includes(values.only));
 
     const results: { name: string; p50: number; p95: number; max: number }[] = [];
     const width = Math.max(...endpoints.map((endpoint) => endpoint.name.length));
-    console.log(`${'endpoint'.padEnd(width)}  ${'p50 ms'.padStart(8)}  ${'p95 ms'.padStart(8)}  ${'max ms'.padStart(8)}`);
+    console.log(
+      `${'endpoint'.padEnd(width)}  ${'p50 ms'.padStart(8)}  ${'p95 ms'.padStart(8)}  ${'max ms'.padStart(8)}`,
+    );
     for (const endpoint of endpoints) {
       for (let warmup = 0; warmup < 3; warmup++) await endpoint.call();
       const durations: number[] = [];
@@ -492,7 +587,11 @@ function shiftDay(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-async function inParallel<T>(limit: number, items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  limit: number,
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
@@ -507,5 +606,7 @@ async function inParallel<T>(limit: number, items: readonly T[], work: (item: T)
 const started = performance.now();
 const endDay = await preparePostgres();
 await prepareInflux();
-say(`data ready in ${((performance.now() - started) / 1000).toFixed(0)} s; measuring ${iterations} calls per endpoint`);
+say(
+  `data ready in ${((performance.now() - started) / 1000).toFixed(0)} s; measuring ${iterations} calls per endpoint`,
+);
 await measure(endDay);

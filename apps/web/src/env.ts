@@ -37,7 +37,13 @@ const schema = z.object({
       // A trailing slash would turn `${url}/ping` into `//ping`.
       .transform((url) => url.replace(/\/+$/, '')),
   ),
-  INFLUX_DB: z.preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9._-]+$/).default('meterops')),
+  INFLUX_DB: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .default('meterops'),
+  ),
   INFLUX_TOKEN: z.preprocess(unsetIfEmpty, z.string().optional()),
   /** `Secure` on the session cookie; off by default because the local stack serves plain http. */
   SESSION_COOKIE_SECURE: z.preprocess(unsetIfEmpty, z.stringbool().default(false)),

@@ -24,7 +24,9 @@ export function proxy(request: NextRequest) {
 
   // Defence in depth beside SameSite=Lax: a state-changing request must come from this site's pages.
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return isSameOrigin(request) ? NextResponse.next() : new NextResponse('Cross-origin request refused', { status: 403 });
+    return isSameOrigin(request)
+      ? NextResponse.next()
+      : new NextResponse('Cross-origin request refused', { status: 403 });
   }
 
   const token = request.cookies.get(SESSION_COOKIE)?.value;

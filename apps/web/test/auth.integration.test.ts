@@ -172,12 +172,18 @@ describe('sessions', () => {
 
   it('extends a session used with less than 15 days left and sends the cookie again', async () => {
     const soon = new Date(Date.now() + 10 * 24 * 3600 * 1000);
-    await db.update(sessions).set({ expiresAt: soon }).where(eq(sessions.id, sessionIdFromToken(token)));
+    await db
+      .update(sessions)
+      .set({ expiresAt: soon })
+      .where(eq(sessions.id, sessionIdFromToken(token)));
 
     const ctx = await contextWithCookie(db, `meterops_session=${token}`);
     expect(ctx.user?.id).toBe(userId);
     expect(ctx.resHeaders.get('set-cookie')).toMatch(new RegExp(`^meterops_session=${token};.*HttpOnly`));
-    const [stored] = await db.select().from(sessions).where(eq(sessions.id, sessionIdFromToken(token)));
+    const [stored] = await db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, sessionIdFromToken(token)));
     expect(stored?.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * 24 * 3600 * 1000);
   });
 
@@ -191,7 +197,10 @@ describe('sessions', () => {
     const ctx = await contextWithCookie(db, `meterops_session=${token}`);
     await createCaller(ctx).auth.signOut();
     expect(ctx.resHeaders.get('set-cookie')).toMatch(/^meterops_session=; .*Max-Age=0/);
-    const remaining = await db.select().from(sessions).where(eq(sessions.id, sessionIdFromToken(token)));
+    const remaining = await db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, sessionIdFromToken(token)));
     expect(remaining).toEqual([]);
 
     const after = await contextWithCookie(db, `meterops_session=${token}`);
@@ -203,7 +212,10 @@ describe('sessions', () => {
     const user = await data.user('operator');
     const { token: expiredToken } = await signIn(user.email, TEST_PASSWORD);
     const id = sessionIdFromToken(expiredToken);
-    await db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.id, id));
+    await db
+      .update(sessions)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(sessions.id, id));
 
     const ctx = await contextWithCookie(db, `meterops_session=${expiredToken}`);
     expect(ctx.user).toBeNull();
@@ -239,7 +251,9 @@ describe('the HTTP endpoint', () => {
       }),
     );
     expect(response.status).toBe(401);
-    const body = (await response.json()) as { error: { json: { message: string; data: Record<string, unknown> } } };
+    const body = (await response.json()) as {
+      error: { json: { message: string; data: Record<string, unknown> } };
+    };
     expect(body.error.json.message).toBe('Email or password is incorrect');
     expect(body.error.json.data).not.toHaveProperty('stack');
   });

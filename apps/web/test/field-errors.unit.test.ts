@@ -7,7 +7,11 @@ import { fieldError } from '../src/server/field-error';
 const shapeOf = (error: TRPCError) =>
   formatError({
     error,
-    shape: { message: error.message, code: -32600, data: { code: error.code, httpStatus: 400, path: 'readings.correct' } },
+    shape: {
+      message: error.message,
+      code: -32600,
+      data: { code: error.code, httpStatus: 400, path: 'readings.correct' },
+    },
   });
 
 describe('field errors', () => {
@@ -18,7 +22,10 @@ describe('field errors', () => {
   });
 
   it('maps the batch layer’s CorrectionError to the field it names, keeping no stack', () => {
-    const internal = new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: new CorrectionError('kwh', '50 kWh exceeds the maximum') });
+    const internal = new TRPCError({
+      code: 'INTERNAL_SERVER_ERROR',
+      cause: new CorrectionError('kwh', '50 kWh exceeds the maximum'),
+    });
     const mapped = mapError(internal);
     expect(mapped.code).toBe('BAD_REQUEST');
     const shape = shapeOf(mapped);

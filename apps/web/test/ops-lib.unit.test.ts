@@ -64,8 +64,17 @@ describe('formatting', () => {
 
 describe('day ranges and periods', () => {
   it('lists every day and period of a range', () => {
-    expect(daysOf('2026-02-27', '2026-03-02')).toEqual(['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
-    expect(periodsOf('month', '2026-01-30', '2026-03-01')).toEqual(['2026-01-01', '2026-02-01', '2026-03-01']);
+    expect(daysOf('2026-02-27', '2026-03-02')).toEqual([
+      '2026-02-27',
+      '2026-02-28',
+      '2026-03-01',
+      '2026-03-02',
+    ]);
+    expect(periodsOf('month', '2026-01-30', '2026-03-01')).toEqual([
+      '2026-01-01',
+      '2026-02-01',
+      '2026-03-01',
+    ]);
     const hours = periodsOf('hour', '2026-11-19', '2026-11-20');
     expect(hours).toHaveLength(48);
     expect(hours[0]).toBe('2026-11-19T00:00:00Z');

@@ -47,8 +47,14 @@ describe('pipeline procedures (InfluxDB)', () => {
       `validation,outcome=flagged,rule=spike count=2i ${at(120)}`,
       // Partition 0 catches up; partition 1's lag only grows while it commits; partition 2 stopped
       // committing seven minutes ago with lag left.
-      ...[120, 90, 60, 30, 0].map((ago, index) => `consumer_lag,${tags},partition=0 offsets=${[40, 30, 20, 10, 0][index]}i,seconds=1 ${at(ago)}`),
-      ...[120, 90, 60, 30, 0].map((ago, index) => `consumer_lag,${tags},partition=1 offsets=${[10, 20, 20, 35, 50][index]}i,seconds=${index + 1} ${at(ago)}`),
+      ...[120, 90, 60, 30, 0].map(
+        (ago, index) =>
+          `consumer_lag,${tags},partition=0 offsets=${[40, 30, 20, 10, 0][index]}i,seconds=1 ${at(ago)}`,
+      ),
+      ...[120, 90, 60, 30, 0].map(
+        (ago, index) =>
+          `consumer_lag,${tags},partition=1 offsets=${[10, 20, 20, 35, 50][index]}i,seconds=${index + 1} ${at(ago)}`,
+      ),
       ...[120, 60, 0].map((ago) => `consumer_lag,${tags},partition=2 offsets=70i,seconds=420 ${at(ago)}`),
       `commit,${tags},partition=0 offset=500i ${at(100)}`,
       `commit,${tags},partition=0 offset=540i ${at(5)}`,
@@ -73,7 +79,14 @@ describe('pipeline procedures (InfluxDB)', () => {
   it('sums readings in and out over the range', async () => {
     const caller = await operator();
     const result = await caller.pipeline.throughput({ range: '15m' });
-    expect(result.totals).toEqual({ messages: 10, readingsIn: 607, stored: 600, duplicates: 3, rejected: 4, revised: 1 });
+    expect(result.totals).toEqual({
+      messages: 10,
+      readingsIn: 607,
+      stored: 600,
+      duplicates: 3,
+      rejected: 4,
+      revised: 1,
+    });
     expect(result.bucketMs).toBe(15_000);
     expect(result.points.reduce((sum, point) => sum + point.stored, 0)).toBe(600);
   });
@@ -103,9 +116,26 @@ describe('pipeline procedures (InfluxDB)', () => {
     const caller = await operator();
     const result = await caller.pipeline.consumers({ range: '1h' });
     const byPartition = new Map(result.partitions.map((partition) => [partition.partition, partition]));
-    expect(byPartition.get(0)).toMatchObject({ status: 'OK', lagOffsets: 0, committedOffset: 540, storedNextOffset: '540', worst: false });
-    expect(byPartition.get(1)).toMatchObject({ status: 'WARN', lagOffsets: 50, lagSeconds: 5, committedOffset: 230, worst: false });
-    expect(byPartition.get(2)).toMatchObject({ status: 'STOP', lagOffsets: 70, storedNextOffset: null, worst: true });
+    expect(byPartition.get(0)).toMatchObject({
+      status: 'OK',
+      lagOffsets: 0,
+      committedOffset: 540,
+      storedNextOffset: '540',
+      worst: false,
+    });
+    expect(byPartition.get(1)).toMatchObject({
+      status: 'WARN',
+      lagOffsets: 50,
+      lagSeconds: 5,
+      committedOffset: 230,
+      worst: false,
+    });
+    expect(byPartition.get(2)).toMatchObject({
+      status: 'STOP',
+      lagOffsets: 70,
+      storedNextOffset: null,
+      worst: true,
+    });
     expect(result.status).toBe('STOP');
     expect(result.totalLagOffsets).toBe(120);
     expect(result.freshness.lastCommitAt?.getTime()).toBe(at(5));
@@ -123,8 +153,12 @@ describe('consumption and completeness procedures (Postgres)', () => {
   const quiet = '2091-02-01';
 
   beforeAll(async () => {
-    await db.execute(sql`insert into tariffs (id, name, kind, base_price_per_kwh) values (${tariff}, 'test', 'flat', 0.2)`);
-    await db.execute(sql`insert into customers (id, name, region, segment) values (${customer}, 'test', ${regionA}, 'residential')`);
+    await db.execute(
+      sql`insert into tariffs (id, name, kind, base_price_per_kwh) values (${tariff}, 'test', 'flat', 0.2)`,
+    );
+    await db.execute(
+      sql`insert into customers (id, name, region, segment) values (${customer}, 'test', ${regionA}, 'residential')`,
+    );
     for (const meter of meters) {
       await db.execute(sql`
         insert into meters (id, customer_id, region, segment, tariff_id, interval_minutes, time_zone, max_kwh_per_interval, installed_at)
@@ -164,7 +198,9 @@ describe('consumption and completeness procedures (Postgres)', () => {
 
   afterAll(async () => {
     await db.execute(sql`delete from readings where meter_id in (${meters[0]}, ${meters[1]}, ${meters[2]})`);
-    await db.execute(sql`delete from meter_usage_daily where meter_id in (${meters[0]}, ${meters[1]}, ${meters[2]})`);
+    await db.execute(
+      sql`delete from meter_usage_daily where meter_id in (${meters[0]}, ${meters[1]}, ${meters[2]})`,
+    );
     await db.execute(sql`delete from dimension_usage_daily where key in (${regionA}, ${regionB})`);
     await db.execute(sql`delete from settlement_period_usage where region = ${regionA}`);
     await db.execute(sql`delete from meters where customer_id = ${customer}`);
@@ -174,7 +210,12 @@ describe('consumption and completeness procedures (Postgres)', () => {
 
   it('gives kWh per key and day with each row provisional or final and when it was computed', async () => {
     const caller = await operator();
-    const { rows } = await caller.consumption.byDimension({ dimension: 'region', granularity: 'day', from: quiet, to: '2091-02-02' });
+    const { rows } = await caller.consumption.byDimension({
+      dimension: 'region',
+      granularity: 'day',
+      from: quiet,
+      to: '2091-02-02',
+    });
     const mine = rows.filter((row) => row.key === regionA || row.key === regionB);
     expect(mine.map((row) => [row.period, row.key, row.kwh, row.status])).toEqual([
       [quiet, regionA, '12.5000', 'final'],
@@ -186,7 +227,12 @@ describe('consumption and completeness procedures (Postgres)', () => {
 
   it('sums a month exactly and calls it final only when every day is', async () => {
     const caller = await operator();
-    const { rows } = await caller.consumption.byDimension({ dimension: 'region', granularity: 'month', from: quiet, to: '2091-02-28' });
+    const { rows } = await caller.consumption.byDimension({
+      dimension: 'region',
+      granularity: 'month',
+      from: quiet,
+      to: '2091-02-28',
+    });
     expect(rows.find((row) => row.key === regionA)).toMatchObject({
       period: '2091-02-01',
       kwh: '13.5001',
@@ -198,7 +244,12 @@ describe('consumption and completeness procedures (Postgres)', () => {
 
   it('builds a region hour from its two settlement periods', async () => {
     const caller = await operator();
-    const { rows } = await caller.consumption.byDimension({ dimension: 'region', granularity: 'hour', from: quiet, to: quiet });
+    const { rows } = await caller.consumption.byDimension({
+      dimension: 'region',
+      granularity: 'hour',
+      from: quiet,
+      to: quiet,
+    });
     expect(rows.find((row) => row.key === regionA)).toMatchObject({
       period: '2091-02-01T00:00:00Z',
       kwh: '3.7500',
@@ -216,9 +267,16 @@ describe('consumption and completeness procedures (Postgres)', () => {
   it('refuses ranges that are too long for the granularity', async () => {
     const caller = await operator();
     await expect(
-      caller.consumption.byDimension({ dimension: 'segment', granularity: 'hour', from: '2091-01-01', to: '2091-01-10' }),
+      caller.consumption.byDimension({
+        dimension: 'segment',
+        granularity: 'hour',
+        from: '2091-01-01',
+        to: '2091-01-10',
+      }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(caller.completeness.overview({ from: '2091-01-10', to: '2091-01-01' })).rejects.toMatchObject({
+    await expect(
+      caller.completeness.overview({ from: '2091-01-10', to: '2091-01-01' }),
+    ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
   });
@@ -240,7 +298,9 @@ describe('consumption and completeness procedures (Postgres)', () => {
     const caller = await operator();
     const result = await caller.completeness.meterGaps({ day, region: regionA });
     expect(result).toMatchObject({ total: 2, meters: 3, page: 1 });
-    expect(result.rows.map((row) => [row.meterId, row.expected, row.actual, row.missing, row.status])).toEqual([
+    expect(
+      result.rows.map((row) => [row.meterId, row.expected, row.actual, row.missing, row.status]),
+    ).toEqual([
       [meters[2], 96, 0, 96, null],
       [meters[1], 96, 90, 6, 'provisional'],
     ]);
@@ -287,7 +347,13 @@ describe('rejected readings procedures', () => {
       [1, 'negative_value'],
       [0, 'negative_value'],
     ]);
-    expect(result.rows[0]).toMatchObject({ topic, partition: 3, itemIndex: 0, payload: '{"offset":2}', detail: 'detail 2' });
+    expect(result.rows[0]).toMatchObject({
+      topic,
+      partition: 3,
+      itemIndex: 0,
+      payload: '{"offset":2}',
+      detail: 'detail 2',
+    });
   });
 
   it('filters by rule and time received, and pages', async () => {

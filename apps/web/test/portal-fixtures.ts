@@ -1,12 +1,12 @@
 /**
  * Data for the customer-service, administration and usage procedures in integration tests: one meter of
  * a given customer with a tariff and region of its own, a day of readings (some flagged), a billing
- * period with an alert and a job run. Everything is keyed by unique ids and removed by `cleanup()`, except
- * the reading_revisions rows, which the database keeps by design (append-only).
+ * period with an alert and a (cancelled) job run. Everything is keyed by unique ids and removed by
+ * `cleanup()`, except the reading_revisions rows, which the database keeps by design (append-only).
  */
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '@meterops/db/client';
-import { enqueueJob } from '@meterops/db/queries/jobs';
+import { enqueueJob, requestCancel } from '@meterops/db/queries/jobs';
 
 /** A past local day no other test writes (Europe/London, winter: local time = UTC). */
 export const FIXTURE_DAY = '2024-02-14';
@@ -24,7 +24,6 @@ export class PortalFixture {
   private flaggedForEstimate = [13, 15, 17, 19, 21];
   alertId = 0;
   runId = '';
-
 
   private constructor(
     private readonly sql: Sql,
@@ -74,6 +73,8 @@ export class PortalFixture {
       params: { from: FIXTURE_DAY, to: FIXTURE_DAY, meterIds: [this.meterId] },
       startedBy: 'web-test',
     });
+    // Cancelled before any worker can run it: a worker running beside the tests would otherwise finalize the day.
+    await requestCancel(sql, { id: run.id, actor: 'web-test' });
     this.runId = run.id;
   }
 

@@ -37,7 +37,10 @@ const customer = ['customer'] as const;
 const quietDay = '2091-01-01';
 
 const expectations: Record<string, Expectation> = {
-  'auth.signIn': { access: 'public', input: ({ probe }) => ({ email: probe.email, password: TEST_PASSWORD }) },
+  'auth.signIn': {
+    access: 'public',
+    input: ({ probe }) => ({ email: probe.email, password: TEST_PASSWORD }),
+  },
   'auth.signOut': { access: 'public' },
   'auth.me': { access: 'authed' },
   'status.health': { access: 'public' },
@@ -59,9 +62,15 @@ const expectations: Record<string, Expectation> = {
   // Customer service: agents and admins. The portal fixture's meter belongs to the customer actor.
   'service.search': { access: service, input: ({ portal }) => ({ query: portal.meterId }) },
   'service.meter': { access: service, input: ({ portal }) => ({ meterId: portal.meterId }) },
-  'service.days': { access: service, input: ({ portal }) => ({ meterId: portal.meterId, from: FIXTURE_DAY, to: FIXTURE_DAY }) },
+  'service.days': {
+    access: service,
+    input: ({ portal }) => ({ meterId: portal.meterId, from: FIXTURE_DAY, to: FIXTURE_DAY }),
+  },
   'service.day': { access: service, input: ({ portal }) => ({ meterId: portal.meterId, day: FIXTURE_DAY }) },
-  'service.revisions': { access: service, input: ({ portal }) => ({ meterId: portal.meterId, day: FIXTURE_DAY }) },
+  'service.revisions': {
+    access: service,
+    input: ({ portal }) => ({ meterId: portal.meterId, day: FIXTURE_DAY }),
+  },
   'service.reviewQueue': { access: service, input: () => ({ from: FIXTURE_DAY, to: FIXTURE_DAY }) },
   'readings.correct': {
     access: service,
@@ -96,7 +105,12 @@ const expectations: Record<string, Expectation> = {
   'jobs.get': { access: admin, input: ({ portal }) => ({ id: portal.runId }) },
   'jobs.start': {
     access: admin,
-    input: ({ portal }) => ({ name: 'reprocess', from: FIXTURE_DAY, to: FIXTURE_DAY, meterIds: [portal.meterId] }),
+    input: ({ portal }) => ({
+      name: 'reprocess',
+      from: FIXTURE_DAY,
+      to: FIXTURE_DAY,
+      meterIds: [portal.meterId],
+    }),
   },
   'jobs.cancel': { access: admin, input: ({ portal }) => ({ id: portal.runId }) },
   'billing.alerts': { access: admin, input: ({ portal }) => ({ open: false, meterId: portal.meterId }) },
@@ -104,14 +118,25 @@ const expectations: Record<string, Expectation> = {
   'users.list': { access: admin },
   'users.create': {
     access: admin,
-    input: ({ portal }) => ({ email: portal.newEmail(), name: 'Security test', password: 'a long enough password', role: 'agent' }),
+    input: ({ portal }) => ({
+      email: portal.newEmail(),
+      name: 'Security test',
+      password: 'a long enough password',
+      role: 'agent',
+    }),
   },
   'users.setRole': { access: admin, input: ({ probe }) => ({ id: probe.id, role: 'operator' }) },
   'users.setDisabled': { access: admin, input: ({ probe }) => ({ id: probe.id, disabled: false }) },
   // The end customer's own usage; the customer id always comes from the session.
   'usage.meters': { access: customer },
-  'usage.report': { access: customer, input: ({ portal }) => ({ meterId: portal.meterId, view: 'week', day: FIXTURE_DAY }) },
-  'usage.comparison': { access: customer, input: ({ portal }) => ({ meterId: portal.meterId, view: 'month', day: FIXTURE_DAY }) },
+  'usage.report': {
+    access: customer,
+    input: ({ portal }) => ({ meterId: portal.meterId, view: 'week', day: FIXTURE_DAY }),
+  },
+  'usage.comparison': {
+    access: customer,
+    input: ({ portal }) => ({ meterId: portal.meterId, view: 'month', day: FIXTURE_DAY }),
+  },
 };
 
 type Actor = UserRole | 'signed-out';
@@ -215,7 +240,9 @@ describe('authorization middleware', () => {
   });
 
   it('treats a forged or unknown session cookie as signed out', async () => {
-    const forged = createProbeCaller(await contextWithCookie(db, 'meterops_session=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'));
+    const forged = createProbeCaller(
+      await contextWithCookie(db, 'meterops_session=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
+    );
     await expect(forged.anyone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     const malformed = createProbeCaller(await contextWithCookie(db, 'meterops_session=../../etc/passwd'));
     await expect(malformed.anyone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });

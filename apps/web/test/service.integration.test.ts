@@ -47,11 +47,19 @@ describe('corrections', () => {
     const caller = createCaller(await contextFor(db, agent));
     const intervalStart = new Date(`${FIXTURE_DAY}T01:00:00Z`);
     const errors = await fieldErrorsOf(
-      caller.readings.correct({ meterId: fixture.meterId, intervalStart, kwh: '1.23456', reason: 'short', expectedVersion: 1 }),
+      caller.readings.correct({
+        meterId: fixture.meterId,
+        intervalStart,
+        kwh: '1.23456',
+        reason: 'short',
+        expectedVersion: 1,
+      }),
     );
     expect(Object.keys(errors).sort()).toEqual(['kwh', 'reason']);
     const day = await caller.service.day({ meterId: fixture.meterId, day: FIXTURE_DAY });
-    expect(day.intervals.find((interval) => interval.intervalStart.getTime() === intervalStart.getTime())?.version).toBe(1);
+    expect(
+      day.intervals.find((interval) => interval.intervalStart.getTime() === intervalStart.getTime())?.version,
+    ).toBe(1);
   });
 
   it('answers the batch layer’s refusal of a value above the meter’s maximum next to the kWh field', async () => {
@@ -89,11 +97,23 @@ describe('corrections', () => {
     expect(before.intervals).toHaveLength(after.intervals.length);
 
     const { rows } = await caller.service.revisions({ meterId: fixture.meterId, day: FIXTURE_DAY });
-    expect(rows[0]).toMatchObject({ oldKwh: '0.2000', newKwh: '0.4500', source: 'agent', actor: agent.id, actorName: 'Test agent' });
+    expect(rows[0]).toMatchObject({
+      oldKwh: '0.2000',
+      newKwh: '0.4500',
+      source: 'agent',
+      actor: agent.id,
+      actorName: 'Test agent',
+    });
 
     // The agent's view is now out of date for anyone still holding version 1.
     await expect(
-      caller.readings.correct({ meterId: fixture.meterId, intervalStart, kwh: '0.5', reason: 'a second opinion on it', expectedVersion: 1 }),
+      caller.readings.correct({
+        meterId: fixture.meterId,
+        intervalStart,
+        kwh: '0.5',
+        reason: 'a second opinion on it',
+        expectedVersion: 1,
+      }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });
@@ -107,12 +127,31 @@ describe('review queue', () => {
     expect(new Set(mine.map((row) => row.flags.join()))).toEqual(new Set(['spike']));
 
     const intervalStart = fixture.nextFlaggedForAccept();
-    const accepted = await caller.readings.accept({ meterId: fixture.meterId, intervalStart, reason: 'a kettle and an oven at once', expectedVersion: 1 });
+    const accepted = await caller.readings.accept({
+      meterId: fixture.meterId,
+      intervalStart,
+      reason: 'a kettle and an oven at once',
+      expectedVersion: 1,
+    });
     expect(accepted).toMatchObject({ version: 2, flags: ['spike'] });
-    const { rows } = await caller.service.revisions({ meterId: fixture.meterId, day: FIXTURE_DAY, intervalStart });
-    expect(rows[0]).toMatchObject({ source: 'review', oldKwh: '2.5000', newKwh: '2.5000', reason: 'Accepted spike: a kettle and an oven at once' });
+    const { rows } = await caller.service.revisions({
+      meterId: fixture.meterId,
+      day: FIXTURE_DAY,
+      intervalStart,
+    });
+    expect(rows[0]).toMatchObject({
+      source: 'review',
+      oldKwh: '2.5000',
+      newKwh: '2.5000',
+      reason: 'Accepted spike: a kettle and an oven at once',
+    });
     await expect(
-      caller.readings.accept({ meterId: fixture.meterId, intervalStart, reason: 'accepting it once more', expectedVersion: 2 }),
+      caller.readings.accept({
+        meterId: fixture.meterId,
+        intervalStart,
+        reason: 'accepting it once more',
+        expectedVersion: 2,
+      }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
@@ -133,16 +172,25 @@ describe('users', () => {
     const caller = createCaller(await contextFor(db, admin));
     const email = fixture.newEmail();
     await caller.users.create({ email, name: 'New agent', password: 'twelve chars at least', role: 'agent' });
-    const [row] = await sql<{ passwordHash: string }[]>`select password_hash as "passwordHash" from users where email = ${email}`;
+    const [row] = await sql<
+      { passwordHash: string }[]
+    >`select password_hash as "passwordHash" from users where email = ${email}`;
     expect(row?.passwordHash).toMatch(/^\$argon2id\$/);
-    const errors = await fieldErrorsOf(caller.users.create({ email, name: 'Again', password: 'twelve chars at least', role: 'agent' }));
+    const errors = await fieldErrorsOf(
+      caller.users.create({ email, name: 'Again', password: 'twelve chars at least', role: 'agent' }),
+    );
     expect(errors.email?.[0]).toMatch(/exists/);
   });
 
   it('binds a customer account to an existing customer only', async () => {
     const caller = createCaller(await contextFor(db, admin));
     const missing = await fieldErrorsOf(
-      caller.users.create({ email: fixture.newEmail(), name: 'Customer', password: 'twelve chars at least', role: 'customer' }),
+      caller.users.create({
+        email: fixture.newEmail(),
+        name: 'Customer',
+        password: 'twelve chars at least',
+        role: 'customer',
+      }),
     );
     expect(Object.keys(missing)).toEqual(['customerId']);
     const unknown = await fieldErrorsOf(
@@ -161,7 +209,9 @@ describe('users', () => {
     const caller = createCaller(await contextFor(db, admin));
     const errors = await fieldErrorsOf(caller.users.setRole({ id: admin.id, role: 'agent' }));
     expect(errors.role?.[0]).toMatch(/your own administrator role/);
-    await expect(caller.users.setDisabled({ id: admin.id, disabled: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(caller.users.setDisabled({ id: admin.id, disabled: true })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     const [row] = await sql<{ role: string }[]>`select role from users where id = ${admin.id}`;
     expect(row?.role).toBe('admin');
   });
@@ -171,7 +221,9 @@ describe('users', () => {
     const target = await data.user('operator');
     await contextFor(db, target);
     await caller.users.setDisabled({ id: target.id, disabled: true });
-    const [row] = await sql<{ sessions: number }[]>`select count(*)::int as sessions from sessions where user_id = ${target.id}`;
+    const [row] = await sql<
+      { sessions: number }[]
+    >`select count(*)::int as sessions from sessions where user_id = ${target.id}`;
     expect(row?.sessions).toBe(0);
   });
 });

@@ -23,7 +23,11 @@ export interface TestUser {
 }
 
 /** The InfluxDB the web app is configured with (`INFLUX_URL`, `INFLUX_DB`). */
-export const testInflux = createInfluxQuery({ url: env.INFLUX_URL, database: env.INFLUX_DB, token: env.INFLUX_TOKEN });
+export const testInflux = createInfluxQuery({
+  url: env.INFLUX_URL,
+  database: env.INFLUX_DB,
+  token: env.INFLUX_TOKEN,
+});
 
 /** Creates the configured InfluxDB database if it is missing (CREATE DATABASE is idempotent). */
 export async function ensureTestInfluxDatabase(): Promise<void> {
@@ -94,8 +98,10 @@ export class TestData {
   async cleanup(): Promise<void> {
     // Sessions go with their users (on delete cascade).
     if (this.userIds.length > 0) await this.db.delete(users).where(inArray(users.id, this.userIds));
-    if (this.customerIds.length > 0) await this.db.delete(customers).where(inArray(customers.id, this.customerIds));
-    for (const email of this.emails) await this.db.delete(signInAttempts).where(eq(signInAttempts.email, email));
+    if (this.customerIds.length > 0)
+      await this.db.delete(customers).where(inArray(customers.id, this.customerIds));
+    for (const email of this.emails)
+      await this.db.delete(signInAttempts).where(eq(signInAttempts.email, email));
   }
 }
 

@@ -53,8 +53,12 @@ describe('usage procedures', () => {
     async (view) => {
       const caller = createCaller(await contextFor(db, alice));
       for (const meterId of [bobMeter.meterId, 'NO-SUCH-METER']) {
-        await expect(caller.usage.report({ meterId, view, day: FIXTURE_DAY })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-        await expect(caller.usage.comparison({ meterId, view, day: FIXTURE_DAY })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        await expect(caller.usage.report({ meterId, view, day: FIXTURE_DAY })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+        await expect(caller.usage.comparison({ meterId, view, day: FIXTURE_DAY })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
       }
     },
   );
@@ -67,7 +71,9 @@ describe('usage procedures', () => {
 
   it('are refused to staff, who have no customer', async () => {
     const agent = createCaller(await contextFor(db, await data.user('agent')));
-    await expect(agent.usage.report({ meterId: aliceMeter.meterId, view: 'day', day: FIXTURE_DAY })).rejects.toMatchObject({
+    await expect(
+      agent.usage.report({ meterId: aliceMeter.meterId, view: 'day', day: FIXTURE_DAY }),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
   });
@@ -85,7 +91,9 @@ describe('CSV download', () => {
     );
     const lines = (await response.text()).trim().split('\r\n');
     expect(lines[0]).toBe('interval_start_utc,interval_start_local,kwh,quality,estimation_method,day_status');
-    expect(lines[1]).toBe(`${FIXTURE_DAY}T00:00:00.000Z,${FIXTURE_DAY}T00:00:00+00:00,0.2000,actual,,provisional`);
+    expect(lines[1]).toBe(
+      `${FIXTURE_DAY}T00:00:00.000Z,${FIXTURE_DAY}T00:00:00+00:00,0.2000,actual,,provisional`,
+    );
     expect(lines).toHaveLength(1 + 48);
   });
 
@@ -103,6 +111,8 @@ describe('CSV download', () => {
   });
 
   it('answers 400 for a malformed request', async () => {
-    expect((await csv(alice, { meter: aliceMeter.meterId, view: 'decade', day: FIXTURE_DAY })).status).toBe(400);
+    expect((await csv(alice, { meter: aliceMeter.meterId, view: 'decade', day: FIXTURE_DAY })).status).toBe(
+      400,
+    );
   });
 });

@@ -47,7 +47,15 @@ describe('CSV of a day', () => {
     expect(localIso(new Date('2026-01-01T10:30:00Z'), 'Europe/Amsterdam')).toBe('2026-01-01T11:30:00+01:00');
     const report = {
       kind: 'intervals',
-      meter: { id: 'MTR-1', region: 'london', segment: 'residential', tariffName: 'Flat', intervalMinutes: 30, timeZone: 'Europe/London', status: 'active' },
+      meter: {
+        id: 'MTR-1',
+        region: 'london',
+        segment: 'residential',
+        tariffName: 'Flat',
+        intervalMinutes: 30,
+        timeZone: 'Europe/London',
+        status: 'active',
+      },
       view: 'day',
       day: '2026-07-01',
       from: '2026-07-01',
@@ -67,7 +75,12 @@ describe('CSV of a day', () => {
         finalAsOf: new Date(),
       },
       intervals: [
-        { intervalStart: new Date('2026-06-30T23:00:00Z'), kwh: '0.2500', quality: 'estimated', estimationMethod: 'like_day' },
+        {
+          intervalStart: new Date('2026-06-30T23:00:00Z'),
+          kwh: '0.2500',
+          quality: 'estimated',
+          estimationMethod: 'like_day',
+        },
         { intervalStart: new Date('2026-06-30T23:30:00Z'), kwh: null, quality: null, estimationMethod: null },
       ],
     } satisfies UsageReport;
@@ -87,8 +100,14 @@ describe('form inputs', () => {
 
   it('binds customer accounts, and only them, to a customer', () => {
     const base = { email: 'A@Example.test', name: 'Someone', password: 'twelve chars ok' };
-    expect(createUserSchema.safeParse({ ...base, role: 'customer' }).error?.issues[0]?.path).toEqual(['customerId']);
-    expect(createUserSchema.safeParse({ ...base, role: 'agent', customerId: 'CUS-1' }).error?.issues[0]?.path).toEqual(['customerId']);
-    expect(createUserSchema.parse({ ...base, role: 'customer', customerId: 'CUS-1' }).email).toBe('a@example.test');
+    expect(createUserSchema.safeParse({ ...base, role: 'customer' }).error?.issues[0]?.path).toEqual([
+      'customerId',
+    ]);
+    expect(
+      createUserSchema.safeParse({ ...base, role: 'agent', customerId: 'CUS-1' }).error?.issues[0]?.path,
+    ).toEqual(['customerId']);
+    expect(createUserSchema.parse({ ...base, role: 'customer', customerId: 'CUS-1' }).email).toBe(
+      'a@example.test',
+    );
   });
 });

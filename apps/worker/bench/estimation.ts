@@ -63,7 +63,9 @@ try {
 
   // Group each meter-day's readings, in interval order, to choose the gaps.
   const zoneOf = new Map<string, string>();
-  const meterRows = await sql<{ id: string; timeZone: string }[]>`select id, time_zone as "timeZone" from meters`;
+  const meterRows = await sql<
+    { id: string; timeZone: string }[]
+  >`select id, time_zone as "timeZone" from meters`;
   for (const row of meterRows) zoneOf.set(row.id, row.timeZone);
   const random = createRandom(Number(values.seed));
   const hidden: Hidden[] = [];
@@ -73,14 +75,18 @@ try {
   for (let day = addDays(firstEvalDay, -historyDays - 1); day <= addDays(endDay, 1); day = addDays(day, 1)) {
     await sql`select ensure_readings_partition(${`${day}T00:00:00Z`}::timestamptz)`;
   }
-  const stream = await sql`copy readings (meter_id, interval_start, kwh, quality, source) from stdin`.writable();
+  const stream =
+    await sql`copy readings (meter_id, interval_start, kwh, quality, source) from stdin`.writable();
   let buffer = '';
   const flush = async () => {
     if (!stream.write(buffer)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
     buffer = '';
   };
   for (const message of planned.messages()) {
-    const body = JSON.parse(message.value) as { meterId: string; readings: { intervalStart: string; kwh: number }[] };
+    const body = JSON.parse(message.value) as {
+      meterId: string;
+      readings: { intervalStart: string; kwh: number }[];
+    };
     const zone = zoneOf.get(body.meterId) ?? 'UTC';
     const items = body.readings.toSorted((a, b) => a.intervalStart.localeCompare(b.intervalStart));
     const first = items[0];
@@ -130,7 +136,9 @@ try {
     if (buffer.length > 1 << 20) await flush();
   }
   await flush();
-  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
   say(
     `${meterCount} meters, ${historyDays} days of history + ${evalDays} evaluated days: stored ${stored} readings, hid ${hidden.length} ` +
       `(${counts.short} short gaps ≤ 2 h, ${counts.long} long gaps of 3–10 h, ${counts.day} whole days)`,
@@ -139,7 +147,9 @@ try {
 
   for (let day = firstEvalDay; day <= endDay; day = addDays(day, 1)) {
     const result = await finalizeDay(sql, { day, actor: 'bench:estimation' });
-    say(`finalized ${day}: ${result.estimated.linear} linear and ${result.estimated.likeDay} like-day estimates`);
+    say(
+      `finalized ${day}: ${result.estimated.linear} linear and ${result.estimated.likeDay} like-day estimates`,
+    );
   }
 
   const estimates = await sql<{ meterId: string; intervalStart: Date; kwh: string; method: string }[]>`
@@ -164,7 +174,8 @@ try {
     }
     const label = `${estimate.method} (${entry.kind === 'short' ? 'gaps ≤ 2 h' : entry.kind === 'long' ? 'gaps of 3–10 h' : 'whole days'})`;
     let tally = tallies.get(label);
-    if (tally === undefined) tallies.set(label, (tally = { intervals: 0, apeSum: 0, apeCount: 0, absUnits: 0, gaps: new Map() }));
+    if (tally === undefined)
+      tallies.set(label, (tally = { intervals: 0, apeSum: 0, apeCount: 0, absUnits: 0, gaps: new Map() }));
     const actual = kwhToUnits(entry.kwh);
     const guess = kwhToUnits(estimate.kwh);
     tally.intervals += 1;
@@ -178,11 +189,14 @@ try {
     gap.estimate += guess;
     tally.gaps.set(entry.gap, gap);
   }
-  if (unfilled > 0) say(`${unfilled} hidden intervals got no estimate (no measured neighbours and no like-day history)`);
+  if (unfilled > 0)
+    say(`${unfilled} hidden intervals got no estimate (no measured neighbours and no like-day history)`);
   const rows = [...tallies].sort(([a], [b]) => a.localeCompare(b));
   for (const [label, tally] of rows) {
     const gapErrors = [...tally.gaps.values()].filter((gap) => gap.actual > 0);
-    const gapMape = gapErrors.reduce((sum, gap) => sum + Math.abs(gap.estimate - gap.actual) / gap.actual, 0) / gapErrors.length;
+    const gapMape =
+      gapErrors.reduce((sum, gap) => sum + Math.abs(gap.estimate - gap.actual) / gap.actual, 0) /
+      gapErrors.length;
     console.log(
       `estimation: ${label}: MAPE ${((100 * tally.apeSum) / tally.apeCount).toFixed(1)}% over ${tally.intervals} intervals, ` +
         `MAE ${(tally.absUnits / tally.intervals / 10_000).toFixed(4)} kWh per interval, ` +
@@ -195,7 +209,9 @@ try {
     const apeCount = parts.reduce((sum, tally) => sum + tally.apeCount, 0);
     return apeCount === 0 ? 'n/a' : `${((100 * apeSum) / apeCount).toFixed(1)}%`;
   };
-  console.log(`estimation MAPE: linear_interpolation ${overall('linear_interpolation')}, like_day ${overall('like_day')}`);
+  console.log(
+    `estimation MAPE: linear_interpolation ${overall('linear_interpolation')}, like_day ${overall('like_day')}`,
+  );
 } finally {
   await close();
 }

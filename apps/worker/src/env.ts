@@ -32,7 +32,11 @@ const schema = z.object({
   /** How often late data queued for reprocessing is folded into the final numbers (cron, UTC). */
   JOBS_REPROCESS_CRON: z.string().min(1).default('*/10 * * * *'),
   /** Hours after a local day ends before the nightly run finalizes it (late profiles arrive the next morning). */
-  JOBS_FINALIZE_GRACE_HOURS: z.coerce.number().min(0).max(24 * 14).default(24),
+  JOBS_FINALIZE_GRACE_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 14)
+    .default(24),
 });
 
 export type WorkerEnv = z.infer<typeof schema>;

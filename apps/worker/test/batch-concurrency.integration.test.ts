@@ -2,7 +2,15 @@ import { finalizeDay, processReprocessQueue } from '@meterops/db/queries/batch';
 import { unitsToKwh } from '@meterops/domain/kwh';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './harness';
-import { createMeters, ingest, insertReadings, resetIngestPosition, starts, type TestMeter, type TestReading } from './batch-support';
+import {
+  createMeters,
+  ingest,
+  insertReadings,
+  resetIngestPosition,
+  starts,
+  type TestMeter,
+  type TestReading,
+} from './batch-support';
 
 const day = '2026-11-06';
 const fleet: TestMeter[] = Array.from({ length: 300 }, (_, index) => ({
@@ -17,7 +25,11 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await createMeters(database.sql, fleet);
   const readings: TestReading[] = fleet.flatMap((meter, m) =>
-    starts(day).map((intervalStartMs, i) => ({ meterId: meter.id, intervalStartMs, kwh: unitsToKwh(1000 + ((m * 7 + i) % 50)) })),
+    starts(day).map((intervalStartMs, i) => ({
+      meterId: meter.id,
+      intervalStartMs,
+      kwh: unitsToKwh(1000 + ((m * 7 + i) % 50)),
+    })),
   );
   await insertReadings(database.sql, readings);
 });

@@ -1,25 +1,50 @@
-import { finalizeDay } from '@meterops/db/queries/batch';
+import { estimateGapsForDay, finalizeDay } from '@meterops/db/queries/batch';
 import { addDays } from '@meterops/domain/time';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './harness';
-import { changedKeys, createMeters, dayOf, insertReadings, snapshot, starts, type TestMeter } from './batch-support';
+import {
+  changedKeys,
+  createMeters,
+  dayOf,
+  ingest,
+  insertReadings,
+  resetIngestPosition,
+  snapshot,
+  starts,
+  type TestMeter,
+} from './batch-support';
 
 // A Wednesday after the clocks went back; its like-day history reaches into summer time (2026-10-21).
 const day = '2026-11-04';
 const a: TestMeter = { id: 'MTR-000001', region: 'london' };
-const b: TestMeter = { id: 'MTR-000002', region: 'london', segment: 'commercial', tariffId: 'COM-FLAT', intervalMinutes: 30 };
-const c: TestMeter = { id: 'MTR-000003', region: 'randstad', tariffId: 'RES-E7', timeZone: 'Europe/Amsterdam' };
+const b: TestMeter = {
+  id: 'MTR-000002',
+  region: 'london',
+  segment: 'commercial',
+  tariffId: 'COM-FLAT',
+  intervalMinutes: 30,
+};
+const c: TestMeter = {
+  id: 'MTR-000003',
+  region: 'randstad',
+  tariffId: 'RES-E7',
+  timeZone: 'Europe/Amsterdam',
+};
 const silent: TestMeter = { id: 'MTR-000004', region: 'london' };
 const inactive: TestMeter = { id: 'MTR-000005', region: 'london', status: 'inactive' };
 
 let database: TestDatabase;
 
 beforeAll(async () => {
+  resetIngestPosition();
   database = await createTestDatabase();
   const { sql } = database;
   await createMeters(sql, [a, b, c, silent, inactive]);
   // a: a one-hour gap 10:00–10:45 between 0.2 at 09:45 and 0.7 at 11:00.
-  await insertReadings(sql, dayOf(a, day, '0.2500', { 39: '0.2000', 40: null, 41: null, 42: null, 43: null, 44: '0.7000' }));
+  await insertReadings(
+    sql,
+    dayOf(a, day, '0.2500', { 39: '0.2000', 40: null, 41: null, 42: null, 43: null, 44: '0.7000' }),
+  );
   // b: six hours missing from 12:00; history on the same weekday one and two weeks back, and an
   // estimated day three weeks back that like-day averages must ignore.
   const gap = Object.fromEntries(Array.from({ length: 12 }, (_, index) => [24 + index, null]));
@@ -27,7 +52,16 @@ beforeAll(async () => {
   await insertReadings(sql, dayOf(b, addDays(day, -7), '0.8000'));
   await insertReadings(sql, dayOf(b, addDays(day, -14), '1.2001'));
   await insertReadings(sql, dayOf(b, addDays(day, -21), '5.0000', { 30: null }));
-  await insertReadings(sql, dayOf(b, addDays(day, -21), '5.0000', { ...Object.fromEntries(Array.from({ length: 48 }, (_, i) => [i, null])), 30: '5.0000' }, 'estimated'));
+  await insertReadings(
+    sql,
+    dayOf(
+      b,
+      addDays(day, -21),
+      '5.0000',
+      { ...Object.fromEntries(Array.from({ length: 48 }, (_, i) => [i, null])), 30: '5.0000' },
+      'estimated',
+    ),
+  );
   await insertReadings(sql, dayOf(c, day, '0.1000'));
 });
 
@@ -52,10 +86,16 @@ describe('finalizeDay', () => {
       rows: { daily: 5, hourly: 24 + 24 + 24, dimension: 7, settlement: 96 },
     });
 
-    const estimates = await sql<{ meterId: string; at: Date; kwh: string; method: string; source: string; version: number }[]>`
+    const estimates = await sql<
+      { meterId: string; at: Date; kwh: string; method: string; source: string; version: number }[]
+    >`
       select meter_id as "meterId", interval_start as at, kwh::text as kwh, estimation_method as method, source, version
       from readings where quality = 'estimated' and interval_start >= ${day}::date order by 1, 2`;
-    expect(estimates.filter((row) => row.meterId === a.id).map((row) => [row.at.toISOString(), row.kwh, row.method])).toEqual([
+    expect(
+      estimates
+        .filter((row) => row.meterId === a.id)
+        .map((row) => [row.at.toISOString(), row.kwh, row.method]),
+    ).toEqual([
       ['2026-11-04T10:00:00.000Z', '0.3000', 'linear_interpolation'],
       ['2026-11-04T10:15:00.000Z', '0.4000', 'linear_interpolation'],
       ['2026-11-04T10:30:00.000Z', '0.5000', 'linear_interpolation'],
@@ -63,7 +103,11 @@ describe('finalizeDay', () => {
     ]);
     // (0.8000 + 1.2001) / 2 = 1.00005, rounded half up; the estimated day three weeks back is ignored.
     const likeDay = estimates.filter((row) => row.meterId === b.id);
-    expect(likeDay.map((row) => row.at.toISOString())).toEqual(starts(day, b).slice(24, 36).map((ms) => new Date(ms).toISOString()));
+    expect(likeDay.map((row) => row.at.toISOString())).toEqual(
+      starts(day, b)
+        .slice(24, 36)
+        .map((ms) => new Date(ms).toISOString()),
+    );
     expect(new Set(likeDay.map((row) => `${row.kwh} ${row.method} ${row.source} v${row.version}`))).toEqual(
       new Set(['1.0001 like_day estimation v1']),
     );
@@ -75,32 +119,162 @@ describe('finalizeDay', () => {
              final_version, finalized_at is not null as finalized, actual_by_d1_intervals, actual_by_d5_intervals
       from meter_usage_daily where day = ${day} order by meter_id`;
     expect(daily.map((row) => ({ ...row }))).toEqual([
-      { meter_id: a.id, kwh: '25.2000', expected_intervals: 96, actual_intervals: 92, estimated_intervals: 4, edited_intervals: 0, status: 'final', final_version: 1, finalized: true, actual_by_d1_intervals: 0, actual_by_d5_intervals: 0 },
-      { meter_id: b.id, kwh: '48.0012', expected_intervals: 48, actual_intervals: 36, estimated_intervals: 12, edited_intervals: 0, status: 'final', final_version: 1, finalized: true, actual_by_d1_intervals: 0, actual_by_d5_intervals: 0 },
-      { meter_id: c.id, kwh: '9.6000', expected_intervals: 96, actual_intervals: 96, estimated_intervals: 0, edited_intervals: 0, status: 'final', final_version: 1, finalized: true, actual_by_d1_intervals: 0, actual_by_d5_intervals: 0 },
-      { meter_id: silent.id, kwh: '0.0000', expected_intervals: 96, actual_intervals: 0, estimated_intervals: 0, edited_intervals: 0, status: 'final', final_version: 1, finalized: true, actual_by_d1_intervals: 0, actual_by_d5_intervals: 0 },
-      { meter_id: inactive.id, kwh: '0.0000', expected_intervals: 0, actual_intervals: 0, estimated_intervals: 0, edited_intervals: 0, status: 'final', final_version: 1, finalized: true, actual_by_d1_intervals: 0, actual_by_d5_intervals: 0 },
+      {
+        meter_id: a.id,
+        kwh: '25.2000',
+        expected_intervals: 96,
+        actual_intervals: 92,
+        estimated_intervals: 4,
+        edited_intervals: 0,
+        status: 'final',
+        final_version: 1,
+        finalized: true,
+        actual_by_d1_intervals: 0,
+        actual_by_d5_intervals: 0,
+      },
+      {
+        meter_id: b.id,
+        kwh: '48.0012',
+        expected_intervals: 48,
+        actual_intervals: 36,
+        estimated_intervals: 12,
+        edited_intervals: 0,
+        status: 'final',
+        final_version: 1,
+        finalized: true,
+        actual_by_d1_intervals: 0,
+        actual_by_d5_intervals: 0,
+      },
+      {
+        meter_id: c.id,
+        kwh: '9.6000',
+        expected_intervals: 96,
+        actual_intervals: 96,
+        estimated_intervals: 0,
+        edited_intervals: 0,
+        status: 'final',
+        final_version: 1,
+        finalized: true,
+        actual_by_d1_intervals: 0,
+        actual_by_d5_intervals: 0,
+      },
+      {
+        meter_id: silent.id,
+        kwh: '0.0000',
+        expected_intervals: 96,
+        actual_intervals: 0,
+        estimated_intervals: 0,
+        edited_intervals: 0,
+        status: 'final',
+        final_version: 1,
+        finalized: true,
+        actual_by_d1_intervals: 0,
+        actual_by_d5_intervals: 0,
+      },
+      {
+        meter_id: inactive.id,
+        kwh: '0.0000',
+        expected_intervals: 0,
+        actual_intervals: 0,
+        estimated_intervals: 0,
+        edited_intervals: 0,
+        status: 'final',
+        final_version: 1,
+        finalized: true,
+        actual_by_d1_intervals: 0,
+        actual_by_d5_intervals: 0,
+      },
     ]);
 
     const hours = await sql`
       select hour_start, kwh::text, expected_intervals, actual_intervals, estimated_intervals, status
       from meter_usage_hourly where meter_id = ${a.id} and hour_start in ('2026-11-04T09:00:00Z', '2026-11-04T10:00:00Z') order by 1`;
     expect(hours.map((row) => ({ ...row }))).toEqual([
-      { hour_start: new Date('2026-11-04T09:00:00Z'), kwh: '0.9500', expected_intervals: 4, actual_intervals: 4, estimated_intervals: 0, status: 'final' },
-      { hour_start: new Date('2026-11-04T10:00:00Z'), kwh: '1.8000', expected_intervals: 4, actual_intervals: 0, estimated_intervals: 4, status: 'final' },
+      {
+        hour_start: new Date('2026-11-04T09:00:00Z'),
+        kwh: '0.9500',
+        expected_intervals: 4,
+        actual_intervals: 4,
+        estimated_intervals: 0,
+        status: 'final',
+      },
+      {
+        hour_start: new Date('2026-11-04T10:00:00Z'),
+        kwh: '1.8000',
+        expected_intervals: 4,
+        actual_intervals: 0,
+        estimated_intervals: 4,
+        status: 'final',
+      },
     ]);
 
     const dimensions = await sql`
       select dimension::text, key, kwh::text, expected_intervals, actual_intervals, estimated_intervals, status
       from dimension_usage_daily where day = ${day} order by 1, 2`;
     expect(dimensions.map((row) => ({ ...row }))).toEqual([
-      { dimension: 'region', key: 'london', kwh: '73.2012', expected_intervals: 240, actual_intervals: 128, estimated_intervals: 16, status: 'final' },
-      { dimension: 'region', key: 'randstad', kwh: '9.6000', expected_intervals: 96, actual_intervals: 96, estimated_intervals: 0, status: 'final' },
-      { dimension: 'segment', key: 'commercial', kwh: '48.0012', expected_intervals: 48, actual_intervals: 36, estimated_intervals: 12, status: 'final' },
-      { dimension: 'segment', key: 'residential', kwh: '34.8000', expected_intervals: 288, actual_intervals: 188, estimated_intervals: 4, status: 'final' },
-      { dimension: 'tariff', key: 'COM-FLAT', kwh: '48.0012', expected_intervals: 48, actual_intervals: 36, estimated_intervals: 12, status: 'final' },
-      { dimension: 'tariff', key: 'RES-E7', kwh: '9.6000', expected_intervals: 96, actual_intervals: 96, estimated_intervals: 0, status: 'final' },
-      { dimension: 'tariff', key: 'RES-FLAT', kwh: '25.2000', expected_intervals: 192, actual_intervals: 92, estimated_intervals: 4, status: 'final' },
+      {
+        dimension: 'region',
+        key: 'london',
+        kwh: '73.2012',
+        expected_intervals: 240,
+        actual_intervals: 128,
+        estimated_intervals: 16,
+        status: 'final',
+      },
+      {
+        dimension: 'region',
+        key: 'randstad',
+        kwh: '9.6000',
+        expected_intervals: 96,
+        actual_intervals: 96,
+        estimated_intervals: 0,
+        status: 'final',
+      },
+      {
+        dimension: 'segment',
+        key: 'commercial',
+        kwh: '48.0012',
+        expected_intervals: 48,
+        actual_intervals: 36,
+        estimated_intervals: 12,
+        status: 'final',
+      },
+      {
+        dimension: 'segment',
+        key: 'residential',
+        kwh: '34.8000',
+        expected_intervals: 288,
+        actual_intervals: 188,
+        estimated_intervals: 4,
+        status: 'final',
+      },
+      {
+        dimension: 'tariff',
+        key: 'COM-FLAT',
+        kwh: '48.0012',
+        expected_intervals: 48,
+        actual_intervals: 36,
+        estimated_intervals: 12,
+        status: 'final',
+      },
+      {
+        dimension: 'tariff',
+        key: 'RES-E7',
+        kwh: '9.6000',
+        expected_intervals: 96,
+        actual_intervals: 96,
+        estimated_intervals: 0,
+        status: 'final',
+      },
+      {
+        dimension: 'tariff',
+        key: 'RES-FLAT',
+        kwh: '25.2000',
+        expected_intervals: 192,
+        actual_intervals: 92,
+        estimated_intervals: 4,
+        status: 'final',
+      },
     ]);
 
     const settlement = await sql`
@@ -108,8 +282,26 @@ describe('finalizeDay', () => {
              min(expected_intervals) as min_expected, max(expected_intervals) as max_expected, bool_and(status = 'final') as final
       from settlement_period_usage group by region order by region`;
     expect(settlement.map((row) => ({ ...row }))).toEqual([
-      { region: 'london', periods: 48, first: new Date('2026-11-04T00:00:00Z'), last: new Date('2026-11-04T23:30:00Z'), kwh: '73.2012', min_expected: 5, max_expected: 5, final: true },
-      { region: 'randstad', periods: 48, first: new Date('2026-11-03T23:00:00Z'), last: new Date('2026-11-04T22:30:00Z'), kwh: '9.6000', min_expected: 2, max_expected: 2, final: true },
+      {
+        region: 'london',
+        periods: 48,
+        first: new Date('2026-11-04T00:00:00Z'),
+        last: new Date('2026-11-04T23:30:00Z'),
+        kwh: '73.2012',
+        min_expected: 5,
+        max_expected: 5,
+        final: true,
+      },
+      {
+        region: 'randstad',
+        periods: 48,
+        first: new Date('2026-11-03T23:00:00Z'),
+        last: new Date('2026-11-04T22:30:00Z'),
+        kwh: '9.6000',
+        min_expected: 2,
+        max_expected: 2,
+        final: true,
+      },
     ]);
     const [period] = await sql`
       select kwh::text, actual_intervals, estimated_intervals from settlement_period_usage
@@ -127,5 +319,39 @@ describe('finalizeDay', () => {
     expect(again.rows).toEqual({ hourly: 0, daily: 0, dimension: 0, settlement: 0 });
     expect(again.estimated).toMatchObject({ inserted: 0, replaced: 0 });
     expect(changedKeys(before, await snapshot(sql))).toEqual([]);
+  });
+});
+
+describe('estimateGapsForDay', () => {
+  const earlier = '2026-11-03';
+
+  it('estimates ahead of finalization and brings the provisional rows in line, leaving final meters alone', async () => {
+    const { sql } = database;
+    await insertReadings(sql, dayOf(c, earlier, '0.1000'));
+    await finalizeDay(sql, { day: earlier, meterIds: [c.id], actor: 'job:test' });
+    // a arrives through the speed layer with the same one-hour gap as above.
+    await ingest(
+      sql,
+      dayOf(a, earlier, '0.2500', { 39: '0.2000', 40: null, 41: null, 42: null, 43: null, 44: '0.7000' }),
+    );
+    const before = await snapshot(sql);
+
+    const result = await estimateGapsForDay(sql, { day: earlier, actor: 'job:estimate-gaps' });
+    expect(result.estimated).toMatchObject({ inserted: 4, linear: 4, likeDay: 0 });
+    const [daily] = await sql`
+      select kwh::text, actual_intervals, estimated_intervals, status, final_version
+      from meter_usage_daily where meter_id = ${a.id} and day = ${earlier}`;
+    expect({ ...daily }).toEqual({
+      kwh: '25.2000',
+      actual_intervals: 92,
+      estimated_intervals: 4,
+      status: 'provisional',
+      final_version: 0,
+    });
+    const changed = changedKeys(before, await snapshot(sql));
+    expect(changed.some((key) => key.includes(c.id))).toBe(false);
+    const [region] = await sql`
+      select kwh::text, status from dimension_usage_daily where day = ${earlier} and dimension = 'region' and key = 'london'`;
+    expect({ ...region }).toEqual({ kwh: '25.2000', status: 'provisional' });
   });
 });

@@ -1,4 +1,8 @@
-import { createBillingPeriod, listBillingAlerts, markBillingPeriodInvoiced } from '@meterops/db/queries/billing';
+import {
+  createBillingPeriod,
+  listBillingAlerts,
+  markBillingPeriodInvoiced,
+} from '@meterops/db/queries/billing';
 import { finalizeDay, listReprocessQueue, processReprocessQueue } from '@meterops/db/queries/batch';
 import { unitsToKwh } from '@meterops/domain/kwh';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,7 +78,9 @@ describe('late data for a final day', () => {
     const oldKwh = valueOf(0, 1, 40);
     const ingested = await ingest(sql, [{ meterId: late.id, intervalStartMs: at, kwh: '1.2345' }]);
     expect(ingested).toMatchObject({ revised: 1, reprocessKeys: 1 });
-    expect((await listReprocessQueue(sql)).map((key) => [key.meterId, key.day])).toEqual([[late.id, days[1]]]);
+    expect((await listReprocessQueue(sql)).map((key) => [key.meterId, key.day])).toEqual([
+      [late.id, days[1]],
+    ]);
     // The speed layer left every final aggregate alone: only the reading moved.
     expect(changedKeys(before, await snapshot(sql))).toEqual([`reading ${late.id} 2026-11-10T10:00:00.000Z`]);
 
@@ -107,7 +113,9 @@ describe('late data for a final day', () => {
     const alerts = await listBillingAlerts(sql, { open: true });
     expect(alerts).toHaveLength(1);
     const [alert] = alerts;
-    const dayBefore = JSON.parse(before.get(`daily ${late.id} 2026-11-10T00:00:00.000Z`) ?? '{}') as { kwh: string };
+    const dayBefore = JSON.parse(before.get(`daily ${late.id} 2026-11-10T00:00:00.000Z`) ?? '{}') as {
+      kwh: string;
+    };
     expect(alert).toMatchObject({
       meterId: late.id,
       day: days[1],
@@ -143,7 +151,11 @@ describe('late data for a final day', () => {
     const [replaced] = await sql<{ reason: string; oldQuality: string; source: string }[]>`
       select reason, old_quality as "oldQuality", source from reading_revisions
       where meter_id = ${gappy.id} and interval_start = ${new Date(dayStarts[41] as number).toISOString()}`;
-    expect(replaced).toEqual({ reason: 'actual reading replaced an estimate', oldQuality: 'estimated', source: 'meter_resend' });
+    expect(replaced).toEqual({
+      reason: 'actual reading replaced an estimate',
+      oldQuality: 'estimated',
+      source: 'meter_resend',
+    });
     expect((await listReprocessQueue(sql)).map((key) => [key.meterId, key.day])).toEqual([[gappy.id, day]]);
 
     const result = await processReprocessQueue(sql, { actor: 'job:reprocess-queue' });
@@ -176,7 +188,9 @@ describe('late data for a final day', () => {
     const [daily] = await sql<{ kwh: string; actual: number; estimated: number }[]>`
       select kwh::text as kwh, actual_intervals as actual, estimated_intervals as estimated from meter_usage_daily
       where meter_id = ${gappy.id} and day = ${day}`;
-    const dayBefore = JSON.parse(before.get(`daily ${gappy.id} 2026-11-10T00:00:00.000Z`) ?? '{}') as { kwh: string };
+    const dayBefore = JSON.parse(before.get(`daily ${gappy.id} 2026-11-10T00:00:00.000Z`) ?? '{}') as {
+      kwh: string;
+    };
     // 0.3 + 0.4 + 0.5 + 0.6 became 0.6 + 1.0 + 0.9 + 0.8: 1.5 kWh more.
     expect(Number(daily?.kwh) - Number(dayBefore.kwh)).toBeCloseTo(1.5, 4);
     expect(daily).toMatchObject({ actual: 93, estimated: 3 });

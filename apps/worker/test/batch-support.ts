@@ -74,7 +74,9 @@ export function dayOf(
 ): TestReading[] {
   return starts(day, meter).flatMap((intervalStartMs, index) => {
     const value = index in overrides ? overrides[index] : kwh;
-    return value === null || value === undefined ? [] : [{ meterId: meter.id, intervalStartMs, kwh: value, quality }];
+    return value === null || value === undefined
+      ? []
+      : [{ meterId: meter.id, intervalStartMs, kwh: value, quality }];
   });
 }
 
@@ -94,7 +96,13 @@ export async function ingest(sql: Sql, readings: readonly TestReading[]) {
     rejections: [],
     fleet: { dimensionDays: [], regionHalfHours: [] },
     actor: 'ingest:test',
-    position: { consumerGroup: 'batch-test', topic: 'readings', partition: 0, expectedNextOffset: expected, nextOffset },
+    position: {
+      consumerGroup: 'batch-test',
+      topic: 'readings',
+      partition: 0,
+      expectedNextOffset: expected,
+      nextOffset,
+    },
   });
 }
 
@@ -106,14 +114,30 @@ export function resetIngestPosition(): void {
 /** Every row of the aggregate tables and the readings, keyed, as JSON text, to compare before and after. */
 export async function snapshot(sql: Sql): Promise<Map<string, string>> {
   const rows = new Map<string, string>();
-  const add = (prefix: string, list: Record<string, unknown>[], key: (row: Record<string, unknown>) => string) => {
+  const add = (
+    prefix: string,
+    list: Record<string, unknown>[],
+    key: (row: Record<string, unknown>) => string,
+  ) => {
     for (const row of list) rows.set(`${prefix} ${key(row)}`, JSON.stringify(row));
   };
   const text = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
-  add('hourly', await sql`select * from meter_usage_hourly`, (r) => `${text(r.meter_id)} ${text(r.hour_start)}`);
+  add(
+    'hourly',
+    await sql`select * from meter_usage_hourly`,
+    (r) => `${text(r.meter_id)} ${text(r.hour_start)}`,
+  );
   add('daily', await sql`select * from meter_usage_daily`, (r) => `${text(r.meter_id)} ${text(r.day)}`);
-  add('dimension', await sql`select * from dimension_usage_daily`, (r) => `${text(r.dimension)} ${text(r.key)} ${text(r.day)}`);
-  add('settlement', await sql`select * from settlement_period_usage`, (r) => `${text(r.region)} ${text(r.period_start)}`);
+  add(
+    'dimension',
+    await sql`select * from dimension_usage_daily`,
+    (r) => `${text(r.dimension)} ${text(r.key)} ${text(r.day)}`,
+  );
+  add(
+    'settlement',
+    await sql`select * from settlement_period_usage`,
+    (r) => `${text(r.region)} ${text(r.period_start)}`,
+  );
   add('reading', await sql`select * from readings`, (r) => `${text(r.meter_id)} ${text(r.interval_start)}`);
   return rows;
 }

@@ -2,7 +2,15 @@ import { finalizeDay } from '@meterops/db/queries/batch';
 import { meterCompleteness, regionCompleteness } from '@meterops/db/queries/completeness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './harness';
-import { createMeters, dayOf, ingest, insertReadings, resetIngestPosition, starts, type TestMeter } from './batch-support';
+import {
+  createMeters,
+  dayOf,
+  ingest,
+  insertReadings,
+  resetIngestPosition,
+  starts,
+  type TestMeter,
+} from './batch-support';
 
 const day = '2026-11-05';
 const dayEnd = Date.parse('2026-11-06T00:00:00Z');
@@ -20,7 +28,16 @@ beforeAll(async () => {
   // 96 intervals: 0–88 arrive two hours after the day, 89–91 three days after, 92 a week after,
   // 93 is an estimate later replaced by the real value, 94–95 never arrive.
   await insertReadings(sql, dayOf(meter, day, '0.1000', { 93: null, 94: null, 95: null }));
-  await insertReadings(sql, dayOf(meter, day, '0.1000', { ...Object.fromEntries(starts(day).map((_, i) => [i, null])), 93: '0.1000' }, 'estimated'));
+  await insertReadings(
+    sql,
+    dayOf(
+      meter,
+      day,
+      '0.1000',
+      { ...Object.fromEntries(starts(day).map((_, i) => [i, null])), 93: '0.1000' },
+      'estimated',
+    ),
+  );
   const at = (index: number) => new Date(starts(day)[index] as number).toISOString();
   await sql`update readings set first_received_at = ${new Date(dayEnd + 2 * hour).toISOString()} where meter_id = ${meter.id}`;
   await sql`update readings set first_received_at = ${new Date(dayEnd + 72 * hour).toISOString()}
@@ -59,7 +76,12 @@ describe('completeness', () => {
   it('per region and day rolls up every meter, with arrival figures once the batch layer has been through the day', async () => {
     const { sql } = database;
     const [provisional] = await regionCompleteness(sql, { from: day, to: day });
-    expect(provisional).toMatchObject({ region: 'london', status: 'provisional', actualByD1: null, actualByD5: null });
+    expect(provisional).toMatchObject({
+      region: 'london',
+      status: 'provisional',
+      actualByD1: null,
+      actualByD5: null,
+    });
 
     await finalizeDay(sql, { day, actor: 'job:test' });
     const [meterDay] = await sql`

@@ -1,4 +1,8 @@
-import { createBillingPeriod, listBillingAlerts, markBillingPeriodInvoiced } from '@meterops/db/queries/billing';
+import {
+  createBillingPeriod,
+  listBillingAlerts,
+  markBillingPeriodInvoiced,
+} from '@meterops/db/queries/billing';
 import { finalizeDay, listReprocessQueue } from '@meterops/db/queries/batch';
 import { correctReading, CorrectionError, listReadingRevisions } from '@meterops/db/queries/corrections';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +38,11 @@ beforeAll(async () => {
     [p, provisionalDay],
     [f, finalDay],
   ] as const) {
-    const period = await createBillingPeriod(sql, { customerId: customerOf(meter.id), periodStart: day, periodEnd: day });
+    const period = await createBillingPeriod(sql, {
+      customerId: customerOf(meter.id),
+      periodStart: day,
+      periodEnd: day,
+    });
     await markBillingPeriodInvoiced(sql, { id: period.id });
   }
 });
@@ -65,30 +73,99 @@ describe('correctReading', () => {
       reprocessed: false,
     });
     expect(result.aggregates).toEqual([
-      { level: 'hourly', key: `${p.id} 2026-11-16T08:00:00Z`, kwhBefore: '0.4000', kwhAfter: '0.8000', statusBefore: 'provisional', statusAfter: 'provisional' },
-      { level: 'daily', key: `${p.id} 2026-11-16`, kwhBefore: '9.6000', kwhAfter: '10.0000', statusBefore: 'provisional', statusAfter: 'provisional' },
-      { level: 'dimension', key: 'region london 2026-11-16', kwhBefore: '9.6000', kwhAfter: '10.0000', statusBefore: 'provisional', statusAfter: 'provisional' },
-      { level: 'dimension', key: 'segment residential 2026-11-16', kwhBefore: '9.6000', kwhAfter: '10.0000', statusBefore: 'provisional', statusAfter: 'provisional' },
-      { level: 'dimension', key: 'tariff RES-FLAT 2026-11-16', kwhBefore: '9.6000', kwhAfter: '10.0000', statusBefore: 'provisional', statusAfter: 'provisional' },
-      { level: 'settlement', key: 'london 2026-11-16T08:00:00Z', kwhBefore: '0.2000', kwhAfter: '0.6000', statusBefore: 'provisional', statusAfter: 'provisional' },
+      {
+        level: 'hourly',
+        key: `${p.id} 2026-11-16T08:00:00Z`,
+        kwhBefore: '0.4000',
+        kwhAfter: '0.8000',
+        statusBefore: 'provisional',
+        statusAfter: 'provisional',
+      },
+      {
+        level: 'daily',
+        key: `${p.id} 2026-11-16`,
+        kwhBefore: '9.6000',
+        kwhAfter: '10.0000',
+        statusBefore: 'provisional',
+        statusAfter: 'provisional',
+      },
+      {
+        level: 'dimension',
+        key: 'region london 2026-11-16',
+        kwhBefore: '9.6000',
+        kwhAfter: '10.0000',
+        statusBefore: 'provisional',
+        statusAfter: 'provisional',
+      },
+      {
+        level: 'dimension',
+        key: 'segment residential 2026-11-16',
+        kwhBefore: '9.6000',
+        kwhAfter: '10.0000',
+        statusBefore: 'provisional',
+        statusAfter: 'provisional',
+      },
+      {
+        level: 'dimension',
+        key: 'tariff RES-FLAT 2026-11-16',
+        kwhBefore: '9.6000',
+        kwhAfter: '10.0000',
+        statusBefore: 'provisional',
+        statusAfter: 'provisional',
+      },
+      {
+        level: 'settlement',
+        key: 'london 2026-11-16T08:00:00Z',
+        kwhBefore: '0.2000',
+        kwhAfter: '0.6000',
+        statusBefore: 'provisional',
+        statusAfter: 'provisional',
+      },
     ]);
     const [daily] = await sql`
       select actual_intervals, estimated_intervals, edited_intervals from meter_usage_daily
       where meter_id = ${p.id} and day = ${provisionalDay}`;
     expect({ ...daily }).toEqual({ actual_intervals: 95, estimated_intervals: 0, edited_intervals: 1 });
 
-    const revisions = await listReadingRevisions(sql, { meterId: p.id, intervalStart: at(provisionalDay, 33) });
+    const revisions = await listReadingRevisions(sql, {
+      meterId: p.id,
+      intervalStart: at(provisionalDay, 33),
+    });
     expect(revisions).toMatchObject([
-      { id: result.revisionId, oldKwh: '0.1000', newKwh: '0.5000', oldQuality: 'actual', newQuality: 'edited', oldVersion: 1, newVersion: 2, source: 'agent', reason: 'register read on site shows 0.5 kWh', actor: agent },
+      {
+        id: result.revisionId,
+        oldKwh: '0.1000',
+        newKwh: '0.5000',
+        oldQuality: 'actual',
+        newQuality: 'edited',
+        oldVersion: 1,
+        newVersion: 2,
+        source: 'agent',
+        reason: 'register read on site shows 0.5 kWh',
+        actor: agent,
+      },
     ]);
     expect(result.alerts).toMatchObject([
-      { meterId: p.id, day: provisionalDay, kwhBefore: '9.6000', kwhAfter: '10.0000', kwhDelta: '0.4000', cause: 'correction' },
+      {
+        meterId: p.id,
+        day: provisionalDay,
+        kwhBefore: '9.6000',
+        kwhAfter: '10.0000',
+        kwhDelta: '0.4000',
+        cause: 'correction',
+      },
     ]);
     const [stored] = await listBillingAlerts(sql, { meterId: p.id });
-    expect(stored).toMatchObject({ revisionIds: [result.revisionId], intervalStarts: [at(provisionalDay, 33)], raisedBy: agent });
+    expect(stored).toMatchObject({
+      revisionIds: [result.revisionId],
+      intervalStarts: [at(provisionalDay, 33)],
+      raisedBy: agent,
+    });
 
     // A meter value arriving afterwards does not undo the agent's edit.
-    const resent = await ingest(sql, [{ meterId: p.id, intervalStartMs: at(provisionalDay, 33).getTime(), kwh: '0.1200' }]);
+    const resent = await ingest(sql, [
+      { meterId: p.id, intervalStartMs: at(provisionalDay, 33).getTime(), kwh: '0.1200' },
+    ]);
     expect(resent).toMatchObject({ inserted: 0, revised: 0, duplicates: 1 });
   });
 
@@ -109,15 +186,64 @@ describe('correctReading', () => {
       reprocessed: true,
     });
     expect(result.aggregates).toEqual([
-      { level: 'hourly', key: `${f.id} 2026-11-12T12:00:00Z`, kwhBefore: '0.8000', kwhAfter: '0.6000', statusBefore: 'final', statusAfter: 'final' },
-      { level: 'daily', key: `${f.id} 2026-11-12`, kwhBefore: '19.2000', kwhAfter: '19.0000', statusBefore: 'final', statusAfter: 'final' },
-      { level: 'dimension', key: 'region london 2026-11-12', kwhBefore: '19.2000', kwhAfter: '19.0000', statusBefore: 'final', statusAfter: 'final' },
-      { level: 'dimension', key: 'segment residential 2026-11-12', kwhBefore: '19.2000', kwhAfter: '19.0000', statusBefore: 'final', statusAfter: 'final' },
-      { level: 'dimension', key: 'tariff RES-FLAT 2026-11-12', kwhBefore: '19.2000', kwhAfter: '19.0000', statusBefore: 'final', statusAfter: 'final' },
-      { level: 'settlement', key: 'london 2026-11-12T12:00:00Z', kwhBefore: '0.4000', kwhAfter: '0.2000', statusBefore: 'final', statusAfter: 'final' },
+      {
+        level: 'hourly',
+        key: `${f.id} 2026-11-12T12:00:00Z`,
+        kwhBefore: '0.8000',
+        kwhAfter: '0.6000',
+        statusBefore: 'final',
+        statusAfter: 'final',
+      },
+      {
+        level: 'daily',
+        key: `${f.id} 2026-11-12`,
+        kwhBefore: '19.2000',
+        kwhAfter: '19.0000',
+        statusBefore: 'final',
+        statusAfter: 'final',
+      },
+      {
+        level: 'dimension',
+        key: 'region london 2026-11-12',
+        kwhBefore: '19.2000',
+        kwhAfter: '19.0000',
+        statusBefore: 'final',
+        statusAfter: 'final',
+      },
+      {
+        level: 'dimension',
+        key: 'segment residential 2026-11-12',
+        kwhBefore: '19.2000',
+        kwhAfter: '19.0000',
+        statusBefore: 'final',
+        statusAfter: 'final',
+      },
+      {
+        level: 'dimension',
+        key: 'tariff RES-FLAT 2026-11-12',
+        kwhBefore: '19.2000',
+        kwhAfter: '19.0000',
+        statusBefore: 'final',
+        statusAfter: 'final',
+      },
+      {
+        level: 'settlement',
+        key: 'london 2026-11-12T12:00:00Z',
+        kwhBefore: '0.4000',
+        kwhAfter: '0.2000',
+        statusBefore: 'final',
+        statusAfter: 'final',
+      },
     ]);
     expect(result.alerts).toMatchObject([
-      { meterId: f.id, day: finalDay, kwhBefore: '19.2000', kwhAfter: '19.0000', kwhDelta: '-0.2000', cause: 'correction' },
+      {
+        meterId: f.id,
+        day: finalDay,
+        kwhBefore: '19.2000',
+        kwhAfter: '19.0000',
+        kwhDelta: '-0.2000',
+        cause: 'correction',
+      },
     ]);
     const [daily] = await sql`
       select final_version, edited_intervals, actual_intervals from meter_usage_daily where meter_id = ${f.id} and day = ${finalDay}`;

@@ -1,4 +1,11 @@
-import { enqueueJob, getJobRun, listJobRuns, requestCancel, type JobRun, type JobRunLog } from '@meterops/db/queries/jobs';
+import {
+  enqueueJob,
+  getJobRun,
+  listJobRuns,
+  requestCancel,
+  type JobRun,
+  type JobRunLog,
+} from '@meterops/db/queries/jobs';
 import type { MetricsWriter } from '@meterops/metrics/writer';
 import type { Point } from '@influxdata/influxdb-client';
 import { addDays } from '@meterops/domain/time';
@@ -27,7 +34,13 @@ function recordingMetrics(): MetricsWriter & { lines: string[] } {
     },
     flush: async () => {},
     close: async () => {},
-    stats: () => ({ received: lines.length, written: lines.length, dropped: 0, buffered: 0, failedFlushes: 0 }),
+    stats: () => ({
+      received: lines.length,
+      written: lines.length,
+      dropped: 0,
+      buffered: 0,
+      failedFlushes: 0,
+    }),
   };
 }
 
@@ -77,8 +90,17 @@ afterAll(async () => {
 
 describe('job runs', () => {
   it('runs a requested finalize-day, recording progress, log, result, who started it and a job_run metric', async () => {
-    const requested = await enqueueJob(database.sql, { name: 'finalize-day', params: { day }, startedBy: 'user-42' });
-    expect(requested).toMatchObject({ status: 'queued', pgbossJobId: null, startedBy: 'user-42', params: { day } });
+    const requested = await enqueueJob(database.sql, {
+      name: 'finalize-day',
+      params: { day },
+      startedBy: 'user-42',
+    });
+    expect(requested).toMatchObject({
+      status: 'queued',
+      pgbossJobId: null,
+      startedBy: 'user-42',
+      params: { day },
+    });
     const run = await until(requested.id, ended);
     expect(run).toMatchObject({
       status: 'completed',
@@ -100,14 +122,18 @@ describe('job runs', () => {
     const [row] = await database.sql<{ status: string }[]>`
       select status from meter_usage_daily where meter_id = 'MTR-000001' and day = ${day}`;
     expect(row?.status).toBe('final');
-    expect(metrics.lines.find((line) => line.startsWith('job_run,job=finalize-day,status=completed '))).toMatch(
-      /^job_run,job=finalize-day,status=completed duration_ms=[\d.]+,items=3i \d+$/,
-    );
+    expect(
+      metrics.lines.find((line) => line.startsWith('job_run,job=finalize-day,status=completed ')),
+    ).toMatch(/^job_run,job=finalize-day,status=completed duration_ms=[\d.]+,items=3i \d+$/);
   });
 
   it('has pg-boss retry a failing run and records every attempt until it fails', async () => {
     const today = new Date().toISOString().slice(0, 10);
-    const requested = await enqueueJob(database.sql, { name: 'finalize-day', params: { day: today }, startedBy: 'user-42' });
+    const requested = await enqueueJob(database.sql, {
+      name: 'finalize-day',
+      params: { day: today },
+      startedBy: 'user-42',
+    });
     const run = await until(requested.id, ended, 45_000);
     expect(run).toMatchObject({ status: 'failed', attempts: 3 });
     expect(run.error).toMatch(/has not ended in every zone/);
@@ -115,11 +141,17 @@ describe('job runs', () => {
     expect(failures).toHaveLength(3);
     expect(failures.slice(0, 2).every((message) => message.endsWith('pg-boss will retry it'))).toBe(true);
     expect(failures[2]).not.toMatch(/will retry/);
-    expect(metrics.lines.some((line) => line.startsWith('job_run,job=finalize-day,status=failed '))).toBe(true);
+    expect(metrics.lines.some((line) => line.startsWith('job_run,job=finalize-day,status=failed '))).toBe(
+      true,
+    );
   }, 60_000);
 
   it('cancels a queued run at once, and no worker starts it afterwards', async () => {
-    const requested = await enqueueJob(database.sql, { name: 'estimate-gaps', params: { day }, startedBy: 'user-7' });
+    const requested = await enqueueJob(database.sql, {
+      name: 'estimate-gaps',
+      params: { day },
+      startedBy: 'user-7',
+    });
     const cancelled = await requestCancel(database.sql, { id: requested.id, actor: 'user-8' });
     expect(cancelled).toMatchObject({ status: 'cancelled', cancelRequestedBy: 'user-8', attempts: 0 });
     const worker = new JobRunner({
@@ -168,7 +200,13 @@ describe('job runs', () => {
   });
 
   it('records a run started by a schedule, with no request behind it, as started by the schedule', async () => {
-    const boss = new PgBoss({ connectionString: database.url, schema: 'pgboss', max: 1, schedule: false, supervise: false });
+    const boss = new PgBoss({
+      connectionString: database.url,
+      schema: 'pgboss',
+      max: 1,
+      schedule: false,
+      supervise: false,
+    });
     boss.on('error', () => {});
     await boss.start();
     // What pg-boss's cron does when the nightly schedule comes due.
@@ -176,16 +214,30 @@ describe('job runs', () => {
     await boss.stop({ graceful: false });
     expect(id).not.toBeNull();
     const run = await until(id as string, ended);
-    expect(run).toMatchObject({ name: 'nightly', status: 'completed', startedBy: 'schedule', progressUnit: 'steps' });
+    expect(run).toMatchObject({
+      name: 'nightly',
+      status: 'completed',
+      startedBy: 'schedule',
+      progressUnit: 'steps',
+    });
     expect(run.progressDone).toBe(run.progressTotal);
     expect(run.logs.map((line) => line.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^days to finalize: \d{4}-\d{2}-\d{2}/), 'reprocess queue: 0 keys, 0 billing alerts']),
+      expect.arrayContaining([
+        expect.stringMatching(/^days to finalize: \d{4}-\d{2}-\d{2}/),
+        'reprocess queue: 0 keys, 0 billing alerts',
+      ]),
     );
   });
 
   it('lists runs newest first for the portal', async () => {
     const runs = await listJobRuns(database.sql, { limit: 10 });
-    expect(runs.map((run) => run.name)).toEqual(['nightly', 'reprocess', 'estimate-gaps', 'finalize-day', 'finalize-day']);
+    expect(runs.map((run) => run.name)).toEqual([
+      'nightly',
+      'reprocess',
+      'estimate-gaps',
+      'finalize-day',
+      'finalize-day',
+    ]);
     expect((await listJobRuns(database.sql, { status: 'cancelled' })).map((run) => run.name)).toEqual([
       'reprocess',
       'estimate-gaps',
@@ -193,7 +245,9 @@ describe('job runs', () => {
   });
 
   it('refuses a job it does not know and arguments that do not validate', async () => {
-    await expect(enqueueJob(database.sql, { name: 'drop-everything', startedBy: 'x' })).rejects.toThrow(/is not a job/);
+    await expect(enqueueJob(database.sql, { name: 'drop-everything', startedBy: 'x' })).rejects.toThrow(
+      /is not a job/,
+    );
     await expect(
       enqueueJob(database.sql, { name: 'finalize-day', params: { day: '2026-02-30' }, startedBy: 'x' }),
     ).rejects.toThrow(/real calendar day/);

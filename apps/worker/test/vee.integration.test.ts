@@ -37,8 +37,24 @@ describe('VEE dry run', () => {
       change: 'none',
     });
     expect(result.intervals.slice(60, 62)).toEqual([
-      { intervalStart: '2026-11-05T15:00:00Z', kwh: null, quality: null, storedFlags: [], flags: [], estimate: { kwh: '0.1000', method: 'linear_interpolation' }, change: 'insert_estimate' },
-      { intervalStart: '2026-11-05T15:15:00Z', kwh: null, quality: null, storedFlags: [], flags: [], estimate: { kwh: '0.1000', method: 'linear_interpolation' }, change: 'insert_estimate' },
+      {
+        intervalStart: '2026-11-05T15:00:00Z',
+        kwh: null,
+        quality: null,
+        storedFlags: [],
+        flags: [],
+        estimate: { kwh: '0.1000', method: 'linear_interpolation' },
+        change: 'insert_estimate',
+      },
+      {
+        intervalStart: '2026-11-05T15:15:00Z',
+        kwh: null,
+        quality: null,
+        storedFlags: [],
+        flags: [],
+        estimate: { kwh: '0.1000', method: 'linear_interpolation' },
+        change: 'insert_estimate',
+      },
     ]);
     expect(result).toMatchObject({ flagChanges: 1, unfilled: 0 });
     expect(changedKeys(before, await snapshot(sql))).toEqual([]);
@@ -46,7 +62,11 @@ describe('VEE dry run', () => {
 
   it('tries other parameters without storing them', async () => {
     const { sql } = database;
-    const lenient = await veeDryRun(sql, { meterId: meter.id, day, overrides: { spikeRatio: 100, maxInterpolationMinutes: 15 } });
+    const lenient = await veeDryRun(sql, {
+      meterId: meter.id,
+      day,
+      overrides: { spikeRatio: 100, maxInterpolationMinutes: 15 },
+    });
     expect(lenient.intervals[50]?.flags).toEqual([]);
     // A 30-minute gap is now too long to interpolate, and there is no history for a like-day average.
     expect(lenient).toMatchObject({ flagChanges: 0, unfilled: 2 });
@@ -60,11 +80,23 @@ describe('VEE settings', () => {
     await setVeeSetting(sql, { name: 'spikeRatio', value: 100, actor: 'admin-1' });
     expect((await veeDryRun(sql, { meterId: meter.id, day })).intervals[50]?.flags).toEqual([]);
     const listed = await listVeeSettings(sql);
-    expect(listed.find((row) => row.name === 'spikeRatio')).toMatchObject({ value: 100, defaultValue: 10, updatedBy: 'admin-1' });
-    expect(listed.find((row) => row.name === 'likeDayWeeks')).toMatchObject({ value: 4, defaultValue: 4, updatedBy: null });
+    expect(listed.find((row) => row.name === 'spikeRatio')).toMatchObject({
+      value: 100,
+      defaultValue: 10,
+      updatedBy: 'admin-1',
+    });
+    expect(listed.find((row) => row.name === 'likeDayWeeks')).toMatchObject({
+      value: 4,
+      defaultValue: 4,
+      updatedBy: null,
+    });
 
-    await expect(setVeeSetting(sql, { name: 'spikeRatio', value: 0.5, actor: 'admin-1' })).rejects.toThrow(/spikeRatio/);
-    await expect(setVeeSetting(sql, { name: 'colour', value: 1, actor: 'admin-1' })).rejects.toThrow(/not a VEE/);
+    await expect(setVeeSetting(sql, { name: 'spikeRatio', value: 0.5, actor: 'admin-1' })).rejects.toThrow(
+      /spikeRatio/,
+    );
+    await expect(setVeeSetting(sql, { name: 'colour', value: 1, actor: 'admin-1' })).rejects.toThrow(
+      /not a VEE/,
+    );
     expect((await loadBatchSettings(sql)).spikeRatio).toBe(100);
 
     await setVeeSetting(sql, { name: 'spikeRatio', value: null, actor: 'admin-1' });

@@ -164,10 +164,30 @@ export async function seedBillingPeriods(
     .orderBy(meters.id)
     .limit(count);
   const wanted = fleet.flatMap((meter, index) => [
-    { customerId: meter.customerId, meterId: null, periodStart: previousMonthStart, periodEnd: addDays(monthStart, -1), invoiced: true },
-    { customerId: meter.customerId, meterId: null, periodStart: monthStart, periodEnd: addDays(nextMonthStart, -1), invoiced: false },
+    {
+      customerId: meter.customerId,
+      meterId: null,
+      periodStart: previousMonthStart,
+      periodEnd: addDays(monthStart, -1),
+      invoiced: true,
+    },
+    {
+      customerId: meter.customerId,
+      meterId: null,
+      periodStart: monthStart,
+      periodEnd: addDays(nextMonthStart, -1),
+      invoiced: false,
+    },
     ...(index < 5
-      ? [{ customerId: meter.customerId, meterId: meter.id, periodStart: weekStart, periodEnd: weekEnd, invoiced: true }]
+      ? [
+          {
+            customerId: meter.customerId,
+            meterId: meter.id,
+            periodStart: weekStart,
+            periodEnd: weekEnd,
+            invoiced: true,
+          },
+        ]
       : []),
   ]);
   let created = 0;

@@ -17,7 +17,10 @@ describe('batch settings', () => {
   });
 
   it('take overrides', () => {
-    expect(resolveBatchSettings({ spikeRatio: 20, likeDayWeeks: 2 })).toMatchObject({ spikeRatio: 20, likeDayWeeks: 2 });
+    expect(resolveBatchSettings({ spikeRatio: 20, likeDayWeeks: 2 })).toMatchObject({
+      spikeRatio: 20,
+      likeDayWeeks: 2,
+    });
   });
 
   it.each([

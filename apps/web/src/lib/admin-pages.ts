@@ -3,12 +3,14 @@ export const adminPages = [
   {
     href: '/admin/jobs',
     label: 'Jobs',
-    description: 'Start reprocessing for meters over a range of days and follow it live; every batch run with progress, duration, errors and cancel.',
+    description:
+      'Start reprocessing for meters over a range of days and follow it live; every batch run with progress, duration, errors and cancel.',
   },
   {
     href: '/admin/billing',
     label: 'Billing alerts',
-    description: 'Invoiced billing periods whose kWh changed through late data or a correction, to acknowledge.',
+    description:
+      'Invoiced billing periods whose kWh changed through late data or a correction, to acknowledge.',
   },
   {
     href: '/admin/users',

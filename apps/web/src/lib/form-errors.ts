@@ -15,11 +15,13 @@ export interface FormProblem {
  */
 export function describeProblem(error: unknown): FormProblem {
   if (error instanceof TRPCClientError) {
-    const data = error.data as { code?: string; fieldErrors?: Record<string, string[] | undefined> | null } | undefined;
+    const data = error.data as
+      { code?: string; fieldErrors?: Record<string, string[] | undefined> | null } | undefined;
     if (data?.code === 'BAD_REQUEST' && data.fieldErrors) {
       return { message: 'Check the highlighted fields.', fieldErrors: data.fieldErrors };
     }
-    if (data?.code && data.code !== 'INTERNAL_SERVER_ERROR') return { message: error.message, fieldErrors: {} };
+    if (data?.code && data.code !== 'INTERNAL_SERVER_ERROR')
+      return { message: error.message, fieldErrors: {} };
   }
   return { message: 'That did not work; it has been logged. Try again in a moment.', fieldErrors: {} };
 }

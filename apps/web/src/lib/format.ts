@@ -77,12 +77,21 @@ export function formatUtcTime(date: Date | number): string {
 /** `Fri 20 Nov` for a `YYYY-MM-DD` day. */
 export function formatDay(day: string): string {
   const date = new Date(`${day}T00:00:00Z`);
-  return date.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
+  return date.toLocaleDateString('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    timeZone: 'UTC',
+  });
 }
 
 /** `Nov 2026` for the first day of a month. */
 export function formatMonth(day: string): string {
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', {
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
 }
 
 /** `5 min ago`, `just now`, `in 3 s` relative to `now`. */

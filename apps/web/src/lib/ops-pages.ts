@@ -3,21 +3,25 @@ export const opsPages = [
   {
     href: '/ops/pipeline',
     label: 'Pipeline health',
-    description: 'Throughput in and out, consumer lag per partition with a Burrow-style status, batch latency, rejects by rule, freshness.',
+    description:
+      'Throughput in and out, consumer lag per partition with a Burrow-style status, batch latency, rejects by rule, freshness.',
   },
   {
     href: '/ops/completeness',
     label: 'Completeness',
-    description: 'Expected versus received intervals per day and region, the meters behind each gap, arrival by D+1 and D+5.',
+    description:
+      'Expected versus received intervals per day and region, the meters behind each gap, arrival by D+1 and D+5.',
   },
   {
     href: '/ops/consumption',
     label: 'Consumption',
-    description: 'kWh by region, segment and tariff per hour, day and month, half-hourly settlement periods, provisional and final.',
+    description:
+      'kWh by region, segment and tariff per hour, day and month, half-hourly settlement periods, provisional and final.',
   },
   {
     href: '/ops/rejects',
     label: 'Rejected readings',
-    description: 'The quarantine: every reading or message a rule refused, with its payload and Kafka position.',
+    description:
+      'The quarantine: every reading or message a rule refused, with its payload and Kafka position.',
   },
 ] as const;

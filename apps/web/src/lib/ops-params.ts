@@ -38,7 +38,10 @@ export function daysOf(from: string, to: string): string[] {
 export function dayRangeSchema(maxDays: number) {
   return z
     .object({ from: daySchema, to: daySchema })
-    .refine(({ from, to }) => from <= to, { message: 'The range must not end before it starts', path: ['to'] })
+    .refine(({ from, to }) => from <= to, {
+      message: 'The range must not end before it starts',
+      path: ['to'],
+    })
     .refine(({ from, to }) => daysBetween(from, to) < maxDays, {
       message: `The range can cover at most ${maxDays} days`,
       path: ['from'],
@@ -84,11 +87,17 @@ export const GAPS_PAGE_SIZE = 20;
  * Every period of a granularity in an inclusive day range, as `usageByDimension` names them: UTC hours
  * `YYYY-MM-DDTHH:00:00Z`, days `YYYY-MM-DD`, months by their first day.
  */
-export function periodsOf(granularity: (typeof usageGranularities)[number], from: string, to: string): string[] {
+export function periodsOf(
+  granularity: (typeof usageGranularities)[number],
+  from: string,
+  to: string,
+): string[] {
   const days = daysOf(from, to);
   if (granularity === 'day') return days;
   if (granularity === 'hour') {
-    return days.flatMap((day) => Array.from({ length: 24 }, (_, hour) => `${day}T${String(hour).padStart(2, '0')}:00:00Z`));
+    return days.flatMap((day) =>
+      Array.from({ length: 24 }, (_, hour) => `${day}T${String(hour).padStart(2, '0')}:00:00Z`),
+    );
   }
   return [...new Set(days.map((day) => `${day.slice(0, 7)}-01`))];
 }

@@ -12,13 +12,24 @@ export const customerIdSchema = z
   .regex(/^[A-Za-z0-9._:-]+$/, 'Letters, digits and . _ : - only');
 
 /** A customer user sees exactly one customer; staff see none. */
-function bindingMatchesRole(value: { role: (typeof roles)[number]; customerId?: string | null }, ctx: z.RefinementCtx) {
+function bindingMatchesRole(
+  value: { role: (typeof roles)[number]; customerId?: string | null },
+  ctx: z.RefinementCtx,
+) {
   const bound = value.customerId !== undefined && value.customerId !== null && value.customerId !== '';
   if (value.role === 'customer' && !bound) {
-    ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'A customer account must be bound to a customer' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['customerId'],
+      message: 'A customer account must be bound to a customer',
+    });
   }
   if (value.role !== 'customer' && bound) {
-    ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'Only customer accounts are bound to a customer' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['customerId'],
+      message: 'Only customer accounts are bound to a customer',
+    });
   }
 }
 

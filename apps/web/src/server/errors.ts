@@ -29,7 +29,16 @@ function hasTimeout(error: unknown): boolean {
   return false;
 }
 
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
 
 /**
  * A domain function's refusal of one input (the batch layer's `CorrectionError`: an Error with a string
@@ -39,7 +48,11 @@ function fieldRefusal(error: unknown): TRPCError | null {
   if (!(error instanceof Error) || error.name !== 'CorrectionError') return null;
   const field: unknown = (error as { field?: unknown }).field;
   if (typeof field !== 'string') return null;
-  return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: zodFieldError(field, error.message) });
+  return new TRPCError({
+    code: 'BAD_REQUEST',
+    message: error.message,
+    cause: zodFieldError(field, error.message),
+  });
 }
 
 /** Maps an unexpected error to the code a client can act on; errors thrown on purpose pass unchanged. */
@@ -52,11 +65,17 @@ export function mapError(error: TRPCError): TRPCError {
   const mapped = (next: TRPCError['code'], message: string) => new TRPCError({ code: next, message, cause });
 
   if (code === '23505') return mapped('CONFLICT', 'That record already exists.');
-  if (code === '23503') return mapped('CONFLICT', 'That refers to a record that does not exist or is still in use.');
-  if (code === '40001' || code === '40P01') return mapped('CONFLICT', 'Someone else changed the same data; try again.');
-  if (code === '57014' || hasTimeout(cause)) return mapped('TIMEOUT', 'The request took too long; try again.');
+  if (code === '23503')
+    return mapped('CONFLICT', 'That refers to a record that does not exist or is still in use.');
+  if (code === '40001' || code === '40P01')
+    return mapped('CONFLICT', 'Someone else changed the same data; try again.');
+  if (code === '57014' || hasTimeout(cause))
+    return mapped('TIMEOUT', 'The request took too long; try again.');
   if (code !== null && (unavailableCodes.has(code) || code.startsWith('08') || code === '57P03')) {
-    return mapped('SERVICE_UNAVAILABLE', 'A service the portal depends on is unavailable; try again shortly.');
+    return mapped(
+      'SERVICE_UNAVAILABLE',
+      'A service the portal depends on is unavailable; try again shortly.',
+    );
   }
   return error;
 }

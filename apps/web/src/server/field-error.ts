@@ -7,7 +7,9 @@ import { z, type ZodError } from 'zod';
  * then replace it with an opaque cause.
  */
 export function zodFieldError(field: string, message: string): ZodError {
-  const result = z.object({ [field]: z.custom(() => false, { error: message }) }).safeParse({ [field]: null });
+  const result = z
+    .object({ [field]: z.custom(() => false, { error: message }) })
+    .safeParse({ [field]: null });
   if (result.success) throw new Error('a parse that cannot succeed succeeded');
   return result.error;
 }

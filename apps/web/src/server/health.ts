@@ -61,7 +61,13 @@ async function measure(
     const detail = await withDeadline(probe(), CHECK_DEADLINE_MS);
     return { name, address, up: true, latencyMs: Math.round(performance.now() - started), detail };
   } catch (error) {
-    return { name, address, up: false, latencyMs: Math.round(performance.now() - started), detail: describeFailure(error) };
+    return {
+      name,
+      address,
+      up: false,
+      latencyMs: Math.round(performance.now() - started),
+      detail: describeFailure(error),
+    };
   }
 }
 

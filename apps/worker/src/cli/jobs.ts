@@ -108,7 +108,9 @@ async function runJob(sql: Sql, name: JobName): Promise<number> {
   const log = pino({ level: 'warn' });
   let runner: JobRunner | null = null;
   if (values.here || !(await workerServes(name))) {
-    console.log(values.here ? 'running it in this process (--here)' : 'no worker serves this queue; running it here');
+    console.log(
+      values.here ? 'running it in this process (--here)' : 'no worker serves this queue; running it here',
+    );
     runner = new JobRunner({
       databaseUrl: env.DATABASE_URL,
       sql,
@@ -154,7 +156,9 @@ async function workerServes(name: JobName): Promise<boolean> {
   await boss.start();
   try {
     const instances = await boss.getInstances();
-    return instances.some((instance) => instance.live && instance.workers.some((worker) => worker.queue === name));
+    return instances.some(
+      (instance) => instance.live && instance.workers.some((worker) => worker.queue === name),
+    );
   } finally {
     await boss.stop({ graceful: false });
   }
@@ -194,7 +198,8 @@ async function follow(sql: Sql, id: string): Promise<JobRun> {
 async function list(sql: Sql): Promise<number> {
   const runs = await listJobRuns(sql, { limit: Number(values.limit ?? 20) });
   for (const run of runs) {
-    const progress = run.progressTotal > 0 ? `${run.progressDone}/${run.progressTotal} ${run.progressUnit}` : '';
+    const progress =
+      run.progressTotal > 0 ? `${run.progressDone}/${run.progressTotal} ${run.progressUnit}` : '';
     console.log(
       `${run.id}  ${run.createdAt.toISOString()}  ${run.name.padEnd(15)} ${run.status.padEnd(9)} ${progress.padEnd(24)} ${run.startedBy}`,
     );
@@ -249,8 +254,13 @@ async function dryRun(sql: Sql): Promise<number> {
   for (const interval of result.intervals) {
     const stored = interval.kwh === null ? 'missing' : `${interval.kwh} ${interval.quality}`;
     const flags = interval.flags.length > 0 ? ` flags: ${interval.flags.join(',')}` : '';
-    const was = interval.storedFlags.join(',') !== interval.flags.join(',') ? ` (stored: ${interval.storedFlags.join(',') || 'none'})` : '';
-    const estimate = interval.estimate ? ` → ${interval.change} ${interval.estimate.kwh} (${interval.estimate.method})` : '';
+    const was =
+      interval.storedFlags.join(',') !== interval.flags.join(',')
+        ? ` (stored: ${interval.storedFlags.join(',') || 'none'})`
+        : '';
+    const estimate = interval.estimate
+      ? ` → ${interval.change} ${interval.estimate.kwh} (${interval.estimate.method})`
+      : '';
     if (flags || was || interval.change !== 'none' || interval.kwh === null) {
       console.log(`  ${interval.intervalStart}  ${stored}${flags}${was}${estimate}`);
     }

@@ -63,7 +63,9 @@ function summarizeReprocess(result: ReprocessResult): Record<string, unknown> {
     changes: result.changes
       .filter((change) => change.kwhBefore !== change.kwhAfter)
       .slice(0, 100)
-      .map((change) => `${change.meterId} ${change.day}: ${change.kwhBefore ?? '–'} → ${change.kwhAfter} kWh`),
+      .map(
+        (change) => `${change.meterId} ${change.day}: ${change.kwhBefore ?? '–'} → ${change.kwhAfter} kWh`,
+      ),
   };
 }
 

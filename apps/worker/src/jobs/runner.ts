@@ -76,7 +76,12 @@ export class JobRunner {
     for (const name of queues) {
       await boss.work(
         name,
-        { includeMetadata: true, batchSize: 1, localConcurrency: this.options.concurrency, pollingIntervalSeconds: 1 },
+        {
+          includeMetadata: true,
+          batchSize: 1,
+          localConcurrency: this.options.concurrency,
+          pollingIntervalSeconds: 1,
+        },
         async ([job]) => {
           if (job !== undefined) await this.handle(jobDefinitions[name], job);
         },
@@ -92,7 +97,10 @@ export class JobRunner {
     this.relayTimer = setInterval(() => this.relaySoon(), RELAY_INTERVAL_MS);
     this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_INTERVAL_MS);
     this.relaySoon();
-    log.info({ queues, concurrency: this.options.concurrency, schedules: this.options.schedules }, 'job runner started');
+    log.info(
+      { queues, concurrency: this.options.concurrency, schedules: this.options.schedules },
+      'job runner started',
+    );
   }
 
   /** Stops fetching, lets the jobs in hand finish (up to `timeoutMs`), and closes pg-boss. */
@@ -130,7 +138,11 @@ export class JobRunner {
     for (const run of await runsToRelay(this.options.sql)) {
       const definition = jobDefinitions[run.name as JobName] as JobDefinition<JobName> | undefined;
       if (definition === undefined) {
-        await finishRunAttempt(this.options.sql, { id: run.id, status: 'failed', error: `no job named ${run.name}` });
+        await finishRunAttempt(this.options.sql, {
+          id: run.id,
+          status: 'failed',
+          error: `no job named ${run.name}`,
+        });
         continue;
       }
       // The pg-boss job takes the run's id, so relaying the same run twice (a crash in between) is a no-op.
@@ -187,7 +199,11 @@ export class JobRunner {
       params = parseJobParams(definition.name, job.data);
     } catch (error) {
       // Arguments that do not validate will not validate on a retry either.
-      await finishRunAttempt(sql, { id: job.id, status: 'failed', error: `invalid arguments: ${String(error)}` });
+      await finishRunAttempt(sql, {
+        id: job.id,
+        status: 'failed',
+        error: `invalid arguments: ${String(error)}`,
+      });
       return;
     }
 
@@ -196,7 +212,10 @@ export class JobRunner {
       const run = await startRunAttempt(sql, { id: job.id, progressUnit: definition.progressUnit });
       if (run === null) return;
       const ctx = createJobContext({ sql, runId: run.id, log, signal: job.signal });
-      await ctx.log('info', `attempt ${run.attempts} of ${definition.name} started on ${this.options.workerId}`);
+      await ctx.log(
+        'info',
+        `attempt ${run.attempts} of ${definition.name} started on ${this.options.workerId}`,
+      );
       const started = performance.now();
       try {
         const outcome = await definition.run(ctx, params, {
@@ -205,7 +224,12 @@ export class JobRunner {
         });
         await ctx.flush();
         await ctx.log('info', `completed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        await finishRunAttempt(sql, { id: run.id, status: 'completed', result: outcome.summary, error: null });
+        await finishRunAttempt(sql, {
+          id: run.id,
+          status: 'completed',
+          result: outcome.summary,
+          error: null,
+        });
         this.record(definition.name, 'completed', outcome.items, performance.now() - started);
       } catch (error) {
         await ctx.flush();
@@ -216,7 +240,10 @@ export class JobRunner {
         }
         const message = error instanceof Error ? error.message : String(error);
         const willRetry = job.retryCount < job.retryLimit;
-        await ctx.log('error', `attempt ${run.attempts} failed: ${message}${willRetry ? '; pg-boss will retry it' : ''}`);
+        await ctx.log(
+          'error',
+          `attempt ${run.attempts} failed: ${message}${willRetry ? '; pg-boss will retry it' : ''}`,
+        );
         await finishRunAttempt(sql, { id: run.id, status: willRetry ? 'queued' : 'failed', error: message });
         if (!willRetry) this.record(definition.name, 'failed', 0, performance.now() - started);
         throw error;

@@ -151,8 +151,15 @@ export async function recomputeDay(sql: Sql, params: RecomputeParams): Promise<R
   const workers = Array.from({ length: Math.min(params.concurrency ?? 2, chunks.length) }, async () => {
     while (next < chunks.length) {
       const chunk = chunks[next++] as string[];
-      await params.checkpoint?.();
-      const outcome = await withRetries(() => recomputeChunk(sql, params, zoneArrays, chunk));
+      let outcome: ChunkOutcome | null;
+      try {
+        await params.checkpoint?.();
+        outcome = await withRetries(() => recomputeChunk(sql, params, zoneArrays, chunk));
+      } catch (error) {
+        // Cancelled or failed: hand out no more chunks; the other worker finishes the one it holds.
+        next = chunks.length;
+        throw error;
+      }
       if (outcome === null) {
         // Ingest kept changing these keys: leave them to the reprocess queue rather than fail the run.
         await sql`
@@ -189,7 +196,9 @@ export async function recomputeDay(sql: Sql, params: RecomputeParams): Promise<R
       params.onProgress?.({ step: 'meters', done, total: scope.length });
     }
   });
-  await Promise.all(workers);
+  const settled = await Promise.allSettled(workers);
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
   if (scope.length === 0) return result;
 
   await params.checkpoint?.();
@@ -199,12 +208,13 @@ export async function recomputeDay(sql: Sql, params: RecomputeParams): Promise<R
 
   params.onProgress?.({ step: 'settlement', done: 0, total: 1 });
   const regions = [...new Set(scope.map((meter) => meter.region))];
-  // Partial sums from the chunks are complete only when every meter of a region was in them and all its
-  // meters share one zone (so one range of settlement periods); otherwise the region is summed afresh.
+  // Partial sums from the chunks are complete only when every meter of a region was in them (a full
+  // finalization: gap estimation skips final meters) and all its meters share one zone (so one range of
+  // settlement periods); otherwise the region is summed afresh.
   const regionZones = await sql<{ region: string; zones: number }[]>`
     select region, count(distinct time_zone)::int as zones from meters where region = any(${regions}::text[]) group by region`;
   const fromPartials =
-    params.meterIds === null && result.requeued === 0
+    params.meterIds === null && params.status === 'final' && result.requeued === 0
       ? new Set(regionZones.filter((row) => row.zones === 1).map((row) => row.region))
       : new Set<string>();
   result.rows.settlement = await writeSettlement(sql, {
@@ -258,7 +268,10 @@ function zoneParams(zones: readonly ZoneDay[]) {
     dayEnds: zones.map((zone) => zone.dayEnd),
     fullExpected: zones.map((zone) => zone.fullExpected),
     // The UTC range every meter's day lies in: a constant bound lets the planner prune partitions.
-    lowest: zones.reduce((min, zone) => (zone.dayStart < min ? zone.dayStart : min), zones[0]?.dayStart ?? ORIGIN),
+    lowest: zones.reduce(
+      (min, zone) => (zone.dayStart < min ? zone.dayStart : min),
+      zones[0]?.dayStart ?? ORIGIN,
+    ),
     highest: zones.reduce((max, zone) => (zone.dayEnd > max ? zone.dayEnd : max), zones[0]?.dayEnd ?? ORIGIN),
   };
 }
@@ -494,7 +507,9 @@ async function writeHours(tx: TransactionSql, status: TargetStatus): Promise<num
       return written.count;
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
-        throw Object.assign(new Error('an hourly row appeared while the chunk was computed'), { code: '40001' });
+        throw Object.assign(new Error('an hourly row appeared while the chunk was computed'), {
+          code: '40001',
+        });
       }
       throw error;
     }
@@ -528,7 +543,11 @@ async function writeHours(tx: TransactionSql, status: TargetStatus): Promise<num
  * there, so no statement ever hashes or sorts millions of groups, and a month partition holding 30 days
  * is read only at the day's entries. Rows come out in (meter, hour) order, fin_meters being in meter order.
  */
-async function aggregateHours(tx: TransactionSql, zones: ZoneArrays, onlyMeters: string[] | null): Promise<void> {
+async function aggregateHours(
+  tx: TransactionSql,
+  zones: ZoneArrays,
+  onlyMeters: string[] | null,
+): Promise<void> {
   await tx`
     insert into fin_hours
     select f.meter_id, h.hour_start, f.interval_minutes, h.kwh, h.readings, h.estimated, h.edited, h.flagged,

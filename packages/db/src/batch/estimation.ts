@@ -52,7 +52,9 @@ export async function loadGapInputs(
     if (bounds === undefined) zones.set(key, (bounds = localDayBounds(day, timeZone)));
     return bounds;
   };
-  const historyDays = Array.from({ length: params.likeDayWeeks }, (_, index) => addDays(params.day, -7 * (index + 1)));
+  const historyDays = Array.from({ length: params.likeDayWeeks }, (_, index) =>
+    addDays(params.day, -7 * (index + 1)),
+  );
 
   // One range per wanted day wide enough for every zone of the meters, plus a neighbour interval on each side.
   const ranges = [params.day, ...historyDays].map((day) => {
@@ -245,6 +247,7 @@ export async function estimateAndStore(
 
 function differs(stored: StoredReading, estimate: Estimate): boolean {
   return (
-    stored.quality === 'estimated' && (stored.kwh !== estimate.kwh || stored.estimationMethod !== estimate.method)
+    stored.quality === 'estimated' &&
+    (stored.kwh !== estimate.kwh || stored.estimationMethod !== estimate.method)
   );
 }

@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import type { userRole} from '../schema/index';
+import type { userRole } from '../schema/index';
 import { sessions, signInAttempts, users } from '../schema/index';
 
 export type UserRole = (typeof userRole.enumValues)[number];

@@ -32,7 +32,8 @@ const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
 function assertDay(day: string): void {
   // addDays throws a RangeError for anything that is not a calendar day.
-  if (!dayPattern.test(day) || addDays(day, 0) !== day) throw new RangeError(`"${day}" is not a day YYYY-MM-DD`);
+  if (!dayPattern.test(day) || addDays(day, 0) !== day)
+    throw new RangeError(`"${day}" is not a day YYYY-MM-DD`);
 }
 
 /** True when the local day has ended in every zone of the fleet. */
@@ -54,7 +55,9 @@ export async function finalizeDay(
 ): Promise<RecomputeResult> {
   assertDay(params.day);
   if (params.allowOpenDay !== true && !(await isDayClosed(sql, { day: params.day }))) {
-    throw new RangeError(`${params.day} has not ended in every zone of the fleet; it cannot be finalized yet`);
+    throw new RangeError(
+      `${params.day} has not ended in every zone of the fleet; it cannot be finalized yet`,
+    );
   }
   return recomputeDay(sql, {
     ...params,
@@ -144,7 +147,8 @@ export async function reprocessKeys(
       chunkSize: params.chunkSize,
       checkpoint: params.checkpoint,
       onProgress: (progress) => {
-        if (progress.step === 'meters') params.onProgress?.({ step: 'meters', done: before + progress.done, total });
+        if (progress.step === 'meters')
+          params.onProgress?.({ step: 'meters', done: before + progress.done, total });
       },
     });
     before += meters.size;
@@ -251,7 +255,8 @@ export async function daysToFinalize(
   // Start from the UTC date of the cutoff and step back until the day has ended everywhere.
   let latest = new Date(cutoff).toISOString().slice(0, 10);
   latest = addDays(latest, 1);
-  while (!zones.every((zone) => localDayBounds(latest, zone.timeZone).endMs <= cutoff)) latest = addDays(latest, -1);
+  while (!zones.every((zone) => localDayBounds(latest, zone.timeZone).endMs <= cutoff))
+    latest = addDays(latest, -1);
   const pending = await sql<{ day: string }[]>`
     select distinct day::text as day from meter_usage_daily
     where status = 'provisional' and day < ${latest}::date order by 1`;

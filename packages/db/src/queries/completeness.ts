@@ -107,7 +107,8 @@ export async function meterCompleteness(
       : 0;
     const readings = byDay.get(day) ?? [];
     const arrivedBy = (days: number) =>
-      readings.filter((row) => row.arrivedAt !== null && row.arrivedAt.getTime() <= endMs + days * 86_400_000).length;
+      readings.filter((row) => row.arrivedAt !== null && row.arrivedAt.getTime() <= endMs + days * 86_400_000)
+        .length;
     return {
       meterId: params.meterId,
       day,
@@ -171,8 +172,8 @@ export async function regionCompleteness(
       actual: row.actual,
       estimated: row.estimated,
       edited: row.edited,
-      actualByD1: row.pending > 0 ? null : row.byD1 ?? 0,
-      actualByD5: row.pending > 0 ? null : row.byD5 ?? 0,
+      actualByD1: row.pending > 0 ? null : (row.byD1 ?? 0),
+      actualByD5: row.pending > 0 ? null : (row.byD5 ?? 0),
     }),
   }));
 }

@@ -87,7 +87,9 @@ export async function usageByDimension(
   let query: SQL;
   if (granularity === 'day' || granularity === 'month') {
     const period =
-      granularity === 'day' ? sql`to_char(day, 'YYYY-MM-DD')` : sql`to_char(date_trunc('month', day), 'YYYY-MM-DD')`;
+      granularity === 'day'
+        ? sql`to_char(day, 'YYYY-MM-DD')`
+        : sql`to_char(date_trunc('month', day), 'YYYY-MM-DD')`;
     query = sql`
       select ${period} as period, key, sum(kwh)::text as kwh, ${countColumns}
       from dimension_usage_daily

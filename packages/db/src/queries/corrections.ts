@@ -101,8 +101,10 @@ export async function correctReading(sql: Sql, input: CorrectReadingInput): Prom
   }
   if (input.actor.trim().length === 0) throw new CorrectionError('actor', 'a correction needs an actor');
   const kwh = parseKwh(input.kwh);
-  const startMs = typeof input.intervalStart === 'string' ? Date.parse(input.intervalStart) : input.intervalStart.getTime();
-  if (!Number.isFinite(startMs)) throw new CorrectionError('intervalStart', 'intervalStart is not an instant');
+  const startMs =
+    typeof input.intervalStart === 'string' ? Date.parse(input.intervalStart) : input.intervalStart.getTime();
+  if (!Number.isFinite(startMs))
+    throw new CorrectionError('intervalStart', 'intervalStart is not an instant');
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -134,12 +136,22 @@ async function correctOnce(
       `${formatInstant(startMs)} is not on the meter's ${meter.intervalMinutes}-minute grid in ${meter.timeZone}`,
     );
   }
-  if (endMs <= meter.installedAt.getTime() || (meter.removedAt !== null && startMs >= meter.removedAt.getTime())) {
-    throw new CorrectionError('intervalStart', `the meter was not installed during ${formatInstant(startMs)}`);
+  if (
+    endMs <= meter.installedAt.getTime() ||
+    (meter.removedAt !== null && startMs >= meter.removedAt.getTime())
+  ) {
+    throw new CorrectionError(
+      'intervalStart',
+      `the meter was not installed during ${formatInstant(startMs)}`,
+    );
   }
-  if (endMs > Date.now()) throw new CorrectionError('intervalStart', `${formatInstant(startMs)} has not ended yet`);
+  if (endMs > Date.now())
+    throw new CorrectionError('intervalStart', `${formatInstant(startMs)} has not ended yet`);
   if (kwhToUnits(input.kwh) > kwhToUnits(meter.maxKwhPerInterval)) {
-    throw new CorrectionError('kwh', `${input.kwh} kWh exceeds the meter's maximum of ${meter.maxKwhPerInterval} kWh per interval`);
+    throw new CorrectionError(
+      'kwh',
+      `${input.kwh} kWh exceeds the meter's maximum of ${meter.maxKwhPerInterval} kWh per interval`,
+    );
   }
   const day = localDay(startMs, meter.timeZone);
   const intervalStart = new Date(startMs).toISOString();
@@ -175,7 +187,15 @@ async function correctOnce(
         insert into reprocess_queue (meter_id, day, reason)
         values (${meter.id}, ${day}::date, ${`reading corrected by ${input.actor}`})
         on conflict (meter_id, day) do update set reason = excluded.reason, requested_at = now()`;
-      return { changed: true as const, previous, written, revisionId: revision?.id ?? null, before, final: true, alerts: [] };
+      return {
+        changed: true as const,
+        previous,
+        written,
+        revisionId: revision?.id ?? null,
+        before,
+        final: true,
+        alerts: [],
+      };
     }
     await applyProvisionalDelta(tx, { meter, day, startMs, previous: previous ?? null, written });
     const alerts = await alertCorrection(tx, {
@@ -186,7 +206,15 @@ async function correctOnce(
       actor: input.actor,
       kwhBefore: before.find((row) => row.level === 'daily')?.kwh ?? '0.0000',
     });
-    return { changed: true as const, previous, written, revisionId: revision?.id ?? null, before, final: false, alerts };
+    return {
+      changed: true as const,
+      previous,
+      written,
+      revisionId: revision?.id ?? null,
+      before,
+      final: false,
+      alerts,
+    };
   });
 
   if (!outcome.changed) {
@@ -239,7 +267,8 @@ function parseKwh(value: number | string): string {
   } catch {
     text = null;
   }
-  if (text === null) throw new CorrectionError('kwh', `${String(value)} is not a kWh value with at most 4 decimals`);
+  if (text === null)
+    throw new CorrectionError('kwh', `${String(value)} is not a kWh value with at most 4 decimals`);
   if (text.startsWith('-')) throw new CorrectionError('kwh', 'kwh must not be negative');
   return unitsToKwh(kwhToUnits(text));
 }
@@ -321,7 +350,13 @@ function diffAggregates(before: AggregateRow[], after: AggregateRow[]): Aggregat
  */
 async function applyProvisionalDelta(
   tx: TransactionSql,
-  params: { meter: MeterRow; day: string; startMs: number; previous: ReadingVersion | null; written: ReadingVersion },
+  params: {
+    meter: MeterRow;
+    day: string;
+    startMs: number;
+    previous: ReadingVersion | null;
+    written: ReadingVersion;
+  },
 ): Promise<void> {
   const { meter, day, previous } = params;
   const dKwh = unitsToKwh(kwhToUnits(params.written.kwh) - kwhToUnits(previous?.kwh ?? '0'));
@@ -363,7 +398,14 @@ async function applyProvisionalDelta(
 /** A billing alert per invoiced billing period (of the meter or its customer) that holds the corrected day. */
 async function alertCorrection(
   tx: TransactionSql,
-  params: { meter: MeterRow; day: string; intervalStart: string; revisionId: number | null; actor: string; kwhBefore: string },
+  params: {
+    meter: MeterRow;
+    day: string;
+    intervalStart: string;
+    revisionId: number | null;
+    actor: string;
+    kwhBefore: string;
+  },
 ): Promise<RaisedAlert[]> {
   return tx<RaisedAlert[]>`
     with day_row as (
@@ -401,7 +443,8 @@ export async function listReadingRevisions(
     createdAt: Date;
   }[]
 > {
-  const start = typeof params.intervalStart === 'string' ? params.intervalStart : params.intervalStart.toISOString();
+  const start =
+    typeof params.intervalStart === 'string' ? params.intervalStart : params.intervalStart.toISOString();
   return sql`
     select id, old_kwh::text as "oldKwh", new_kwh::text as "newKwh", old_quality::text as "oldQuality",
            new_quality::text as "newQuality", old_version as "oldVersion", new_version as "newVersion",

@@ -29,7 +29,15 @@ export const jobParamsSchemas = {
   /** Recompute the (meter, day) keys waiting in reprocess_queue. */
   'reprocess-queue': z.object({ limit: z.number().int().min(1).max(1_000_000).optional() }).strict(),
   /** Finalize every day that is due, then process the reprocess queue. */
-  nightly: z.object({ graceHours: z.number().min(0).max(24 * 14).optional() }).strict(),
+  nightly: z
+    .object({
+      graceHours: z
+        .number()
+        .min(0)
+        .max(24 * 14)
+        .optional(),
+    })
+    .strict(),
 } as const;
 
 export type JobName = keyof typeof jobParamsSchemas;
@@ -137,9 +145,8 @@ export async function getJobRun(
 }
 
 /**
- * Asks a run to stop. A queued run is cancelled at once; a running one stops at its next checkpoint (it
- * rolls back the chunk in hand; what it committed stays, and is consistent per meter-day). A finished
- * run is returned unchanged.
+ * Asks a run to stop. A queued run is cancelled at once; a running one stops at its next checkpoint
+ * (what it committed stays, and is consistent per meter-day). A finished run is returned unchanged.
  */
 export async function requestCancel(sql: Sql, params: { id: string; actor: string }): Promise<JobRun | null> {
   if (!isUuid(params.id)) return null;

@@ -180,7 +180,8 @@ export async function regionDayTimeliness(
              (count(*) filter (where arrival < d5_end))::int as "actualByD5"
       from arrivals
     ) a`);
-  const fallbackDeadline = (days: number) => new Date(Date.parse(`${params.day}T00:00:00Z`) + days * 86_400_000);
+  const fallbackDeadline = (days: number) =>
+    new Date(Date.parse(`${params.day}T00:00:00Z`) + days * 86_400_000);
   return {
     expected: row?.expected ?? 0,
     actual: row?.actual ?? 0,

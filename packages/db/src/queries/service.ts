@@ -80,7 +80,13 @@ export interface MeterSummary {
 }
 
 export async function getMeterSummary(sql: Sql, params: { meterId: string }): Promise<MeterSummary | null> {
-  const [row] = await sql<(Omit<MeterSummary, 'customer'> & { customerId: string; customerName: string; customerEmail: string | null })[]>`
+  const [row] = await sql<
+    (Omit<MeterSummary, 'customer'> & {
+      customerId: string;
+      customerName: string;
+      customerEmail: string | null;
+    })[]
+  >`
     select m.id, m.status, m.region, m.segment, m.tariff_id as "tariffId", m.interval_minutes as "intervalMinutes",
            m.time_zone as "timeZone", m.max_kwh_per_interval::float8 as "maxKwhPerInterval",
            m.installed_at as "installedAt", m.removed_at as "removedAt",
@@ -276,10 +282,15 @@ export async function reviewQueue(
 }
 
 /** Names of the users among `actors` (user ids beside process names such as 'job:reprocess'). */
-export async function userNames(sql: Sql, params: { actors: readonly string[] }): Promise<Map<string, string>> {
+export async function userNames(
+  sql: Sql,
+  params: { actors: readonly string[] },
+): Promise<Map<string, string>> {
   const ids = [...new Set(params.actors)].filter((actor) => /^[0-9a-f-]{36}$/i.test(actor));
   if (ids.length === 0) return new Map();
-  const rows = await sql<{ id: string; name: string }[]>`select id::text as id, name from users where id = any(${ids}::uuid[])`;
+  const rows = await sql<
+    { id: string; name: string }[]
+  >`select id::text as id, name from users where id = any(${ids}::uuid[])`;
   return new Map(rows.map((row) => [row.id, row.name]));
 }
 
@@ -300,13 +311,16 @@ export async function acceptFlaggedReading(
   params: { meterId: string; intervalStart: Date; expectedVersion: number; reason: string; actor: string },
 ): Promise<ReviewOutcome> {
   return sql.begin(async (tx) => {
-    const [reading] = await tx<{ kwh: string; quality: ReadingQuality; version: number; flags: string[]; timeZone: string }[]>`
+    const [reading] = await tx<
+      { kwh: string; quality: ReadingQuality; version: number; flags: string[]; timeZone: string }[]
+    >`
       select r.kwh::text as kwh, r.quality, r.version, r.flags, m.time_zone as "timeZone"
       from readings r join meters m on m.id = r.meter_id
       where r.meter_id = ${params.meterId} and r.interval_start = ${params.intervalStart}
       for update of r`;
     if (reading === undefined) return { kind: 'not_found' } as const;
-    if (reading.version !== params.expectedVersion) return { kind: 'stale', version: reading.version } as const;
+    if (reading.version !== params.expectedVersion)
+      return { kind: 'stale', version: reading.version } as const;
     if (reading.flags.length === 0) return { kind: 'not_flagged' } as const;
     const version = reading.version + 1;
     await tx`
@@ -342,7 +356,10 @@ export interface EstimateBasis {
 export async function interpolationNeighbours(
   sql: Sql,
   params: { meterId: string; intervalStart: Date; maxGapMinutes: number },
-): Promise<{ before: { intervalStart: Date; kwh: string }; after: { intervalStart: Date; kwh: string } } | null> {
+): Promise<{
+  before: { intervalStart: Date; kwh: string };
+  after: { intervalStart: Date; kwh: string };
+} | null> {
   const window = params.maxGapMinutes * 60_000;
   const [before, after] = await Promise.all([
     sql<{ intervalStart: Date; kwh: string }[]>`

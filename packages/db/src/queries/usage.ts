@@ -32,7 +32,10 @@ export interface CustomerProfile {
 }
 
 /** The customer and their meters, active ones first; null when the customer does not exist. */
-export async function getCustomerProfile(sql: Sql, params: { customerId: string }): Promise<CustomerProfile | null> {
+export async function getCustomerProfile(
+  sql: Sql,
+  params: { customerId: string },
+): Promise<CustomerProfile | null> {
   const [customer] = await sql<{ id: string; name: string }[]>`
     select id, name from customers where id = ${params.customerId}`;
   if (customer === undefined) return null;
@@ -141,7 +144,13 @@ interface RawPeriodRow {
  */
 export async function customerUsagePeriods(
   sql: Sql,
-  params: { customerId: string; meterId: string; granularity: Exclude<UsageGranularity, 'day'>; from: string; to: string },
+  params: {
+    customerId: string;
+    meterId: string;
+    granularity: Exclude<UsageGranularity, 'day'>;
+    from: string;
+    to: string;
+  },
 ): Promise<UsagePeriodRow[]> {
   const { customerId, meterId, from, to } = params;
   const byMonth = params.granularity === 'year';
@@ -161,7 +170,8 @@ export async function customerUsagePeriods(
   const found = new Map(rows.map((row) => [row.period, row]));
   const periods: string[] = [];
   if (byMonth) {
-    for (let month = 1; month <= 12; month++) periods.push(`${from.slice(0, 4)}-${String(month).padStart(2, '0')}-01`);
+    for (let month = 1; month <= 12; month++)
+      periods.push(`${from.slice(0, 4)}-${String(month).padStart(2, '0')}-01`);
   } else {
     for (let day = from; day <= to; day = addDays(day, 1)) periods.push(day);
   }
@@ -192,7 +202,11 @@ export async function customerUsagePeriods(
  */
 export async function customerUsageDay(
   sql: Sql,
-  params: { customerId: string; meter: Pick<CustomerMeter, 'id' | 'timeZone' | 'intervalMinutes'>; day: string },
+  params: {
+    customerId: string;
+    meter: Pick<CustomerMeter, 'id' | 'timeZone' | 'intervalMinutes'>;
+    day: string;
+  },
 ): Promise<{ intervals: UsageInterval[]; aggregate: DayAggregate | null }> {
   const { customerId, meter, day } = params;
   const bounds = localDayBounds(day, meter.timeZone);
@@ -240,7 +254,10 @@ export interface MeterDailyKwh {
  * rows beyond a meter id); the web app keeps it in memory per period and answers a customer only with
  * their own meter's percentile and the group's quartiles.
  */
-export async function dailyKwhByMeter(sql: Sql, params: { from: string; to: string }): Promise<MeterDailyKwh[]> {
+export async function dailyKwhByMeter(
+  sql: Sql,
+  params: { from: string; to: string },
+): Promise<MeterDailyKwh[]> {
   return sql<MeterDailyKwh[]>`
     select m.id as "meterId", m.region, m.segment, x.daily_kwh as "dailyKwh"
     from (

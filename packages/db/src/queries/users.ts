@@ -44,7 +44,10 @@ export async function listUsers(db: Db): Promise<ManagedUser[]> {
     .leftJoin(lastSession, eq(lastSession.userId, users.id))
     .orderBy(asc(users.role), asc(users.email));
   // The subquery's max() arrives as text through drizzle's raw column.
-  return rows.map((row) => ({ ...row, lastSessionAt: row.lastSessionAt === null ? null : new Date(row.lastSessionAt) }));
+  return rows.map((row) => ({
+    ...row,
+    lastSessionAt: row.lastSessionAt === null ? null : new Date(row.lastSessionAt),
+  }));
 }
 
 export async function getManagedUser(db: Db, params: { id: string }): Promise<ManagedUser | null> {
@@ -57,7 +60,10 @@ export async function getManagedUser(db: Db, params: { id: string }): Promise<Ma
 }
 
 export async function customerExists(db: Db, params: { customerId: string }): Promise<boolean> {
-  const [row] = await db.select({ id: customers.id }).from(customers).where(eq(customers.id, params.customerId));
+  const [row] = await db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(eq(customers.id, params.customerId));
   return row !== undefined;
 }
 
@@ -80,9 +86,7 @@ export async function createUser(
 }
 
 export type UserChange =
-  | { kind: 'role'; role: UserRole; customerId: string | null }
-  | { kind: 'disable' }
-  | { kind: 'enable' };
+  { kind: 'role'; role: UserRole; customerId: string | null } | { kind: 'disable' } | { kind: 'enable' };
 
 /**
  * Changes a user's role (with the customer binding the role needs) or disables or enables them. Ending
@@ -100,7 +104,11 @@ export async function changeUser(
       .from(users)
       .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)))
       .for('update');
-    const [target] = await tx.select({ id: users.id }).from(users).where(eq(users.id, params.id)).for('update');
+    const [target] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.id, params.id))
+      .for('update');
     if (target === undefined) return 'not_found';
     const { change } = params;
     const endsAdmin =
@@ -109,9 +117,15 @@ export async function changeUser(
     if (endsAdmin && admins.length <= 1) return 'last_admin';
     if (change.kind === 'role') {
       // Sessions read the role from users on every request, so the change applies at the next one.
-      await tx.update(users).set({ role: change.role, customerId: change.customerId }).where(eq(users.id, params.id));
+      await tx
+        .update(users)
+        .set({ role: change.role, customerId: change.customerId })
+        .where(eq(users.id, params.id));
     } else if (change.kind === 'disable') {
-      await tx.update(users).set({ disabledAt: new Date() }).where(and(eq(users.id, params.id), isNull(users.disabledAt)));
+      await tx
+        .update(users)
+        .set({ disabledAt: new Date() })
+        .where(and(eq(users.id, params.id), isNull(users.disabledAt)));
       await tx.delete(sessions).where(eq(sessions.userId, params.id));
     } else {
       await tx.update(users).set({ disabledAt: null }).where(eq(users.id, params.id));

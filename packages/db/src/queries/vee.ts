@@ -181,7 +181,9 @@ export async function veeDryRun(
       settings,
       baseline,
     );
-    const flagsByStart = new Map(measured.map((reading, index) => [reading.intervalStartMs, softFlags[index] ?? []]));
+    const flagsByStart = new Map(
+      measured.map((reading, index) => [reading.intervalStartMs, softFlags[index] ?? []]),
+    );
     const estimates = new Map(
       estimateGaps(input.estimation, settings).map((estimate) => [estimate.intervalStartMs, estimate]),
     );

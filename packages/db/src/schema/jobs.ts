@@ -43,7 +43,7 @@ export const jobRuns = pgTable(
     finishedAt: t.timestamp({ withTimezone: true }),
     /** Last progress or log write of a running run; a stale one points at a dead worker. */
     updatedAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
-    /** Set by requestCancel; the job stops at its next checkpoint and rolls back what it had not committed. */
+    /** Set by requestCancel; the job stops at its next checkpoint, and what it committed stays. */
     cancelRequestedAt: t.timestamp({ withTimezone: true }),
     cancelRequestedBy: t.text(),
   }),

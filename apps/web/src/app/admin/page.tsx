@@ -11,7 +11,9 @@ export default async function AdminPage() {
   await requireRole(sections.admin.roles, sections.admin.href);
   return (
     <>
-      <PageHeader title="Administration">Reprocessing runs, the job list, billing alerts, users and roles.</PageHeader>
+      <PageHeader title="Administration">
+        Reprocessing runs, the job list, billing alerts, users and roles.
+      </PageHeader>
       <ul className="overview-grid">
         {adminPages.map((page) => (
           <li key={page.href}>

@@ -44,12 +44,16 @@ export function StatusBoard() {
     <section aria-labelledby="status-summary">
       <div className={`summary ${allUp ? 'summary--ok' : 'summary--bad'}`}>
         <p id="status-summary" className="summary__text" aria-live="polite">
-          {allUp ? 'All services are up' : `${components.length - upCount} of ${components.length} services down`}
+          {allUp
+            ? 'All services are up'
+            : `${components.length - upCount} of ${components.length} services down`}
         </p>
         <p className="summary__meta">
-          Checked at <time dateTime={checkedAt.toISOString()}>{checkedAt.toLocaleTimeString()}</time> · refreshes
-          every {REFRESH_MS / 1000} s
-          {health.isError ? <span className="summary__stale"> · last refresh failed, showing the previous result</span> : null}
+          Checked at <time dateTime={checkedAt.toISOString()}>{checkedAt.toLocaleTimeString()}</time> ·
+          refreshes every {REFRESH_MS / 1000} s
+          {health.isError ? (
+            <span className="summary__stale"> · last refresh failed, showing the previous result</span>
+          ) : null}
         </p>
       </div>
       <ul className="status-grid">

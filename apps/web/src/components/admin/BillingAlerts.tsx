@@ -17,7 +17,9 @@ export function BillingAlerts() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [show, setShow] = useState<'open' | 'all'>('open');
-  const alerts = useQuery(trpc.billing.alerts.queryOptions({ open: show === 'open' }, { refetchInterval: 30_000 }));
+  const alerts = useQuery(
+    trpc.billing.alerts.queryOptions({ open: show === 'open' }, { refetchInterval: 30_000 }),
+  );
   const acknowledge = useMutation(
     trpc.billing.acknowledge.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.billing.alerts.pathKey() }),
@@ -49,7 +51,11 @@ export function BillingAlerts() {
         query={alerts}
         loadingLabel="Loading alerts…"
         isEmpty={(data) => data.alerts.length === 0}
-        empty={<EmptyState title={show === 'open' ? 'No open billing alert' : 'No billing alert yet'}>Invoiced periods are unchanged.</EmptyState>}
+        empty={
+          <EmptyState title={show === 'open' ? 'No open billing alert' : 'No billing alert yet'}>
+            Invoiced periods are unchanged.
+          </EmptyState>
+        }
       >
         {(data) => (
           <div className="table-scroll">
@@ -79,7 +85,10 @@ export function BillingAlerts() {
                 {data.alerts.map((alert) => (
                   <tr key={alert.id} data-alert={alert.id}>
                     <th scope="row">
-                      <Link className="mono" href={`/service/meters/${encodeURIComponent(alert.meterId)}?day=${alert.day}`}>
+                      <Link
+                        className="mono"
+                        href={`/service/meters/${encodeURIComponent(alert.meterId)}?day=${alert.day}`}
+                      >
                         {alert.meterId}
                       </Link>{' '}
                       {alert.day}
@@ -87,7 +96,10 @@ export function BillingAlerts() {
                     <td className="small-cell">
                       #{alert.billingPeriodId}: {alert.periodStart} – {alert.periodEnd}
                       <br />
-                      <span className="muted">invoiced {alert.invoicedKwh === null ? '–' : `${formatDecimal(alert.invoicedKwh)} kWh`}</span>
+                      <span className="muted">
+                        invoiced{' '}
+                        {alert.invoicedKwh === null ? '–' : `${formatDecimal(alert.invoicedKwh)} kWh`}
+                      </span>
                     </td>
                     <td className="num">{formatDecimal(alert.kwhBefore)}</td>
                     <td className="num">{formatDecimal(alert.kwhAfter)}</td>
@@ -99,8 +111,12 @@ export function BillingAlerts() {
                       {causeLabels[alert.cause]}
                       <br />
                       <span className="muted">
-                        {alert.revisions > 0 ? `${alert.revisions} revision${alert.revisions === 1 ? '' : 's'}` : ''}
-                        {alert.lateIntervals > 0 ? `${alert.lateIntervals} late interval${alert.lateIntervals === 1 ? '' : 's'}` : ''}
+                        {alert.revisions > 0
+                          ? `${alert.revisions} revision${alert.revisions === 1 ? '' : 's'}`
+                          : ''}
+                        {alert.lateIntervals > 0
+                          ? `${alert.lateIntervals} late interval${alert.lateIntervals === 1 ? '' : 's'}`
+                          : ''}
                       </span>
                     </td>
                     <td className="small-cell">
@@ -108,7 +124,13 @@ export function BillingAlerts() {
                       <br />
                       <span className="muted">
                         by{' '}
-                        {alert.jobRunId ? <Link href={`/admin/jobs/${alert.jobRunId}`}>{alert.raisedByName ?? alert.raisedBy}</Link> : (alert.raisedByName ?? alert.raisedBy)}
+                        {alert.jobRunId ? (
+                          <Link href={`/admin/jobs/${alert.jobRunId}`}>
+                            {alert.raisedByName ?? alert.raisedBy}
+                          </Link>
+                        ) : (
+                          (alert.raisedByName ?? alert.raisedBy)
+                        )}
                       </span>
                     </td>
                     <td>
@@ -134,7 +156,9 @@ export function BillingAlerts() {
                 ))}
               </tbody>
             </table>
-            {data.alerts.length >= data.limit ? <p className="footnote">Showing the newest {data.limit}.</p> : null}
+            {data.alerts.length >= data.limit ? (
+              <p className="footnote">Showing the newest {data.limit}.</p>
+            ) : null}
           </div>
         )}
       </QueryView>

@@ -19,7 +19,13 @@ const statusText: Record<RunStatus, string> = {
   cancelled: 'Cancelled',
 };
 
-export function RunStatusBadge({ status, cancelRequested = false }: { status: RunStatus; cancelRequested?: boolean }) {
+export function RunStatusBadge({
+  status,
+  cancelRequested = false,
+}: {
+  status: RunStatus;
+  cancelRequested?: boolean;
+}) {
   return (
     <span className={`badge badge--status-${statusTone[status]}`} data-status={status}>
       {statusText[status]}
@@ -29,7 +35,17 @@ export function RunStatusBadge({ status, cancelRequested = false }: { status: Ru
 }
 
 /** done/total as a bar; indeterminate until the job knows its total. */
-export function ProgressBar({ done, total, unit, label }: { done: number; total: number; unit: string; label: string }) {
+export function ProgressBar({
+  done,
+  total,
+  unit,
+  label,
+}: {
+  done: number;
+  total: number;
+  unit: string;
+  label: string;
+}) {
   const known = total > 0;
   const percent = known ? Math.min(100, (done / total) * 100) : 0;
   return (
@@ -56,7 +72,8 @@ export function ProgressBar({ done, total, unit, label }: { done: number; total:
 export function describeJob(name: string, params: Record<string, unknown>): string {
   const label = jobLabels[name] ?? name;
   const parts: string[] = [];
-  if (typeof params.from === 'string' && typeof params.to === 'string') parts.push(params.from === params.to ? params.from : `${params.from} → ${params.to}`);
+  if (typeof params.from === 'string' && typeof params.to === 'string')
+    parts.push(params.from === params.to ? params.from : `${params.from} → ${params.to}`);
   if (typeof params.day === 'string') parts.push(params.day);
   if (Array.isArray(params.meterIds)) {
     const ids = params.meterIds as string[];

@@ -33,7 +33,11 @@ export function JobRunView({ runId }: { runId: string }) {
     }),
   );
   if (run.data === undefined) {
-    return run.error ? <ErrorState error={run.error} onRetry={() => void run.refetch()} /> : <LoadingState label="Loading the run…" />;
+    return run.error ? (
+      <ErrorState error={run.error} onRetry={() => void run.refetch()} />
+    ) : (
+      <LoadingState label="Loading the run…" />
+    );
   }
   const data = run.data;
   const active = data.status === 'queued' || data.status === 'running';
@@ -44,13 +48,19 @@ export function JobRunView({ runId }: { runId: string }) {
         <div>
           <h2 className="run-header__title">{title}</h2>
           <p className="muted small">
-            Requested {formatUtc(data.createdAt)} by {data.startedByName ?? data.startedBy} · run <span className="mono">{data.id}</span>
+            Requested {formatUtc(data.createdAt)} by {data.startedByName ?? data.startedBy} · run{' '}
+            <span className="mono">{data.id}</span>
           </p>
         </div>
         <div className="row-actions">
           <RunStatusBadge status={data.status} cancelRequested={data.cancelRequestedAt !== null} />
           {active && data.cancelRequestedAt === null ? (
-            <button type="button" className="button button--small" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: data.id })}>
+            <button
+              type="button"
+              className="button button--small"
+              disabled={cancel.isPending}
+              onClick={() => cancel.mutate({ id: data.id })}
+            >
               Cancel run
             </button>
           ) : null}
@@ -62,7 +72,12 @@ export function JobRunView({ runId }: { runId: string }) {
         </p>
       ) : null}
       <Panel title="Progress" name="progress">
-        <ProgressBar done={data.progressDone} total={data.progressTotal} unit={data.progressUnit} label={`Progress of ${title}`} />
+        <ProgressBar
+          done={data.progressDone}
+          total={data.progressTotal}
+          unit={data.progressUnit}
+          label={`Progress of ${title}`}
+        />
         <p className="small muted" aria-live="polite">
           {data.status === 'queued'
             ? 'Waiting for a worker to pick it up…'
@@ -76,8 +91,18 @@ export function JobRunView({ runId }: { runId: string }) {
         </p>
       </Panel>
       <StatGrid label="Run">
-        <Stat name="duration" label="Duration" value={data.durationMs === null ? '–' : formatDuration(data.durationMs)} detail={data.startedAt ? `Started ${formatUtc(data.startedAt, { seconds: false })}` : 'Not started'} />
-        <Stat name="attempts" label="Attempts" value={String(data.attempts)} detail={data.attempts > 1 ? 'Retried after a failure' : 'First attempt'} />
+        <Stat
+          name="duration"
+          label="Duration"
+          value={data.durationMs === null ? '–' : formatDuration(data.durationMs)}
+          detail={data.startedAt ? `Started ${formatUtc(data.startedAt, { seconds: false })}` : 'Not started'}
+        />
+        <Stat
+          name="attempts"
+          label="Attempts"
+          value={String(data.attempts)}
+          detail={data.attempts > 1 ? 'Retried after a failure' : 'First attempt'}
+        />
         <Stat
           name="outcome"
           label="Outcome"

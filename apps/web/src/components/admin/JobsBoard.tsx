@@ -97,10 +97,24 @@ function StartReprocessing() {
         <fieldset className="field field--wide choice">
           <legend>Meters</legend>
           <label className="choice__option">
-            <input type="radio" name={`${id}-scope`} value="some" checked={scope === 'some'} onChange={() => setScope('some')} /> These meters
+            <input
+              type="radio"
+              name={`${id}-scope`}
+              value="some"
+              checked={scope === 'some'}
+              onChange={() => setScope('some')}
+            />{' '}
+            These meters
           </label>
           <label className="choice__option">
-            <input type="radio" name={`${id}-scope`} value="all" checked={scope === 'all'} onChange={() => setScope('all')} /> Every meter
+            <input
+              type="radio"
+              name={`${id}-scope`}
+              value="all"
+              checked={scope === 'all'}
+              onChange={() => setScope('all')}
+            />{' '}
+            Every meter
           </label>
         </fieldset>
         {scope === 'some' ? (
@@ -132,7 +146,11 @@ function StartReprocessing() {
           </p>
         ) : null}
         <div className="field--wide">
-          <button type="submit" className="button button--primary" disabled={start.isPending || start.isSuccess}>
+          <button
+            type="submit"
+            className="button button--primary"
+            disabled={start.isPending || start.isSuccess}
+          >
             {start.isPending || start.isSuccess ? 'Starting…' : 'Start reprocessing'}
           </button>
         </div>
@@ -155,7 +173,9 @@ function RunList() {
         refetchOnMount: 'always',
         // Quick while something runs, so progress moves; slow otherwise.
         refetchInterval: (query) =>
-          query.state.data?.runs.some((run) => run.status === 'queued' || run.status === 'running') ? 2_000 : 15_000,
+          query.state.data?.runs.some((run) => run.status === 'queued' || run.status === 'running')
+            ? 2_000
+            : 15_000,
       },
     ),
   );
@@ -199,7 +219,9 @@ function RunList() {
         query={runs}
         loadingLabel="Loading runs…"
         isEmpty={(data) => data.runs.length === 0}
-        empty={<EmptyState title="No job runs yet">Start one above; scheduled runs appear here too.</EmptyState>}
+        empty={
+          <EmptyState title="No job runs yet">Start one above; scheduled runs appear here too.</EmptyState>
+        }
       >
         {(data) => (
           <>
@@ -230,12 +252,22 @@ function RunList() {
                           <Link href={`/admin/jobs/${run.id}`}>{describeJob(run.name, run.params)}</Link>
                         </th>
                         <td>
-                          <RunStatusBadge status={run.status} cancelRequested={run.cancelRequestedAt !== null} />
+                          <RunStatusBadge
+                            status={run.status}
+                            cancelRequested={run.cancelRequestedAt !== null}
+                          />
                         </td>
                         <td>
-                          <ProgressBar done={run.progressDone} total={run.progressTotal} unit={run.progressUnit} label={`Progress of ${describeJob(run.name, run.params)}`} />
+                          <ProgressBar
+                            done={run.progressDone}
+                            total={run.progressTotal}
+                            unit={run.progressUnit}
+                            label={`Progress of ${describeJob(run.name, run.params)}`}
+                          />
                         </td>
-                        <td className="num">{run.durationMs === null ? '–' : formatDuration(run.durationMs)}</td>
+                        <td className="num">
+                          {run.durationMs === null ? '–' : formatDuration(run.durationMs)}
+                        </td>
                         <td className="small-cell">
                           {formatUtc(run.createdAt, { seconds: false })}
                           <br />
@@ -262,9 +294,16 @@ function RunList() {
               </table>
             </div>
             <nav className="pagination" aria-label="Pages of job runs">
-              <p className="pagination__summary">{before.length === 0 ? 'Newest runs' : `Older runs, page ${before.length + 1}`}</p>
+              <p className="pagination__summary">
+                {before.length === 0 ? 'Newest runs' : `Older runs, page ${before.length + 1}`}
+              </p>
               <div className="pagination__buttons">
-                <button type="button" className="button button--small" disabled={before.length === 0} onClick={() => setBefore((pages) => pages.slice(0, -1))}>
+                <button
+                  type="button"
+                  className="button button--small"
+                  disabled={before.length === 0}
+                  onClick={() => setBefore((pages) => pages.slice(0, -1))}
+                >
                   Newer
                 </button>
                 <button

@@ -44,11 +44,20 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                     editing === user.id ? (
                       <tr key={user.id} className="row--form" data-user={user.email}>
                         <td colSpan={6}>
-                          <EditRole user={user} isSelf={user.id === currentUserId} onDone={() => setEditing(null)} />
+                          <EditRole
+                            user={user}
+                            isSelf={user.id === currentUserId}
+                            onDone={() => setEditing(null)}
+                          />
                         </td>
                       </tr>
                     ) : (
-                      <UserRow key={user.id} user={user} isSelf={user.id === currentUserId} onEdit={() => setEditing(user.id)} />
+                      <UserRow
+                        key={user.id}
+                        user={user}
+                        isSelf={user.id === currentUserId}
+                        onEdit={() => setEditing(user.id)}
+                      />
                     ),
                   )}
                 </tbody>
@@ -65,7 +74,9 @@ function UserRow({ user, isSelf, onEdit }: { user: User; isSelf: boolean; onEdit
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const setDisabled = useMutation(
-    trpc.users.setDisabled.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() }) }),
+    trpc.users.setDisabled.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() }),
+    }),
   );
   const disabled = user.disabledAt !== null;
   return (
@@ -77,19 +88,42 @@ function UserRow({ user, isSelf, onEdit }: { user: User; isSelf: boolean; onEdit
         <span className="mono muted">{user.email}</span>
       </th>
       <td>{roleLabels[user.role]}</td>
-      <td>{user.customerId ? <span title={user.customerName ?? ''}><span className="mono">{user.customerId}</span></span> : <span className="muted">–</span>}</td>
       <td>
-        {disabled ? <span className="badge badge--down">Disabled</span> : <span className="badge badge--up">Active</span>}
+        {user.customerId ? (
+          <span title={user.customerName ?? ''}>
+            <span className="mono">{user.customerId}</span>
+          </span>
+        ) : (
+          <span className="muted">–</span>
+        )}
+      </td>
+      <td>
+        {disabled ? (
+          <span className="badge badge--down">Disabled</span>
+        ) : (
+          <span className="badge badge--up">Active</span>
+        )}
         {setDisabled.isError ? (
           <p className="field__error" role="alert">
             {describeProblem(setDisabled.error).message}
           </p>
         ) : null}
       </td>
-      <td className="small-cell">{user.lastSessionAt ? formatUtc(user.lastSessionAt, { seconds: false }) : <span className="muted">never</span>}</td>
+      <td className="small-cell">
+        {user.lastSessionAt ? (
+          formatUtc(user.lastSessionAt, { seconds: false })
+        ) : (
+          <span className="muted">never</span>
+        )}
+      </td>
       <td>
         <div className="row-actions">
-          <button type="button" className="button button--small" onClick={onEdit} aria-label={`Change role of ${user.email}`}>
+          <button
+            type="button"
+            className="button button--small"
+            onClick={onEdit}
+            aria-label={`Change role of ${user.email}`}
+          >
             Change role
           </button>
           {isSelf ? null : (
@@ -199,14 +233,25 @@ function EditRole({ user, isSelf, onDone }: { user: User; isSelf: boolean; onDon
         <strong>{user.name}</strong> <span className="mono muted">{user.email}</span>
         {isSelf ? <span className="muted"> · you cannot remove your own administrator role</span> : null}
       </p>
-      <RoleFields id={id} role={role} customerId={customerId} onRole={setRole} onCustomer={setCustomerId} errors={errors} />
+      <RoleFields
+        id={id}
+        role={role}
+        customerId={customerId}
+        onRole={setRole}
+        onCustomer={setCustomerId}
+        errors={errors}
+      />
       {problem && !errors.role && !errors.customerId ? (
         <p className="form__error field--wide" role="alert">
           {problem.message}
         </p>
       ) : null}
       <div className="row-actions field--wide">
-        <button type="submit" className="button button--primary button--small" disabled={setRoleMutation.isPending}>
+        <button
+          type="submit"
+          className="button button--primary button--small"
+          disabled={setRoleMutation.isPending}
+        >
           Save role
         </button>
         <button type="button" className="button button--small button--quiet" onClick={onDone}>
@@ -252,7 +297,15 @@ function CreateUser() {
     setCreated(null);
     create.mutate({ email, name, password, role, customerId: role === 'customer' ? customerId : null });
   };
-  const input = (field: 'email' | 'name' | 'password', label: string, value: string, set: (value: string) => void, type: string, autoComplete: string, hint?: string) => (
+  const input = (
+    field: 'email' | 'name' | 'password',
+    label: string,
+    value: string,
+    set: (value: string) => void,
+    type: string,
+    autoComplete: string,
+    hint?: string,
+  ) => (
     <div className="field">
       <label htmlFor={`${id}-${field}`}>{label}</label>
       <input
@@ -276,12 +329,31 @@ function CreateUser() {
     </div>
   );
   return (
-    <Panel title="Create a user" description="The password is stored as an Argon2id hash; tell the user to keep it safe." name="create-user">
+    <Panel
+      title="Create a user"
+      description="The password is stored as an Argon2id hash; tell the user to keep it safe."
+      name="create-user"
+    >
       <form className="form form--grid" onSubmit={submit} noValidate>
         {input('name', 'Name', name, setName, 'text', 'off')}
         {input('email', 'Email', email, setEmail, 'email', 'off')}
-        {input('password', 'Initial password', password, setPassword, 'password', 'new-password', 'At least 12 characters.')}
-        <RoleFields id={`${id}-new`} role={role} customerId={customerId} onRole={setRole} onCustomer={setCustomerId} errors={errors} />
+        {input(
+          'password',
+          'Initial password',
+          password,
+          setPassword,
+          'password',
+          'new-password',
+          'At least 12 characters.',
+        )}
+        <RoleFields
+          id={`${id}-new`}
+          role={role}
+          customerId={customerId}
+          onRole={setRole}
+          onCustomer={setCustomerId}
+          errors={errors}
+        />
         {problem && Object.values(errors).every((message) => message === undefined) ? (
           <p className="form__error field--wide" role="alert">
             {problem.message}

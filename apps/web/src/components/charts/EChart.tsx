@@ -59,8 +59,7 @@ export function EChart({ option, label, name, height = 320, onItemClick }: EChar
     const element = container.current;
     const instance = chart.current;
     if (!element || !instance) return;
-    const still =
-      navigator.webdriver || window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    const still = navigator.webdriver || window.matchMedia('(prefers-reduced-motion: reduce)').matches;
     element.dataset.chartState = 'rendering';
     const animation = still ? false : option.animation !== false;
     instance.setOption({ ...option, animation }, { notMerge: true });
@@ -68,7 +67,13 @@ export function EChart({ option, label, name, height = 320, onItemClick }: EChar
 
   return (
     <div className="chart" role="img" aria-label={label}>
-      <div ref={container} className="chart__canvas" style={{ height }} data-chart={name} data-chart-state="rendering" />
+      <div
+        ref={container}
+        className="chart__canvas"
+        style={{ height }}
+        data-chart={name}
+        data-chart-state="rendering"
+      />
     </div>
   );
 }

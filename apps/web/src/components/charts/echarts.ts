@@ -87,7 +87,10 @@ export const baseOption: ChartOption = {
   // Times on axes and in tooltips are UTC, like every time the portal shows.
   useUTC: true,
   color: palette,
-  textStyle: { fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", color: chartColors.text },
+  textStyle: {
+    fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+    color: chartColors.text,
+  },
   grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
   tooltip: { trigger: 'axis', confine: true },
   legend: { top: 0, type: 'scroll', icon: 'roundRect', itemWidth: 14, itemHeight: 10 },

@@ -109,7 +109,11 @@ function DayRangeForm({
       <button type="submit" className="button button--small">
         Show
       </button>
-      <div className="preset-buttons" role="group" aria-label="Quick ranges ending on the newest day with data">
+      <div
+        className="preset-buttons"
+        role="group"
+        aria-label="Quick ranges ending on the newest day with data"
+      >
         {presetDays.map((days) => {
           const preset = { from: addDays(end, -(days - 1)), to: end };
           const active = range?.from === preset.from && range.to === preset.to;

@@ -89,7 +89,12 @@ export function UsagePivot({
                       <time dateTime={latest.toISOString()}>{formatUtc(latest, { seconds: false })}</time>
                       <span className="muted">
                         {' '}
-                        · {provisional === 0 ? 'final' : provisional === present.length ? 'provisional' : `${provisional} provisional`}
+                        ·{' '}
+                        {provisional === 0
+                          ? 'final'
+                          : provisional === present.length
+                            ? 'provisional'
+                            : `${provisional} provisional`}
                       </span>
                     </>
                   ) : (

@@ -29,13 +29,19 @@ export function usageBarOption({
           .filter((item) => typeof item.value === 'number')
           .map((item) => {
             const cell = cells.get(`${period?.id ?? ''}\u0000${keys[item.seriesIndex ?? 0] ?? ''}`);
-            const status = cell ? `${cell.status === 'final' ? 'final' : 'provisional'}, ${formatUtc(cell.computedAt, { seconds: false })}` : '';
-            return `${String(item.marker)} ${item.seriesName}: <b>${Number(item.value).toLocaleString('en-GB', { maximumFractionDigits: 1 })} kWh</b> <span style="color:#5b6675">${status}</span>`;
+            const status = cell
+              ? `${cell.status === 'final' ? 'final' : 'provisional'}, ${formatUtc(cell.computedAt, { seconds: false })}`
+              : '';
+            return `${typeof item.marker === 'string' ? item.marker : ''} ${item.seriesName}: <b>${Number(item.value).toLocaleString('en-GB', { maximumFractionDigits: 1 })} kWh</b> <span style="color:#5b6675">${status}</span>`;
           });
         return [`<b>${period?.label ?? ''}</b>`, ...lines].join('<br/>');
       },
     },
-    xAxis: { type: 'category', data: periods.map((period) => period.label), axisLabel: { hideOverlap: true } },
+    xAxis: {
+      type: 'category',
+      data: periods.map((period) => period.label),
+      axisLabel: { hideOverlap: true },
+    },
     yAxis: { type: 'value', name: 'kWh', nameTextStyle: { align: 'left' } },
     series: keys.map((key, index) => ({
       name: formatKey(key),

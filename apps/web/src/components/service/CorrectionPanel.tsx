@@ -104,7 +104,12 @@ export function CorrectionPanel({
           <dd>{interval.version ?? '–'}</dd>
         </div>
       </dl>
-      <form className="form" onSubmit={submit} noValidate aria-describedby={problem ? `${id}-problem` : undefined}>
+      <form
+        className="form"
+        onSubmit={submit}
+        noValidate
+        aria-describedby={problem ? `${id}-problem` : undefined}
+      >
         <div className="field">
           <label htmlFor={`${id}-kwh`}>New value (kWh)</label>
           <input
@@ -162,7 +167,12 @@ export function CorrectionPanel({
   );
 }
 
-const levelLabels = { hourly: 'Hour', daily: 'Day', dimension: 'Dimension', settlement: 'Settlement period' } as const;
+const levelLabels = {
+  hourly: 'Hour',
+  daily: 'Day',
+  dimension: 'Dimension',
+  settlement: 'Settlement period',
+} as const;
 
 /** `+0.1234` or `-0.1234` between two decimal texts; null when either is missing. */
 function delta(before: string | null, after: string | null): string | null {
@@ -185,7 +195,8 @@ export function DownstreamResult({ result }: { result: CorrectionResult }) {
       <p className="downstream__title">
         {result.changed ? (
           <>
-            Saved as version {result.version}: {result.kwhBefore === null ? 'new value' : `${formatDecimal(result.kwhBefore)} kWh`} →{' '}
+            Saved as version {result.version}:{' '}
+            {result.kwhBefore === null ? 'new value' : `${formatDecimal(result.kwhBefore)} kWh`} →{' '}
             <strong>{formatDecimal(result.kwhAfter)} kWh</strong>
           </>
         ) : (
@@ -202,40 +213,32 @@ export function DownstreamResult({ result }: { result: CorrectionResult }) {
         </p>
       ) : null}
       {result.aggregates.length > 0 ? (
-        <div className="table-scroll">
-          <table className="table table--compact" data-table="downstream">
-            <caption className="downstream__caption">Aggregates changed</caption>
-            <thead>
-              <tr>
-                <th scope="col">Row</th>
-                <th scope="col" className="num">
-                  Before
-                </th>
-                <th scope="col" className="num">
-                  After
-                </th>
-                <th scope="col" className="num">
-                  Change
-                </th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.aggregates.map((change) => (
-                <tr key={`${change.level}/${change.key}`} data-level={change.level}>
-                  <th scope="row">
-                    {levelLabels[change.level]} <span className="muted small-cell">{change.key}</span>
-                  </th>
-                  <td className="num">{change.kwhBefore === null ? '–' : formatDecimal(change.kwhBefore)}</td>
-                  <td className="num">{change.kwhAfter === null ? '–' : formatDecimal(change.kwhAfter)}</td>
-                  <td className="num">{delta(change.kwhBefore, change.kwhAfter) ?? '–'}</td>
-                  <td className="small-cell">
-                    {change.statusBefore === change.statusAfter ? (change.statusAfter ?? '–') : `${change.statusBefore ?? 'none'} → ${change.statusAfter ?? 'none'}`}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <div>
+          <p className="downstream__caption">Aggregates changed</p>
+          <ul className="changes" data-list="downstream">
+            {result.aggregates.map((change) => (
+              <li key={`${change.level}/${change.key}`} data-level={change.level}>
+                <span className="changes__what">
+                  <strong>{levelLabels[change.level]}</strong> <span className="muted">{change.key}</span>
+                </span>
+                <span className="changes__values">
+                  {change.kwhBefore === null ? 'new' : formatDecimal(change.kwhBefore)} →{' '}
+                  {change.kwhAfter === null ? '–' : formatDecimal(change.kwhAfter)} kWh
+                  {delta(change.kwhBefore, change.kwhAfter) ? (
+                    <span className="changes__delta"> ({delta(change.kwhBefore, change.kwhAfter)})</span>
+                  ) : null}
+                  {change.statusBefore !== change.statusAfter ? (
+                    <span className="muted">
+                      {' '}
+                      · {change.statusBefore ?? 'none'} → {change.statusAfter ?? 'none'}
+                    </span>
+                  ) : (
+                    <span className="muted"> · {change.statusAfter ?? '–'}</span>
+                  )}
+                </span>
+              </li>
+            ))}
+          </ul>
         </div>
       ) : null}
       {result.alerts.length > 0 ? (
@@ -249,8 +252,8 @@ export function DownstreamResult({ result }: { result: CorrectionResult }) {
           <ul className="small">
             {result.alerts.map((alert) => (
               <li key={alert.id} data-alert={alert.id}>
-                Billing period #{alert.billingPeriodId}, {alert.day}: {formatDecimal(alert.kwhBefore)} → {formatDecimal(alert.kwhAfter)} kWh (
-                {alert.kwhDelta.startsWith('-') ? '' : '+'}
+                Billing period #{alert.billingPeriodId}, {alert.day}: {formatDecimal(alert.kwhBefore)} →{' '}
+                {formatDecimal(alert.kwhAfter)} kWh ({alert.kwhDelta.startsWith('-') ? '' : '+'}
                 {formatDecimal(alert.kwhDelta)})
               </li>
             ))}

@@ -10,9 +10,16 @@ import { searchQuerySchema } from '../../lib/service-params';
 import { useUrlState } from '../../lib/use-url-state';
 import { useTRPC } from '../../trpc/client';
 
-const parseState = (params: URLSearchParams) => ({ q: searchQuerySchema.safeParse(params.get('q')).data ?? null });
+const parseState = (params: URLSearchParams) => ({
+  q: searchQuerySchema.safeParse(params.get('q')).data ?? null,
+});
 
-const matchLabels = { meter_id: 'meter id', customer_id: 'customer id', name: 'name', email: 'email' } as const;
+const matchLabels = {
+  meter_id: 'meter id',
+  customer_id: 'customer id',
+  name: 'name',
+  email: 'email',
+} as const;
 
 /** Find a customer or meter by id, name or email; the query is kept in the URL. */
 export function CustomerSearch() {
@@ -21,7 +28,10 @@ export function CustomerSearch() {
   const [problem, setProblem] = useState<string | null>(null);
   const trpc = useTRPC();
   const results = useQuery(
-    trpc.service.search.queryOptions({ query: state.q ?? '' }, { enabled: state.q !== null, placeholderData: keepPreviousData }),
+    trpc.service.search.queryOptions(
+      { query: state.q ?? '' },
+      { enabled: state.q !== null, placeholderData: keepPreviousData },
+    ),
   );
 
   const submit = (event: FormEvent) => {
@@ -65,7 +75,11 @@ export function CustomerSearch() {
             query={results}
             loadingLabel="Searching…"
             isEmpty={(data) => data.hits.length === 0}
-            empty={<EmptyState title="Nothing matches">Try a meter id such as MTR-000042, a customer id, part of a name or an email.</EmptyState>}
+            empty={
+              <EmptyState title="Nothing matches">
+                Try a meter id such as MTR-000042, a customer id, part of a name or an email.
+              </EmptyState>
+            }
           >
             {(data) => (
               <div className="table-scroll">
@@ -85,27 +99,35 @@ export function CustomerSearch() {
                       <tr key={`${hit.customerId}/${hit.meterId ?? ''}`}>
                         <th scope="row">
                           {hit.meterId ? (
-                            <Link href={`/service/meters/${encodeURIComponent(hit.meterId)}`} className="mono">
+                            <Link
+                              href={`/service/meters/${encodeURIComponent(hit.meterId)}`}
+                              className="mono"
+                            >
                               {hit.meterId}
                             </Link>
                           ) : (
                             <span className="muted">No meter</span>
                           )}
-                          {hit.meterStatus && hit.meterStatus !== 'active' ? <span className="tag tag--muted">{hit.meterStatus}</span> : null}
+                          {hit.meterStatus && hit.meterStatus !== 'active' ? (
+                            <span className="tag tag--muted">{hit.meterStatus}</span>
+                          ) : null}
                         </th>
                         <td>
                           {hit.customerName} <span className="muted mono">{hit.customerId}</span>
                         </td>
                         <td className="mono">{hit.customerEmail ?? '–'}</td>
                         <td>
-                          {hit.region ? formatKey(hit.region) : '–'} <span className="muted">{hit.segment}</span>
+                          {hit.region ? formatKey(hit.region) : '–'}{' '}
+                          <span className="muted">{hit.segment}</span>
                         </td>
                         <td className="muted">{matchLabels[hit.match]}</td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
-                {data.hits.length >= data.limit ? <p className="footnote">Showing the first {data.limit}; refine the search for more.</p> : null}
+                {data.hits.length >= data.limit ? (
+                  <p className="footnote">Showing the first {data.limit}; refine the search for more.</p>
+                ) : null}
               </div>
             )}
           </QueryView>

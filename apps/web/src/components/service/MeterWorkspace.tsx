@@ -36,7 +36,11 @@ export function MeterWorkspace({ meterId }: { meterId: string }) {
 
   if (meter.data === undefined) {
     return meter.error ? (
-      <ErrorState title={`Meter ${meterId} cannot be shown`} error={meter.error} onRetry={() => void meter.refetch()} />
+      <ErrorState
+        title={`Meter ${meterId} cannot be shown`}
+        error={meter.error}
+        onRetry={() => void meter.refetch()}
+      />
     ) : (
       <LoadingState label="Loading the meter…" height={420} />
     );
@@ -148,7 +152,9 @@ function DayPicker({
           </p>
         ) : null}
       </form>
-      <p className="toolbar__meta">{firstDay && lastDay ? `Data from ${firstDay} to ${lastDay}` : 'No data received yet'}</p>
+      <p className="toolbar__meta">
+        {firstDay && lastDay ? `Data from ${firstDay} to ${lastDay}` : 'No data received yet'}
+      </p>
     </div>
   );
 }
@@ -165,16 +171,19 @@ function DayView({
   onSelect: (interval: string | null) => void;
 }) {
   const trpc = useTRPC();
-  const dayQuery = useQuery(trpc.service.day.queryOptions({ meterId, day }, { placeholderData: keepPreviousData }));
+  const dayQuery = useQuery(
+    trpc.service.day.queryOptions({ meterId, day }, { placeholderData: keepPreviousData }),
+  );
   const data = dayQuery.data?.day === day ? dayQuery.data : undefined;
-  const selectedInterval = data?.intervals.find((interval) => interval.intervalStart.toISOString() === selected) ?? null;
+  const selectedInterval =
+    data?.intervals.find((interval) => interval.intervalStart.toISOString() === selected) ?? null;
 
   return (
     <QueryView query={{ ...dayQuery, data }} loadingLabel="Reading the intervals…" height={420}>
       {(loaded) => (
         <>
           <DaySummary data={loaded} />
-          <div className="grid-2 grid-2--wide-first">
+          <div className="grid-2 grid-2--wide-first grid-2--top">
             <IntervalTable data={loaded} selected={selected} onSelect={onSelect} />
             <div className="stack">
               {selectedInterval ? (
@@ -189,10 +198,18 @@ function DayView({
                 />
               ) : (
                 <Panel title="Correct a reading" name="correction">
-                  <p className="muted small">Choose “Correct” on an interval to change its value. Every change needs a reason and is kept in the revision history.</p>
+                  <p className="muted small">
+                    Choose “Correct” on an interval to change its value. Every change needs a reason and is
+                    kept in the revision history.
+                  </p>
                 </Panel>
               )}
-              <RevisionHistory meterId={meterId} day={day} timeZone={loaded.timeZone} intervalMinutes={loaded.intervalMinutes} />
+              <RevisionHistory
+                meterId={meterId}
+                day={day}
+                timeZone={loaded.timeZone}
+                intervalMinutes={loaded.intervalMinutes}
+              />
             </div>
           </div>
         </>
@@ -233,7 +250,12 @@ function DaySummary({ data }: { data: DayData }) {
         detail={`${formatCount(data.intervals.length - present.length)} missing`}
         tone={present.length === data.intervals.length ? 'good' : 'warn'}
       />
-      <Stat name="estimated" label="Estimated / edited" value={`${formatCount(estimated)} / ${formatCount(edited)}`} detail="Estimated by the batch layer; edited by an agent" />
+      <Stat
+        name="estimated"
+        label="Estimated / edited"
+        value={`${formatCount(estimated)} / ${formatCount(edited)}`}
+        detail="Estimated by the batch layer; edited by an agent"
+      />
       <Stat
         name="flagged"
         label="Flagged"
@@ -263,7 +285,9 @@ function IntervalTable({
     >
       <div className="table-scroll table-scroll--tall">
         <table className="table table--compact" data-table="intervals">
-          <caption className="visually-hidden">Intervals of {data.meterId} on {data.day}</caption>
+          <caption className="visually-hidden">
+            Intervals of {data.meterId} on {data.day}
+          </caption>
           <thead>
             <tr>
               <th scope="col">Interval</th>
@@ -288,14 +312,22 @@ function IntervalTable({
               return (
                 <tr
                   key={start}
-                  className={isSelected ? 'row--selected' : interval.flags.length > 0 ? 'row--flagged' : undefined}
+                  className={
+                    isSelected ? 'row--selected' : interval.flags.length > 0 ? 'row--flagged' : undefined
+                  }
                   data-interval={start}
                   aria-selected={isSelected || undefined}
                 >
                   <th scope="row" title={`${formatUtc(interval.intervalStart, { seconds: false })}`}>
                     {label}
                   </th>
-                  <td className="num">{interval.kwh === null ? <span className="muted">missing</span> : formatDecimal(interval.kwh)}</td>
+                  <td className="num">
+                    {interval.kwh === null ? (
+                      <span className="muted">missing</span>
+                    ) : (
+                      formatDecimal(interval.kwh)
+                    )}
+                  </td>
                   <td>
                     <ReadingQuality quality={interval.quality} method={interval.estimationMethod} />
                   </td>
@@ -304,7 +336,9 @@ function IntervalTable({
                   </td>
                   <td className="num">
                     {interval.version ?? '–'}
-                    {interval.revisions > 0 ? <span className="muted"> ({interval.revisions} rev.)</span> : null}
+                    {interval.revisions > 0 ? (
+                      <span className="muted"> ({interval.revisions} rev.)</span>
+                    ) : null}
                   </td>
                   <td>
                     <button

@@ -9,7 +9,9 @@ export function ReadingQuality({ quality, method }: { quality: Quality | null; m
   return (
     <span className="quality-cell">
       <span className={`quality quality--${quality}`}>{qualityLabels[quality]}</span>
-      {quality === 'estimated' && method ? <span className="quality-cell__method">{estimationMethodLabels[method] ?? method}</span> : null}
+      {quality === 'estimated' && method ? (
+        <span className="quality-cell__method">{estimationMethodLabels[method] ?? method}</span>
+      ) : null}
     </span>
   );
 }

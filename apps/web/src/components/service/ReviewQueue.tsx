@@ -23,7 +23,9 @@ const today = () => new Date().toISOString().slice(0, 10);
 const parseState = (params: URLSearchParams) => ({
   from: daySchema.safeParse(params.get('from')).data ?? null,
   to: daySchema.safeParse(params.get('to')).data ?? null,
-  rule: (softRules as readonly string[]).includes(params.get('rule') ?? '') ? (params.get('rule') as (typeof softRules)[number]) : null,
+  rule: (softRules as readonly string[]).includes(params.get('rule') ?? '')
+    ? (params.get('rule') as (typeof softRules)[number])
+    : null,
   page: Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1),
 });
 
@@ -32,7 +34,10 @@ export function ReviewQueue() {
   const [state, setState] = useUrlState(parseState);
   const trpc = useTRPC();
   const to = state.to ?? today();
-  const from = state.from && state.from <= to && daysBetween(state.from, to) < REVIEW_MAX_DAYS ? state.from : addDays(to, -6);
+  const from =
+    state.from && state.from <= to && daysBetween(state.from, to) < REVIEW_MAX_DAYS
+      ? state.from
+      : addDays(to, -6);
   const queue = useQuery(
     trpc.service.reviewQueue.queryOptions(
       { from, to, ...(state.rule ? { rule: state.rule } : {}), page: state.page },
@@ -43,7 +48,12 @@ export function ReviewQueue() {
 
   return (
     <div className="dashboard">
-      <ReviewFilters key={`${from}/${to}`} from={from} to={to} onChange={(range) => setState({ ...range, page: null })} />
+      <ReviewFilters
+        key={`${from}/${to}`}
+        from={from}
+        to={to}
+        onChange={(range) => setState({ ...range, page: null })}
+      />
       <Panel
         title="Flagged readings"
         description="Soft VEE rules stored these readings with flags. Accept a reading as it is, correct it, or replace it with an estimate; each choice is recorded in the revision history."
@@ -51,12 +61,18 @@ export function ReviewQueue() {
         actions={
           <div className="control">
             <label htmlFor="review-rule">Rule</label>
-            <select id="review-rule" value={state.rule ?? ''} onChange={(event) => setState({ rule: event.target.value || null, page: null })}>
+            <select
+              id="review-rule"
+              value={state.rule ?? ''}
+              onChange={(event) => setState({ rule: event.target.value || null, page: null })}
+            >
               <option value="">Every rule</option>
               {softRules.map((rule) => (
                 <option key={rule} value={rule}>
                   {formatRule(rule)}
-                  {queue.data ? ` (${formatCount(queue.data.byRule.find((entry) => entry.rule === rule)?.count ?? 0)})` : ''}
+                  {queue.data
+                    ? ` (${formatCount(queue.data.byRule.find((entry) => entry.rule === rule)?.count ?? 0)})`
+                    : ''}
                 </option>
               ))}
             </select>
@@ -67,13 +83,20 @@ export function ReviewQueue() {
           query={queue}
           loadingLabel="Finding flagged readings…"
           isEmpty={(data) => data.rows.length === 0}
-          empty={<EmptyState title="Nothing to review">No reading with interval start from {from} to {to} (UTC) carries a flag{state.rule ? ` for ${formatRule(state.rule)}` : ''}.</EmptyState>}
+          empty={
+            <EmptyState title="Nothing to review">
+              No reading with interval start from {from} to {to} (UTC) carries a flag
+              {state.rule ? ` for ${formatRule(state.rule)}` : ''}.
+            </EmptyState>
+          }
         >
           {(data) => (
             <>
               <div className="table-scroll">
                 <table className="table table--compact" data-table="review">
-                  <caption className="visually-hidden">Flagged readings from {from} to {to}</caption>
+                  <caption className="visually-hidden">
+                    Flagged readings from {from} to {to}
+                  </caption>
                   <thead>
                     <tr>
                       <th scope="col">Meter</th>
@@ -108,7 +131,12 @@ export function ReviewQueue() {
                             </td>
                             <td>
                               <div className="row-actions">
-                                <button type="button" className="button button--small" aria-expanded={open?.key === key && open.action === 'accept'} onClick={() => setOpen({ key, action: 'accept' })}>
+                                <button
+                                  type="button"
+                                  className="button button--small"
+                                  aria-expanded={open?.key === key && open.action === 'accept'}
+                                  onClick={() => setOpen({ key, action: 'accept' })}
+                                >
                                   Accept
                                 </button>
                                 <Link
@@ -117,7 +145,12 @@ export function ReviewQueue() {
                                 >
                                   Correct
                                 </Link>
-                                <button type="button" className="button button--small" aria-expanded={open?.key === key && open.action === 'estimate'} onClick={() => setOpen({ key, action: 'estimate' })}>
+                                <button
+                                  type="button"
+                                  className="button button--small"
+                                  aria-expanded={open?.key === key && open.action === 'estimate'}
+                                  onClick={() => setOpen({ key, action: 'estimate' })}
+                                >
                                   Estimate
                                 </button>
                               </div>
@@ -126,7 +159,11 @@ export function ReviewQueue() {
                           {open?.key === key ? (
                             <tr className="row--form">
                               <td colSpan={6}>
-                                <ReviewActionForm row={row} action={open.action} onDone={() => setOpen(null)} />
+                                <ReviewActionForm
+                                  row={row}
+                                  action={open.action}
+                                  onDone={() => setOpen(null)}
+                                />
                               </td>
                             </tr>
                           ) : null}
@@ -136,7 +173,13 @@ export function ReviewQueue() {
                   </tbody>
                 </table>
               </div>
-              <Pagination page={data.page} pageSize={data.pageSize} total={data.total} label="flagged readings" onPage={(page) => setState({ page: String(page) })} />
+              <Pagination
+                page={data.page}
+                pageSize={data.pageSize}
+                total={data.total}
+                label="flagged readings"
+                onPage={(page) => setState({ page: String(page) })}
+              />
             </>
           )}
         </QueryView>
@@ -145,15 +188,25 @@ export function ReviewQueue() {
   );
 }
 
-function ReviewFilters({ from, to, onChange }: { from: string; to: string; onChange: (range: { from: string; to: string }) => void }) {
+function ReviewFilters({
+  from,
+  to,
+  onChange,
+}: {
+  from: string;
+  to: string;
+  onChange: (range: { from: string; to: string }) => void;
+}) {
   const [typedFrom, setFrom] = useState(from);
   const [typedTo, setTo] = useState(to);
   const [problem, setProblem] = useState<string | null>(null);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (!daySchema.safeParse(typedFrom).success || !daySchema.safeParse(typedTo).success) return setProblem('Enter both days.');
+    if (!daySchema.safeParse(typedFrom).success || !daySchema.safeParse(typedTo).success)
+      return setProblem('Enter both days.');
     if (typedFrom > typedTo) return setProblem('The range must not end before it starts.');
-    if (daysBetween(typedFrom, typedTo) >= REVIEW_MAX_DAYS) return setProblem(`At most ${REVIEW_MAX_DAYS} days.`);
+    if (daysBetween(typedFrom, typedTo) >= REVIEW_MAX_DAYS)
+      return setProblem(`At most ${REVIEW_MAX_DAYS} days.`);
     setProblem(null);
     onChange({ from: typedFrom, to: typedTo });
   };
@@ -161,11 +214,23 @@ function ReviewFilters({ from, to, onChange }: { from: string; to: string; onCha
     <form className="toolbar__group" onSubmit={submit} aria-label="Interval days (UTC)">
       <div className="control">
         <label htmlFor="review-from">From (UTC)</label>
-        <input id="review-from" type="date" value={typedFrom} onChange={(event) => setFrom(event.target.value)} aria-invalid={problem !== null} />
+        <input
+          id="review-from"
+          type="date"
+          value={typedFrom}
+          onChange={(event) => setFrom(event.target.value)}
+          aria-invalid={problem !== null}
+        />
       </div>
       <div className="control">
         <label htmlFor="review-to">To (UTC)</label>
-        <input id="review-to" type="date" value={typedTo} onChange={(event) => setTo(event.target.value)} aria-invalid={problem !== null} />
+        <input
+          id="review-to"
+          type="date"
+          value={typedTo}
+          onChange={(event) => setTo(event.target.value)}
+          aria-invalid={problem !== null}
+        />
       </div>
       <button type="submit" className="button button--small">
         Show
@@ -211,14 +276,22 @@ function ReviewActionForm({ row, action, onDone }: { row: Row; action: Action; o
   const text = actionText[action];
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    mutation.mutate({ meterId: row.meterId, intervalStart: row.intervalStart, reason, expectedVersion: row.version });
+    mutation.mutate({
+      meterId: row.meterId,
+      intervalStart: row.intervalStart,
+      reason,
+      expectedVersion: row.version,
+    });
   };
   return (
-    <form className="inline-form" onSubmit={submit} noValidate aria-label={`${text.title}: ${row.meterId} ${formatUtc(row.intervalStart, { seconds: false })}`}>
+    <form
+      className="inline-form"
+      onSubmit={submit}
+      noValidate
+      aria-label={`${text.title}: ${row.meterId} ${formatUtc(row.intervalStart, { seconds: false })}`}
+    >
       <div className="field">
-        <label htmlFor={`${id}-reason`}>
-          {text.title}: reason
-        </label>
+        <label htmlFor={`${id}-reason`}>{text.title}: reason</label>
         <textarea
           id={`${id}-reason`}
           rows={2}

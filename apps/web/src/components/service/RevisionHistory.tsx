@@ -31,7 +31,11 @@ export function RevisionHistory({
   const trpc = useTRPC();
   const revisions = useQuery(trpc.service.revisions.queryOptions({ meterId, day }));
   return (
-    <Panel title="Revision history" description="Append-only: every change to a reading of this day, newest first." name="revisions">
+    <Panel
+      title="Revision history"
+      description="Append-only: every change to a reading of this day, newest first."
+      name="revisions"
+    >
       <QueryView
         query={revisions}
         loadingLabel="Reading the history…"
@@ -43,12 +47,17 @@ export function RevisionHistory({
             {data.rows.map((row) => (
               <li key={row.id} className="revision" data-revision={row.id} data-source={row.source}>
                 <p className="revision__what">
-                  <span className="revision__interval">{formatLocalInterval(row.intervalStart, intervalMinutes, timeZone)}</span>{' '}
+                  <span className="revision__interval">
+                    {formatLocalInterval(row.intervalStart, intervalMinutes, timeZone)}
+                  </span>{' '}
                   <span className="revision__values">
-                    {row.oldKwh === null ? 'new' : formatDecimal(row.oldKwh)} → <strong>{formatDecimal(row.newKwh)}</strong> kWh
+                    {row.oldKwh === null ? 'new' : formatDecimal(row.oldKwh)} →{' '}
+                    <strong>{formatDecimal(row.newKwh)}</strong> kWh
                   </span>{' '}
                   <span className="muted">
-                    {row.oldQuality && row.oldQuality !== row.newQuality ? `${qualityLabels[row.oldQuality]} → ` : ''}
+                    {row.oldQuality && row.oldQuality !== row.newQuality
+                      ? `${qualityLabels[row.oldQuality]} → `
+                      : ''}
                     {qualityLabels[row.newQuality]}, v{row.newVersion}
                   </span>
                 </p>

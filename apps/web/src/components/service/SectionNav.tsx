@@ -7,7 +7,13 @@ import { usePathname } from 'next/navigation';
  * A section's own navigation under the top bar (customer service, administration), in the style of the
  * operations section. A link is current on its own path and under the prefixes it lists in `match`.
  */
-export function SectionNav({ label, links }: { label: string; links: readonly { href: string; label: string; match?: readonly string[] }[] }) {
+export function SectionNav({
+  label,
+  links,
+}: {
+  label: string;
+  links: readonly { href: string; label: string; match?: readonly string[] }[];
+}) {
   const pathname = usePathname();
   return (
     <nav className="subnav" aria-label={label}>

@@ -19,7 +19,13 @@ export function StatusBadge({ status, title }: { status: PartitionStatus; title?
 }
 
 /** Provisional numbers (speed layer) are striped, final ones (batch layer) solid, in tables and charts. */
-export function AggregateBadge({ status, computedAt }: { status: 'provisional' | 'final'; computedAt?: Date }) {
+export function AggregateBadge({
+  status,
+  computedAt,
+}: {
+  status: 'provisional' | 'final';
+  computedAt?: Date;
+}) {
   const label = status === 'final' ? 'Final' : 'Provisional';
   return (
     <span
@@ -39,8 +45,8 @@ export function AggregateLegend() {
         <span className="swatch swatch--final" aria-hidden="true" /> Final: recomputed by the nightly batch
       </span>
       <span className="aggregate-legend__item">
-        <span className="swatch swatch--provisional" aria-hidden="true" /> Provisional: real-time speed layer, may
-        still change
+        <span className="swatch swatch--provisional" aria-hidden="true" /> Provisional: real-time speed layer,
+        may still change
       </span>
     </p>
   );

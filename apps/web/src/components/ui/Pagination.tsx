@@ -22,16 +22,28 @@ export function Pagination({
   return (
     <nav className="pagination" aria-label={`Pages of ${label}`}>
       <p className="pagination__summary" aria-live="polite">
-        {total === 0 ? `No ${label}` : `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)} ${label}`}
+        {total === 0
+          ? `No ${label}`
+          : `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)} ${label}`}
       </p>
       <div className="pagination__buttons">
-        <button type="button" className="button button--small" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        <button
+          type="button"
+          className="button button--small"
+          disabled={page <= 1}
+          onClick={() => onPage(page - 1)}
+        >
           Previous
         </button>
         <span className="pagination__page">
           Page {formatCount(Math.min(page, pages))} of {formatCount(pages)}
         </span>
-        <button type="button" className="button button--small" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        <button
+          type="button"
+          className="button button--small"
+          disabled={page >= pages}
+          onClick={() => onPage(page + 1)}
+        >
           Next
         </button>
       </div>

@@ -20,7 +20,11 @@ export function Panel({
 }) {
   const headingId = useId();
   return (
-    <section className={`card${className ? ` ${className}` : ''}`} aria-labelledby={headingId} data-panel={name}>
+    <section
+      className={`card${className ? ` ${className}` : ''}`}
+      aria-labelledby={headingId}
+      data-panel={name}
+    >
       <header className="card__header">
         <div className="card__titles">
           <h2 id={headingId} className="card__title">

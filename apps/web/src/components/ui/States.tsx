@@ -4,7 +4,12 @@ import type { ReactNode } from 'react';
 
 export function LoadingState({ label = 'Loading…', height }: { label?: string; height?: number }) {
   return (
-    <div className="state state--loading" role="status" aria-live="polite" style={height ? { minHeight: height } : undefined}>
+    <div
+      className="state state--loading"
+      role="status"
+      aria-live="polite"
+      style={height ? { minHeight: height } : undefined}
+    >
       <span className="spinner" aria-hidden="true" />
       {label}
     </div>
@@ -33,7 +38,15 @@ export function ErrorState({
   );
 }
 
-export function EmptyState({ title, children, height }: { title: string; children?: ReactNode; height?: number }) {
+export function EmptyState({
+  title,
+  children,
+  height,
+}: {
+  title: string;
+  children?: ReactNode;
+  height?: number;
+}) {
   return (
     <div className="state state--empty" style={height ? { minHeight: height } : undefined}>
       <p className="state__title">{title}</p>

@@ -15,12 +15,22 @@ interface QueryLike {
   refetch: () => unknown;
 }
 
-const kwh = (value: number) => `${value.toLocaleString('en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 })} kWh`;
+const kwh = (value: number) =>
+  `${value.toLocaleString('en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 })} kWh`;
 
 function ordinal(value: number): string {
   const rounded = Math.round(value);
   const tens = rounded % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : rounded % 10 === 1 ? 'st' : rounded % 10 === 2 ? 'nd' : rounded % 10 === 3 ? 'rd' : 'th';
+  const suffix =
+    tens >= 11 && tens <= 13
+      ? 'th'
+      : rounded % 10 === 1
+        ? 'st'
+        : rounded % 10 === 2
+          ? 'nd'
+          : rounded % 10 === 3
+            ? 'rd'
+            : 'th';
   return `${rounded}${suffix}`;
 }
 
@@ -28,7 +38,15 @@ function ordinal(value: number): string {
  * The meter's kWh per day beside homes of the same region and segment: its percentile, the median and the
  * middle half, drawn as one scale from the lowest quartile to the highest.
  */
-export function SimilarHomes({ query, meter, view }: { query: QueryLike; meter: { region: string; segment: string } | null; view: UsageView }) {
+export function SimilarHomes({
+  query,
+  meter,
+  view,
+}: {
+  query: QueryLike;
+  meter: { region: string; segment: string } | null;
+  view: UsageView;
+}) {
   const who = meter ? `${meter.segment} homes in ${formatKey(meter.region)}` : 'similar homes';
   return (
     <Panel
@@ -62,12 +80,17 @@ function ComparisonScale({ data }: { data: Comparison }) {
   return (
     <div className="compare" data-percentile={percentile.toFixed(1)}>
       <p className="compare__headline">
-        You used <strong>{kwh(mine)}</strong> a day: {ordinal(percentile)} percentile of {formatCount(data.peers)} similar homes.{' '}
+        You used <strong>{kwh(mine)}</strong> a day: {ordinal(percentile)} percentile of{' '}
+        {formatCount(data.peers)} similar homes.{' '}
         {usedMore >= 50
           ? `${Math.round(usedMore)} % of them used more than you.`
           : `${Math.round(percentile)} % of them used less than you.`}
       </p>
-      <div className="compare__scale" role="img" aria-label={`Middle half of similar homes ${kwh(p25)} to ${kwh(p75)} a day, median ${kwh(median)}, you ${kwh(mine)}`}>
+      <div
+        className="compare__scale"
+        role="img"
+        aria-label={`Middle half of similar homes ${kwh(p25)} to ${kwh(p75)} a day, median ${kwh(median)}, you ${kwh(mine)}`}
+      >
         <span className="compare__band" style={{ left: at(p25), width: `calc(${at(p75)} - ${at(p25)})` }} />
         <span className="compare__median" style={{ left: at(median) }} />
         <span className="compare__you" style={{ left: at(mine) }}>

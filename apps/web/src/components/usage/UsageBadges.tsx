@@ -2,7 +2,11 @@ import { formatUtc } from '../../lib/format';
 
 type Quality = 'actual' | 'estimated' | 'edited';
 
-const qualityText: Record<Quality, string> = { actual: 'Measured', estimated: 'Estimated', edited: 'Corrected' };
+const qualityText: Record<Quality, string> = {
+  actual: 'Measured',
+  estimated: 'Estimated',
+  edited: 'Corrected',
+};
 
 /** A reading's quality in words a customer understands; the estimate's method as its title. */
 export function QualityBadge({ quality, method }: { quality: Quality | null; method?: string | null }) {
@@ -50,22 +54,41 @@ export function StatusNote({
         <>
           <span className="badge badge--final">Final</span>
           <span>
-            Settled by the nightly check{finalAsOf ? <>, as of <time dateTime={finalAsOf.toISOString()}>{formatUtc(finalAsOf, { seconds: false })}</time></> : null}. These are the numbers you are billed on.
+            Settled by the nightly check
+            {finalAsOf ? (
+              <>
+                , as of{' '}
+                <time dateTime={finalAsOf.toISOString()}>{formatUtc(finalAsOf, { seconds: false })}</time>
+              </>
+            ) : null}
+            . These are the numbers you are billed on.
           </span>
         </>
       ) : status === 'provisional' ? (
         <>
           <span className="badge badge--provisional">Provisional</span>
           <span>
-            Real-time figures{provisionalAsOf ? <>, as of <time dateTime={provisionalAsOf.toISOString()}>{formatUtc(provisionalAsOf, { seconds: false })}</time></> : null}. They may still change when late readings arrive and the nightly check settles them.
+            Real-time figures
+            {provisionalAsOf ? (
+              <>
+                , as of{' '}
+                <time dateTime={provisionalAsOf.toISOString()}>
+                  {formatUtc(provisionalAsOf, { seconds: false })}
+                </time>
+              </>
+            ) : null}
+            . They may still change when late readings arrive and the nightly check settles them.
           </span>
         </>
       ) : (
         <>
           <span className="badge badge--provisional">Partly final</span>
           <span>
-            {finalDays} of {days} days are final{finalAsOf ? <> (as of {formatUtc(finalAsOf, { seconds: false })})</> : null}; the rest are provisional
-            {provisionalAsOf ? <>, as of {formatUtc(provisionalAsOf, { seconds: false })}</> : null}, and may still change.
+            {finalDays} of {days} days are final
+            {finalAsOf ? <> (as of {formatUtc(finalAsOf, { seconds: false })})</> : null}; the rest are
+            provisional
+            {provisionalAsOf ? <>, as of {formatUtc(provisionalAsOf, { seconds: false })}</> : null}, and may
+            still change.
           </span>
         </>
       )}

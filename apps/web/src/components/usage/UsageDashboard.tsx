@@ -8,7 +8,14 @@ import { Segmented } from '../ui/Segmented';
 import { Stat, StatGrid } from '../ui/Stat';
 import { EmptyState, ErrorState, LoadingState, QueryView } from '../ui/States';
 import { formatCount, formatDecimal, formatUtc } from '../../lib/format';
-import { formatLocalInterval, formatLocalTime, formatLongDay, formatLongMonth, formatShortDay, zoneLabel } from '../../lib/local-time';
+import {
+  formatLocalInterval,
+  formatLocalTime,
+  formatLongDay,
+  formatLongMonth,
+  formatShortDay,
+  zoneLabel,
+} from '../../lib/local-time';
 import { daySchema, meterIdSchema } from '../../lib/ops-params';
 import { usageViewLabels, usageViews, usageViewSchema, type UsageView } from '../../lib/usage-params';
 import { useUrlState } from '../../lib/use-url-state';
@@ -44,7 +51,12 @@ function periodTitle(report: Pick<Report, 'view' | 'from' | 'to'>): string {
 }
 
 function dayLabel(day: string): string {
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    timeZone: 'UTC',
+  });
 }
 
 function monthLabel(day: string): string {
@@ -65,7 +77,11 @@ export function UsageDashboard() {
   }
   const meters = profile.data.meters;
   if (meters.length === 0) {
-    return <EmptyState title="No meter is registered to your account yet">When one is installed, its usage appears here.</EmptyState>;
+    return (
+      <EmptyState title="No meter is registered to your account yet">
+        When one is installed, its usage appears here.
+      </EmptyState>
+    );
   }
   const meterId = state.meter ?? meters[0]?.id ?? '';
   const meter = meters.find((candidate) => candidate.id === meterId) ?? null;
@@ -81,7 +97,13 @@ export function UsageDashboard() {
         day={day}
         onChange={(patch) => setState(patch)}
       />
-      <UsageReport meterId={meterId} view={state.view} day={day} meter={meter} onChange={(patch) => setState(patch)} />
+      <UsageReport
+        meterId={meterId}
+        view={state.view}
+        day={day}
+        meter={meter}
+        onChange={(patch) => setState(patch)}
+      />
     </div>
   );
 }
@@ -114,7 +136,11 @@ function UsageToolbar({
         {meters.length > 1 ? (
           <div className="control">
             <label htmlFor="usage-meter">Meter</label>
-            <select id="usage-meter" value={meterId} onChange={(event) => onChange({ meter: event.target.value, day: null })}>
+            <select
+              id="usage-meter"
+              value={meterId}
+              onChange={(event) => onChange({ meter: event.target.value, day: null })}
+            >
               {meters.map((meter) => (
                 <option key={meter.id} value={meter.id}>
                   {meter.id}
@@ -124,7 +150,12 @@ function UsageToolbar({
             </select>
           </div>
         ) : null}
-        <Segmented label="Show" value={view} options={viewOptions} onChange={(next) => onChange({ view: next === 'week' ? null : next })} />
+        <Segmented
+          label="Show"
+          value={view}
+          options={viewOptions}
+          onChange={(next) => onChange({ view: next === 'week' ? null : next })}
+        />
         <form className="toolbar__group" onSubmit={goTo} aria-label="Go to a day">
           <div className="control">
             <label htmlFor="usage-day">Day</label>
@@ -169,7 +200,9 @@ function UsageReport({
 }) {
   const trpc = useTRPC();
   const selection = { meterId, view, day };
-  const report = useQuery(trpc.usage.report.queryOptions(selection, { placeholderData: keepPreviousData, refetchInterval: 60_000 }));
+  const report = useQuery(
+    trpc.usage.report.queryOptions(selection, { placeholderData: keepPreviousData, refetchInterval: 60_000 }),
+  );
   // Asked once the report is there, so the two are not batched into one request that waits for the slower.
   const comparison = useQuery(
     trpc.usage.comparison.queryOptions(selection, {
@@ -184,15 +217,26 @@ function UsageReport({
   return (
     <QueryView query={report} loadingLabel="Adding up your usage…" height={420}>
       {(data) => (
-        <>
+        <div
+          className={`stack${report.isPlaceholderData ? ' is-updating' : ''}`}
+          aria-busy={report.isPlaceholderData}
+        >
           <div className="period-bar">
-            <button type="button" className="button button--small" onClick={() => onChange({ day: data.previousDay })}>
+            <button
+              type="button"
+              className="button button--small"
+              onClick={() => onChange({ day: data.previousDay })}
+            >
               ← Previous {stepNames[data.view]}
             </button>
             <h2 className="period-bar__title" aria-live="polite">
               {periodTitle(data)}
             </h2>
-            <button type="button" className="button button--small" onClick={() => onChange({ day: data.nextDay })}>
+            <button
+              type="button"
+              className="button button--small"
+              onClick={() => onChange({ day: data.nextDay })}
+            >
               Next {stepNames[data.view]} →
             </button>
           </div>
@@ -204,9 +248,17 @@ function UsageReport({
             finalDays={data.totals.finalDays}
           />
           <UsageStats report={data} />
-          {data.kind === 'intervals' ? <IntervalsView report={data} /> : <PeriodsView report={data} onOpenDay={(next) => onChange({ view: 'day', day: next })} onOpenMonth={(next) => onChange({ view: 'month', day: next })} />}
+          {data.kind === 'intervals' ? (
+            <IntervalsView report={data} />
+          ) : (
+            <PeriodsView
+              report={data}
+              onOpenDay={(next) => onChange({ view: 'day', day: next })}
+              onOpenMonth={(next) => onChange({ view: 'month', day: next })}
+            />
+          )}
           <SimilarHomes query={comparison} meter={meter} view={data.view} />
-        </>
+        </div>
       )}
     </QueryView>
   );
@@ -217,19 +269,42 @@ function UsageStats({ report }: { report: Report }) {
   const perDay = totals.days > 0 && report.view !== 'day' ? Number(totals.kwh) / totals.days : null;
   return (
     <StatGrid label="Your usage in this period">
-      <Stat name="total" label="Total" value={`${formatDecimal(totals.kwh)} kWh`} detail={totals.days > 0 ? `${formatCount(totals.days)} ${totals.days === 1 ? 'day' : 'days'} with readings` : 'No readings yet'} />
+      <Stat
+        name="total"
+        label="Total"
+        value={`${formatDecimal(totals.kwh)} kWh`}
+        detail={
+          totals.days > 0
+            ? `${formatCount(totals.days)} ${totals.days === 1 ? 'day' : 'days'} with readings`
+            : 'No readings yet'
+        }
+      />
       {perDay !== null ? (
-        <Stat name="per-day" label="Per day" value={`${perDay.toLocaleString('en-GB', { maximumFractionDigits: 1 })} kWh`} detail="Average over the days with readings" />
+        <Stat
+          name="per-day"
+          label="Per day"
+          value={`${perDay.toLocaleString('en-GB', { maximumFractionDigits: 1 })} kWh`}
+          detail="Average over the days with readings"
+        />
       ) : null}
       <Stat
         name="estimated"
         label="Estimated"
         value={formatCount(totals.estimated)}
-        detail={totals.estimated === 0 ? 'Every interval was measured' : 'Intervals your meter did not send; we estimated them'}
+        detail={
+          totals.estimated === 0
+            ? 'Every interval was measured'
+            : 'Intervals your meter did not send; we estimated them'
+        }
         tone={totals.estimated > 0 ? 'warn' : 'neutral'}
       />
       {totals.edited > 0 ? (
-        <Stat name="corrected" label="Corrected" value={formatCount(totals.edited)} detail="Intervals our service team corrected" />
+        <Stat
+          name="corrected"
+          label="Corrected"
+          value={formatCount(totals.edited)}
+          detail="Intervals our service team corrected"
+        />
       ) : null}
       <Stat
         name="missing"
@@ -244,7 +319,11 @@ function UsageStats({ report }: { report: Report }) {
 function IntervalsView({ report }: { report: Extract<Report, { kind: 'intervals' }> }) {
   const { timeZone, intervalMinutes } = report.meter;
   const rows = useMemo(
-    () => report.intervals.map((interval) => ({ ...interval, label: formatLocalTime(interval.intervalStart, timeZone) })),
+    () =>
+      report.intervals.map((interval) => ({
+        ...interval,
+        label: formatLocalTime(interval.intervalStart, timeZone),
+      })),
     [report.intervals, timeZone],
   );
   const option = useMemo(() => intervalBarOption(rows), [rows]);
@@ -255,7 +334,12 @@ function IntervalsView({ report }: { report: Extract<Report, { kind: 'intervals'
       description={`kWh per ${intervalMinutes}-minute interval, ${zoneLabel(timeZone)}. Estimated intervals are orange and hatched; corrected ones purple.`}
       name="usage"
     >
-      <EChart name="usage" option={option} height={300} label={`kWh per interval on ${report.day}; ${estimated} estimated intervals`} />
+      <EChart
+        name="usage"
+        option={option}
+        height={300}
+        label={`kWh per interval on ${report.day}; ${estimated} estimated intervals`}
+      />
       <details className="disclosure" open={rows.length <= 48}>
         <summary>Show the {rows.length} intervals as a table</summary>
         <div className="table-scroll table-scroll--tall">
@@ -272,9 +356,15 @@ function IntervalsView({ report }: { report: Extract<Report, { kind: 'intervals'
             </thead>
             <tbody>
               {rows.map((row) => (
-                <tr key={row.intervalStart.toISOString()} data-interval={row.intervalStart.toISOString()} data-quality={row.quality ?? 'missing'}>
+                <tr
+                  key={row.intervalStart.toISOString()}
+                  data-interval={row.intervalStart.toISOString()}
+                  data-quality={row.quality ?? 'missing'}
+                >
                   <th scope="row">{formatLocalInterval(row.intervalStart, intervalMinutes, timeZone)}</th>
-                  <td className="num">{row.kwh === null ? <span className="muted">–</span> : formatDecimal(row.kwh)}</td>
+                  <td className="num">
+                    {row.kwh === null ? <span className="muted">–</span> : formatDecimal(row.kwh)}
+                  </td>
                   <td>
                     <QualityBadge quality={row.quality} method={row.estimationMethod} />
                   </td>
@@ -299,7 +389,11 @@ function PeriodsView({
 }) {
   const byMonth = report.view === 'year';
   const rows = useMemo(
-    () => report.periods.map((period) => ({ ...period, label: byMonth ? monthLabel(period.period) : dayLabel(period.period) })),
+    () =>
+      report.periods.map((period) => ({
+        ...period,
+        label: byMonth ? monthLabel(period.period) : dayLabel(period.period),
+      })),
     [report.periods, byMonth],
   );
   const option = useMemo(() => periodBarOption(rows), [rows]);
@@ -309,10 +403,17 @@ function PeriodsView({
       description={`Final ${byMonth ? 'months' : 'days'} are solid; provisional ones striped. Select a ${byMonth ? 'month' : 'day'} in the table to see it in detail.`}
       name="usage"
     >
-      <EChart name="usage" option={option} height={300} label={`kWh per ${byMonth ? 'month' : 'day'}, ${periodTitle(report)}; provisional values striped`} />
+      <EChart
+        name="usage"
+        option={option}
+        height={300}
+        label={`kWh per ${byMonth ? 'month' : 'day'}, ${periodTitle(report)}; provisional values striped`}
+      />
       <div className="table-scroll">
         <table className="table table--compact" data-table="usage">
-          <caption className="visually-hidden">kWh per {byMonth ? 'month' : 'day'}, {periodTitle(report)}</caption>
+          <caption className="visually-hidden">
+            kWh per {byMonth ? 'month' : 'day'}, {periodTitle(report)}
+          </caption>
           <thead>
             <tr>
               <th scope="col">{byMonth ? 'Month' : 'Day'}</th>
@@ -336,7 +437,11 @@ function PeriodsView({
               return (
                 <tr key={row.period} data-period={row.period} data-status={row.status ?? 'none'}>
                   <th scope="row">
-                    <button type="button" className="link-button" onClick={() => (byMonth ? onOpenMonth(row.period) : onOpenDay(row.period))}>
+                    <button
+                      type="button"
+                      className="link-button"
+                      onClick={() => (byMonth ? onOpenMonth(row.period) : onOpenDay(row.period))}
+                    >
                       {byMonth ? formatLongMonth(row.period) : dayLabel(row.period)}
                     </button>
                   </th>
@@ -351,10 +456,20 @@ function PeriodsView({
                         {row.finalDays} of {row.days} days final
                       </span>
                     ) : (
-                      <span className={`badge badge--${row.status}`}>{row.status === 'final' ? 'Final' : 'Provisional'}</span>
+                      <span className={`badge badge--${row.status}`}>
+                        {row.status === 'final' ? 'Final' : 'Provisional'}
+                      </span>
                     )}
                   </td>
-                  <td className="num">{row.estimated > 0 ? <span className="quality quality--estimated">{formatCount(row.estimated)}</span> : row.status === null ? '' : '0'}</td>
+                  <td className="num">
+                    {row.estimated > 0 ? (
+                      <span className="quality quality--estimated">{formatCount(row.estimated)}</span>
+                    ) : row.status === null ? (
+                      ''
+                    ) : (
+                      '0'
+                    )}
+                  </td>
                   <td className="num">{row.status === null ? '' : formatCount(missing)}</td>
                   <td className="muted small-cell">{asOf ? formatUtc(asOf, { seconds: false }) : ''}</td>
                 </tr>

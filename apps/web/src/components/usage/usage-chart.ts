@@ -22,7 +22,13 @@ const kwhText = (value: number) => `${value.toLocaleString('en-GB', { maximumFra
  * A day's intervals as bars, one series per quality so the legend explains the colours: measured solid,
  * estimated orange and hatched, corrected purple. Missing intervals have no bar.
  */
-export function intervalBarOption(intervals: readonly { label: string; kwh: string | null; quality: 'actual' | 'estimated' | 'edited' | null }[]): ChartOption {
+export function intervalBarOption(
+  intervals: readonly {
+    label: string;
+    kwh: string | null;
+    quality: 'actual' | 'estimated' | 'edited' | null;
+  }[],
+): ChartOption {
   const series = (['actual', 'estimated', 'edited'] as const).map((quality) => ({
     name: quality === 'actual' ? 'Measured' : quality === 'estimated' ? 'Estimated' : 'Corrected',
     type: 'bar' as const,
@@ -30,7 +36,9 @@ export function intervalBarOption(intervals: readonly { label: string; kwh: stri
     barCategoryGap: '15%',
     color: qualityColors[quality],
     itemStyle: quality === 'estimated' ? { decal: estimatedDecal } : undefined,
-    data: intervals.map((interval) => (interval.quality === quality && interval.kwh !== null ? Number(interval.kwh) : null)),
+    data: intervals.map((interval) =>
+      interval.quality === quality && interval.kwh !== null ? Number(interval.kwh) : null,
+    ),
   }));
   return {
     ...baseOption,
@@ -42,7 +50,11 @@ export function intervalBarOption(intervals: readonly { label: string; kwh: stri
       confine: true,
       valueFormatter: (value) => (typeof value === 'number' ? kwhText(value) : 'no reading'),
     },
-    xAxis: { type: 'category', data: intervals.map((interval) => interval.label), axisLabel: { hideOverlap: true } },
+    xAxis: {
+      type: 'category',
+      data: intervals.map((interval) => interval.label),
+      axisLabel: { hideOverlap: true },
+    },
     yAxis: { type: 'value', name: 'kWh', nameTextStyle: { align: 'left' } },
     series,
   };
@@ -52,7 +64,9 @@ export function intervalBarOption(intervals: readonly { label: string; kwh: stri
  * Days or months as bars: final ones solid, provisional ones striped (the portal's convention), with the
  * status in the legend and tooltip.
  */
-export function periodBarOption(periods: readonly { label: string; kwh: string | null; status: 'provisional' | 'final' | null }[]): ChartOption {
+export function periodBarOption(
+  periods: readonly { label: string; kwh: string | null; status: 'provisional' | 'final' | null }[],
+): ChartOption {
   const value = (status: 'provisional' | 'final') =>
     periods.map((period) => (period.status === status && period.kwh !== null ? Number(period.kwh) : null));
   return {
@@ -64,10 +78,26 @@ export function periodBarOption(periods: readonly { label: string; kwh: string |
       confine: true,
       valueFormatter: (amount) => (typeof amount === 'number' ? kwhText(amount) : '–'),
     },
-    xAxis: { type: 'category', data: periods.map((period) => period.label), axisLabel: { hideOverlap: true } },
-    yAxis: { type: 'value', name: 'kWh', nameTextStyle: { align: 'left' }, splitLine: { lineStyle: { color: chartColors.grid } } },
+    xAxis: {
+      type: 'category',
+      data: periods.map((period) => period.label),
+      axisLabel: { hideOverlap: true },
+    },
+    yAxis: {
+      type: 'value',
+      name: 'kWh',
+      nameTextStyle: { align: 'left' },
+      splitLine: { lineStyle: { color: chartColors.grid } },
+    },
     series: [
-      { name: 'Final', type: 'bar', stack: 'kwh', barMaxWidth: 56, color: qualityColors.actual, data: value('final') },
+      {
+        name: 'Final',
+        type: 'bar',
+        stack: 'kwh',
+        barMaxWidth: 56,
+        color: qualityColors.actual,
+        data: value('final'),
+      },
       {
         name: 'Provisional',
         type: 'bar',

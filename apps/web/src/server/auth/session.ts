@@ -31,9 +31,16 @@ export function sessionIdFromToken(token: string): string {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 }
 
-export async function startSession(db: Db, userId: string): Promise<{ token: string; session: StoredSession }> {
+export async function startSession(
+  db: Db,
+  userId: string,
+): Promise<{ token: string; session: StoredSession }> {
   const token = generateSessionToken();
-  const session = { id: sessionIdFromToken(token), userId, expiresAt: new Date(Date.now() + SESSION_LIFETIME_MS) };
+  const session = {
+    id: sessionIdFromToken(token),
+    userId,
+    expiresAt: new Date(Date.now() + SESSION_LIFETIME_MS),
+  };
   await createSession(db, session);
   return { token, session };
 }

@@ -14,7 +14,13 @@
 export type PartitionStatus = 'OK' | 'WARN' | 'STALL' | 'STOP' | 'UNKNOWN';
 
 /** Worst first, for sorting and for the group's overall status. */
-export const statusSeverity: Record<PartitionStatus, number> = { STOP: 4, STALL: 3, WARN: 2, UNKNOWN: 1, OK: 0 };
+export const statusSeverity: Record<PartitionStatus, number> = {
+  STOP: 4,
+  STALL: 3,
+  WARN: 2,
+  UNKNOWN: 1,
+  OK: 0,
+};
 
 export interface LagSample {
   /** Epoch milliseconds. */
@@ -71,10 +77,15 @@ export function evaluatePartition(window: PartitionWindow): PartitionVerdict {
   const firstCommit = commits[0] ?? lastCommit;
   const moved = commits.length < 2 || lastCommit.offset > firstCommit.offset;
   if (!moved) {
-    return { status: 'STALL', reason: `Commits continue, but the offset has stayed at ${lastCommit.offset}.` };
+    return {
+      status: 'STALL',
+      reason: `Commits continue, but the offset has stayed at ${lastCommit.offset}.`,
+    };
   }
   const first = lag[0] ?? current;
-  const neverFell = lag.every((sample, index) => index === 0 || sample.offsets >= (lag[index - 1]?.offsets ?? 0));
+  const neverFell = lag.every(
+    (sample, index) => index === 0 || sample.offsets >= (lag[index - 1]?.offsets ?? 0),
+  );
   if (lag.length >= 2 && neverFell && current.offsets > first.offsets) {
     return {
       status: 'WARN',

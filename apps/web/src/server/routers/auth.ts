@@ -7,7 +7,6 @@ import { invalidateSession } from '../auth/session';
 import { signInWithPassword } from '../auth/sign-in';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 
-
 const sessionUser = z.object({
   id: z.uuid(),
   email: z.string(),

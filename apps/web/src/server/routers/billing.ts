@@ -42,8 +42,14 @@ export const billingRouter = router({
       }),
     )
     .query(async ({ ctx, input }) => {
-      const alerts = await listBillingAlerts(ctx.sql, { open: input.open, meterId: input.meterId, limit: ALERTS_PAGE_SIZE * 4 });
-      const names = await userNames(ctx.sql, { actors: alerts.flatMap((alert) => [alert.raisedBy, alert.acknowledgedBy ?? '']) });
+      const alerts = await listBillingAlerts(ctx.sql, {
+        open: input.open,
+        meterId: input.meterId,
+        limit: ALERTS_PAGE_SIZE * 4,
+      });
+      const names = await userNames(ctx.sql, {
+        actors: alerts.flatMap((alert) => [alert.raisedBy, alert.acknowledgedBy ?? '']),
+      });
       return {
         limit: ALERTS_PAGE_SIZE * 4,
         alerts: alerts.map((alert) => ({
@@ -65,7 +71,8 @@ export const billingRouter = router({
           raisedBy: alert.raisedBy,
           raisedByName: names.get(alert.raisedBy) ?? null,
           createdAt: alert.createdAt,
-          acknowledgedByName: alert.acknowledgedBy === null ? null : (names.get(alert.acknowledgedBy) ?? alert.acknowledgedBy),
+          acknowledgedByName:
+            alert.acknowledgedBy === null ? null : (names.get(alert.acknowledgedBy) ?? alert.acknowledgedBy),
           acknowledgedAt: alert.acknowledgedAt,
         })),
       };
@@ -76,7 +83,8 @@ export const billingRouter = router({
     .output(z.object({ id: z.number().int(), acknowledgedAt: z.date() }))
     .mutation(async ({ ctx, input }) => {
       const row = await acknowledgeBillingAlert(ctx.sql, { id: input.id, actor: ctx.user.id });
-      if (row === null) throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such billing alert.' });
+      if (row === null)
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such billing alert.' });
       return { id: Number(row.id), acknowledgedAt: row.acknowledgedAt };
     }),
 });

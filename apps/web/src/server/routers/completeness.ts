@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { usageDimensionKeys } from '@meterops/db/queries/consumption';
-import { metersWithGaps, regionDayCompleteness, regionDayTimeliness } from '@meterops/db/queries/ops-completeness';
+import {
+  metersWithGaps,
+  regionDayCompleteness,
+  regionDayTimeliness,
+} from '@meterops/db/queries/ops-completeness';
 import {
   COMPLETENESS_MAX_DAYS,
   dayRangeSchema,
@@ -29,12 +33,21 @@ export const completenessRouter = router({
         days: z.array(z.string()),
         regions: z.array(z.string()),
         cells: z.array(
-          z.object({ day: z.string(), region: z.string(), ...counts, status: aggregateStatus, computedAt: z.date() }),
+          z.object({
+            day: z.string(),
+            region: z.string(),
+            ...counts,
+            status: aggregateStatus,
+            computedAt: z.date(),
+          }),
         ),
       }),
     )
     .query(async ({ ctx, input }) => {
-      const [cells, keys] = await Promise.all([regionDayCompleteness(ctx.db, input), usageDimensionKeys(ctx.db)]);
+      const [cells, keys] = await Promise.all([
+        regionDayCompleteness(ctx.db, input),
+        usageDimensionKeys(ctx.db),
+      ]);
       const regions = [...new Set([...keys.region, ...cells.map((cell) => cell.region)])].sort();
       return { days: daysOf(input.from, input.to), regions, cells };
     }),
@@ -42,7 +55,11 @@ export const completenessRouter = router({
   /** The region's meters with missing intervals on a local day, most missing first. */
   meterGaps: opsProcedure
     .input(
-      z.object({ day: daySchema, region: regionSchema, page: z.number().int().min(1).max(10_000).default(1) }),
+      z.object({
+        day: daySchema,
+        region: regionSchema,
+        page: z.number().int().min(1).max(10_000).default(1),
+      }),
     )
     .output(
       z.object({

@@ -32,7 +32,11 @@ export const consumptionRouter = router({
       z.object({
         firstDay: z.string().nullable(),
         lastDay: z.string().nullable(),
-        keys: z.object({ region: z.array(z.string()), segment: z.array(z.string()), tariff: z.array(z.string()) }),
+        keys: z.object({
+          region: z.array(z.string()),
+          segment: z.array(z.string()),
+          tariff: z.array(z.string()),
+        }),
       }),
     )
     .query(async ({ ctx }) => {
@@ -50,7 +54,10 @@ export const consumptionRouter = router({
           from: daySchema,
           to: daySchema,
         })
-        .refine(({ from, to }) => from <= to, { message: 'The range must not end before it starts', path: ['to'] })
+        .refine(({ from, to }) => from <= to, {
+          message: 'The range must not end before it starts',
+          path: ['to'],
+        })
         .refine(({ from, to, granularity }) => daysBetween(from, to) < maxUsageDays[granularity], {
           message: 'The range is too long for this granularity',
           path: ['from'],

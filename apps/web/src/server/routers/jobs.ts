@@ -72,7 +72,10 @@ const dayRange = {
 const startInput = z.discriminatedUnion('name', [
   z
     .object({ name: z.literal('reprocess'), ...dayRange, meterIds: meterListSchema })
-    .refine(({ from, to }) => from <= to, { message: 'The range must not end before it starts', path: ['to'] })
+    .refine(({ from, to }) => from <= to, {
+      message: 'The range must not end before it starts',
+      path: ['to'],
+    })
     .refine(({ from, to }) => daysBetween(from, to) < REPROCESS_MAX_DAYS, {
       message: `At most ${REPROCESS_MAX_DAYS} days at once`,
       path: ['from'],
@@ -103,7 +106,12 @@ export const jobsRouter = router({
     .output(
       runOutput.extend({
         logs: z.array(
-          z.object({ id: z.number().int(), at: z.date(), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
+          z.object({
+            id: z.number().int(),
+            at: z.date(),
+            level: z.enum(['debug', 'info', 'warn', 'error']),
+            message: z.string(),
+          }),
         ),
       }),
     )
@@ -124,10 +132,15 @@ export const jobsRouter = router({
       if (input.name === 'reprocess') {
         const meterIds = input.meterIds;
         if (meterIds !== undefined) {
-          const known = new Set((await findMeterProfiles(ctx.db, { ids: meterIds })).map((meter) => meter.id));
+          const known = new Set(
+            (await findMeterProfiles(ctx.db, { ids: meterIds })).map((meter) => meter.id),
+          );
           const unknown = meterIds.filter((id) => !known.has(id));
           if (unknown.length > 0) {
-            throw fieldError('meterIds', `Unknown meter${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+            throw fieldError(
+              'meterIds',
+              `Unknown meter${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
+            );
           }
         }
         params = { from: input.from, to: input.to, ...(meterIds === undefined ? {} : { meterIds }) };

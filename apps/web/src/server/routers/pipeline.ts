@@ -1,10 +1,14 @@
 /**
  * Pipeline health from the tracking metrics in InfluxDB (and the ingest positions stored in Postgres).
- * Ranges always end now; the consumer status is judged over the last STATUS_WINDOW_MS whatever the range.
+ * Ranges end now and start at the bucket containing `now − range`; settled buckets come from a
+ * per-process BucketCache, so a refresh asks InfluxDB only for the newest buckets. The consumer status is
+ * judged over the last STATUS_WINDOW_MS whatever the range.
  */
 import { z } from 'zod';
+import type { InfluxQuery } from '@meterops/metrics/query';
 import { ingestPositions } from '@meterops/db/queries/pipeline';
 import { pipelineRanges, pipelineRangeSchema, type PipelineRange } from '../../lib/ops-params';
+import { alignDown, BucketCache, nearestRank } from '../pipeline/bucket-cache';
 import {
   estimateLagTrend,
   evaluatePartition,
@@ -13,14 +17,18 @@ import {
   type PartitionStatus,
 } from '../pipeline/evaluate';
 import {
+  emptyThroughput,
+  fetchLag,
+  fetchLatencyValues,
+  fetchRuleCounts,
+  fetchThroughput,
   partitionId,
-  readCommits,
+  readCommit,
   readLagSamples,
-  readLagSeries,
-  readLatency,
-  readRuleCounts,
-  readThroughput,
+  type LatencyValues,
   type PartitionKey,
+  type PartitionLag,
+  type RuleCount,
 } from '../pipeline/metrics';
 import { router, withRole } from '../trpc';
 
@@ -28,18 +36,66 @@ import { router, withRole } from '../trpc';
 export const STATUS_WINDOW_MS = 5 * 60_000;
 /** Commits older than the longest range are not looked for. */
 const COMMIT_HORIZON_MS = pipelineRanges['7d'].ms;
+/** A commit this old is settled: no point for it will still arrive. */
+const SETTLE_MS = 2 * 60_000;
 
 const opsProcedure = withRole('operator', 'admin');
 const rangeInput = z.object({ range: pipelineRangeSchema });
 
+interface InfluxState {
+  buckets: BucketCache;
+  /** Each partition's newest commit up to `settledUpTo`, so the 7-day look-back runs once per process. */
+  lastCommits: {
+    settledUpTo: number;
+    byPartition: Map<string, { key: PartitionKey; commit: CommitSample }>;
+  } | null;
+}
+
+const states = new WeakMap<InfluxQuery, InfluxState>();
+
+function stateOf(influx: InfluxQuery): InfluxState {
+  let state = states.get(influx);
+  if (!state) states.set(influx, (state = { buckets: new BucketCache(SETTLE_MS), lastCommits: null }));
+  return state;
+}
+
 function rangeOf(range: PipelineRange, now = Date.now()) {
   const spec = pipelineRanges[range];
-  return { from: new Date(now - spec.ms), to: new Date(now), bucket: spec.bucket, bucketMs: spec.bucketMs };
+  return { from: alignDown(now - spec.ms, spec.bucketMs), to: now, bucketMs: spec.bucketMs, range };
+}
+
+/** Each partition's newest commit: the settled part from the cache, newer ones asked of InfluxDB. */
+async function lastCommits(influx: InfluxQuery, now: number) {
+  const state = stateOf(influx);
+  const settledUpTo = now - SETTLE_MS;
+  const known = state.lastCommits ?? { settledUpTo: now - COMMIT_HORIZON_MS, byPartition: new Map() };
+  const [settled, recent] = await Promise.all([
+    settledUpTo > known.settledUpTo
+      ? readCommit(influx, { from: known.settledUpTo, to: settledUpTo, which: 'last' })
+      : Promise.resolve([]),
+    readCommit(influx, { from: Math.max(known.settledUpTo, settledUpTo), to: now, which: 'last' }),
+  ]);
+  const byPartition = new Map(known.byPartition);
+  for (const entry of settled) byPartition.set(partitionId(entry), { key: entry, commit: entry.commit });
+  state.lastCommits = {
+    settledUpTo: Math.max(known.settledUpTo, settledUpTo),
+    byPartition: new Map(byPartition),
+  };
+  for (const entry of recent) byPartition.set(partitionId(entry), { key: entry, commit: entry.commit });
+  return byPartition;
 }
 
 const rangeOutput = { from: z.date(), to: z.date(), bucketMs: z.number().int().positive() };
-const percentiles = z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() });
-const latencySummary = z.object({ batches: z.number().int().nonnegative(), dbMs: percentiles, e2eMs: percentiles });
+const percentiles = z.object({
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+});
+const latencySummary = z.object({
+  batches: z.number().int().nonnegative(),
+  dbMs: percentiles,
+  e2eMs: percentiles,
+});
 const partitionStatus = z.enum(['OK', 'WARN', 'STALL', 'STOP', 'UNKNOWN']);
 
 const partitionOutput = z.object({
@@ -60,6 +116,20 @@ const partitionOutput = z.object({
   storedAt: z.date().nullable(),
   worst: z.boolean(),
 });
+
+function summarize(values: LatencyValues) {
+  const pick = (sorted: number[]) => ({
+    p50: nearestRank(sorted, 50),
+    p95: nearestRank(sorted, 95),
+    p99: nearestRank(sorted, 99),
+  });
+  return { batches: values.dbMs.length, dbMs: pick(values.dbMs), e2eMs: pick(values.e2eMs) };
+}
+
+/** Merges sorted arrays into one sorted array. */
+function mergeSorted(arrays: readonly number[][]): number[] {
+  return arrays.flat().sort((a, b) => a - b);
+}
 
 export const pipelineRouter = router({
   /** Readings in (consumed) against readings out (stored), per bucket, with totals. */
@@ -91,15 +161,22 @@ export const pipelineRouter = router({
     )
     .query(async ({ ctx, input }) => {
       const range = rangeOf(input.range);
-      const points = (await readThroughput(ctx.influx, range)).map((point) => ({
-        ...point,
-        readingsIn: point.stored + point.duplicates + point.rejected,
+      const buckets = await stateOf(ctx.influx).buckets.read({
+        key: 'throughput',
+        ...range,
+        fetch: (from, to) => fetchThroughput(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+        empty: emptyThroughput,
+      });
+      const points = buckets.map(({ start, value }) => ({
+        time: start,
+        ...value,
+        readingsIn: value.stored + value.duplicates + value.rejected,
       }));
       const totals = { messages: 0, readingsIn: 0, stored: 0, duplicates: 0, rejected: 0, revised: 0 };
       for (const point of points) {
         for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += point[key];
       }
-      return { from: range.from, to: range.to, bucketMs: range.bucketMs, points, totals };
+      return { from: new Date(range.from), to: new Date(range.to), bucketMs: range.bucketMs, points, totals };
     }),
 
   /** Batch latency: time in the Postgres transaction (db_ms) and interval end to commit (e2e_ms). */
@@ -114,8 +191,26 @@ export const pipelineRouter = router({
     )
     .query(async ({ ctx, input }) => {
       const range = rangeOf(input.range);
-      const { summary, points } = await readLatency(ctx.influx, range);
-      return { from: range.from, to: range.to, bucketMs: range.bucketMs, summary, points };
+      const buckets = await stateOf(ctx.influx).buckets.read({
+        key: 'latency',
+        ...range,
+        fetch: (from, to) => fetchLatencyValues(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+        empty: (): LatencyValues => ({ dbMs: [], e2eMs: [] }),
+      });
+      const summary = summarize({
+        dbMs: mergeSorted(buckets.map(({ value }) => value.dbMs)),
+        e2eMs: mergeSorted(buckets.map(({ value }) => value.e2eMs)),
+      });
+      const points = buckets
+        .filter(({ value }) => value.dbMs.length > 0)
+        .map(({ start, value }) => ({ time: start, ...summarize(value) }));
+      return {
+        from: new Date(range.from),
+        to: new Date(range.to),
+        bucketMs: range.bucketMs,
+        summary,
+        points,
+      };
     }),
 
   /** Readings rejected and flagged per VEE rule. */
@@ -124,14 +219,30 @@ export const pipelineRouter = router({
     .output(
       z.object({
         ...rangeOutput,
-        rules: z.array(
-          z.object({ rule: z.string(), rejected: z.number().int(), flagged: z.number().int() }),
-        ),
+        rules: z.array(z.object({ rule: z.string(), rejected: z.number().int(), flagged: z.number().int() })),
       }),
     )
     .query(async ({ ctx, input }) => {
       const range = rangeOf(input.range);
-      return { from: range.from, to: range.to, bucketMs: range.bucketMs, rules: await readRuleCounts(ctx.influx, range) };
+      const buckets = await stateOf(ctx.influx).buckets.read({
+        key: 'rules',
+        ...range,
+        fetch: (from, to) => fetchRuleCounts(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+        empty: (): RuleCount[] => [],
+      });
+      const byRule = new Map<string, RuleCount>();
+      for (const { value } of buckets) {
+        for (const entry of value) {
+          const total = byRule.get(entry.rule) ?? { rule: entry.rule, rejected: 0, flagged: 0 };
+          total.rejected += entry.rejected;
+          total.flagged += entry.flagged;
+          byRule.set(entry.rule, total);
+        }
+      }
+      const rules = [...byRule.values()]
+        .filter((entry) => entry.rejected + entry.flagged > 0)
+        .sort((a, b) => b.rejected - a.rejected || b.flagged - a.flagged || a.rule.localeCompare(b.rule));
+      return { from: new Date(range.from), to: new Date(range.to), bucketMs: range.bucketMs, rules };
     }),
 
   /**
@@ -166,34 +277,72 @@ export const pipelineRouter = router({
     .query(async ({ ctx, input }) => {
       const now = Date.now();
       const range = rangeOf(input.range, now);
-      const windowStart = new Date(now - STATUS_WINDOW_MS);
-      const [samples, commits, series, positions] = await Promise.all([
-        readLagSamples(ctx.influx, { since: windowStart, until: range.to }),
-        readCommits(ctx.influx, { horizon: new Date(now - COMMIT_HORIZON_MS), windowStart, until: range.to }),
-        readLagSeries(ctx.influx, range),
+      const windowStart = now - STATUS_WINDOW_MS;
+      const [samples, firstInWindow, beforeWindow, newestCommits, lagBuckets, positions] = await Promise.all([
+        readLagSamples(ctx.influx, { from: windowStart, to: now }),
+        readCommit(ctx.influx, { from: windowStart, to: now, which: 'first' }),
+        readCommit(ctx.influx, { from: windowStart - STATUS_WINDOW_MS, to: windowStart, which: 'last' }),
+        lastCommits(ctx.influx, now),
+        stateOf(ctx.influx).buckets.read({
+          key: 'lag',
+          ...range,
+          fetch: (from, to) => fetchLag(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+          empty: (): PartitionLag[] => [],
+        }),
         ingestPositions(ctx.db),
       ]);
+      const series = new Map<
+        string,
+        PartitionKey & { points: { time: number; offsets: number; seconds: number }[] }
+      >();
+      for (const { start, value } of lagBuckets) {
+        for (const entry of value) {
+          const id = partitionId(entry);
+          let found = series.get(id);
+          if (!found)
+            series.set(
+              id,
+              (found = { group: entry.group, topic: entry.topic, partition: entry.partition, points: [] }),
+            );
+          found.points.push({ time: start, offsets: entry.offsets, seconds: entry.seconds });
+        }
+      }
+      const firstById = new Map(firstInWindow.map((entry) => [partitionId(entry), entry.commit]));
+      const beforeById = new Map(beforeWindow.map((entry) => [partitionId(entry), entry.commit]));
+      const commits = [...newestCommits.entries()].map(([id, entry]) => {
+        const last = entry.commit;
+        // The last commit at or before the window start: from the five minutes before it, or else the
+        // partition's newest commit if that is older than the window.
+        const before = beforeById.get(id) ?? (last.time <= windowStart ? last : null);
+        return { ...entry.key, last, beforeWindow: before, firstInWindow: firstById.get(id) ?? null };
+      });
 
       const keys = new Map<string, PartitionKey>();
-      for (const entry of [...samples, ...commits, ...series]) {
+      for (const entry of [...samples, ...commits, ...series.values()]) {
         keys.set(partitionId(entry), { group: entry.group, topic: entry.topic, partition: entry.partition });
       }
       const samplesById = new Map(samples.map((entry) => [partitionId(entry), entry.lag]));
       const commitsById = new Map(commits.map((entry) => [partitionId(entry), entry]));
-      const positionsById = new Map(positions.map((row) => [partitionId({ group: row.consumerGroup, ...row }), row]));
-      const multipleTopics = new Set([...keys.values()].map((key) => `${key.group}\u0000${key.topic}`)).size > 1;
+      const positionsById = new Map(
+        positions.map((row) => [partitionId({ group: row.consumerGroup, ...row }), row]),
+      );
+      const multipleTopics =
+        new Set([...keys.values()].map((key) => `${key.group}\u0000${key.topic}`)).size > 1;
       const labelOf = (key: PartitionKey) =>
         multipleTopics ? `${key.group} · ${key.topic} · ${key.partition}` : `Partition ${key.partition}`;
 
       const partitions = [...keys.entries()]
-        .sort(([, a], [, b]) => a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic) || a.partition - b.partition)
+        .sort(
+          ([, a], [, b]) =>
+            a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic) || a.partition - b.partition,
+        )
         .map(([id, key]) => {
           const lag = samplesById.get(id) ?? [];
           const commit = commitsById.get(id);
           const judged: CommitSample[] = [];
           if (commit?.beforeWindow) judged.push(commit.beforeWindow);
           if (commit?.firstInWindow) judged.push(commit.firstInWindow);
-          if (commit?.last && commit.last.time > windowStart.getTime()) judged.push(commit.last);
+          if (commit?.last && commit.last.time > windowStart) judged.push(commit.last);
           // A last commit before the window still tells STOP how long ago it was.
           if (judged.length === 0 && commit?.last) judged.push(commit.last);
           const verdict = evaluatePartition({ now, windowMs: STATUS_WINDOW_MS, lag, commits: judged });
@@ -217,19 +366,26 @@ export const pipelineRouter = router({
 
       const worst = partitions
         .filter((partition) => (partition.lagOffsets ?? 0) > 0)
-        .sort((a, b) => (b.lagOffsets ?? 0) - (a.lagOffsets ?? 0) || (b.lagSeconds ?? 0) - (a.lagSeconds ?? 0))[0];
+        .sort(
+          (a, b) => (b.lagOffsets ?? 0) - (a.lagOffsets ?? 0) || (b.lagSeconds ?? 0) - (a.lagSeconds ?? 0),
+        )[0];
       if (worst) worst.worst = true;
 
       const status = partitions.reduce<PartitionStatus>(
-        (current, partition) => (statusSeverity[partition.status] > statusSeverity[current] ? partition.status : current),
+        (current, partition) =>
+          statusSeverity[partition.status] > statusSeverity[current] ? partition.status : current,
         'OK',
       );
-      const lastCommit = Math.max(...partitions.map((partition) => partition.lastCommitAt?.getTime() ?? -Infinity));
-      const lastStored = Math.max(...partitions.map((partition) => partition.storedAt?.getTime() ?? -Infinity));
+      const lastCommit = Math.max(
+        ...partitions.map((partition) => partition.lastCommitAt?.getTime() ?? -Infinity),
+      );
+      const lastStored = Math.max(
+        ...partitions.map((partition) => partition.storedAt?.getTime() ?? -Infinity),
+      );
 
       return {
-        from: range.from,
-        to: range.to,
+        from: new Date(range.from),
+        to: new Date(range.to),
         bucketMs: range.bucketMs,
         evaluatedAt: new Date(now),
         windowMs: STATUS_WINDOW_MS,
@@ -241,10 +397,12 @@ export const pipelineRouter = router({
           lastCommitAt: Number.isFinite(lastCommit) ? new Date(lastCommit) : null,
           lastStoredAt: Number.isFinite(lastStored) ? new Date(lastStored) : null,
         },
-        series: series
-          .map((entry) => ({ id: partitionId(entry), label: labelOf(entry), points: entry.points, key: entry }))
-          .sort((a, b) => a.key.partition - b.key.partition)
-          .map(({ key: _key, ...entry }) => entry),
+        series: [...series.values()]
+          .sort(
+            (a, b) =>
+              a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic) || a.partition - b.partition,
+          )
+          .map((entry) => ({ id: partitionId(entry), label: labelOf(entry), points: entry.points })),
       };
     }),
 });

@@ -77,7 +77,10 @@ function describeCorrection(result: CorrectionResult): z.infer<typeof correction
 }
 
 /** The reading's current version; the agent's view of it must not be out of date. */
-async function requireVersion(sql: Sql, params: { meterId: string; intervalStart: Date; expectedVersion: number | null }) {
+async function requireVersion(
+  sql: Sql,
+  params: { meterId: string; intervalStart: Date; expectedVersion: number | null },
+) {
   const [row] = await sql<{ version: number }[]>`
     select version from readings where meter_id = ${params.meterId} and interval_start = ${params.intervalStart}`;
   const current = row?.version ?? null;

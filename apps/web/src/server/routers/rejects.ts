@@ -13,7 +13,8 @@ const filterShape = {
   to: z.date().optional(),
 };
 
-const rangeInOrder = ({ from, to }: { from?: Date; to?: Date }) => from === undefined || to === undefined || from < to;
+const rangeInOrder = ({ from, to }: { from?: Date; to?: Date }) =>
+  from === undefined || to === undefined || from < to;
 const rangeMessage = { message: 'The range must not end before it starts', path: ['to'] };
 
 export const rejectsRouter = router({
@@ -55,7 +56,11 @@ export const rejectsRouter = router({
     )
     .query(async ({ ctx, input }) => {
       const { page, pageSize: size, ...filters } = input;
-      const result = await listRejectedReadings(ctx.db, { ...filters, limit: size, offset: (page - 1) * size });
+      const result = await listRejectedReadings(ctx.db, {
+        ...filters,
+        limit: size,
+        offset: (page - 1) * size,
+      });
       return { page, pageSize: size, ...result };
     }),
 

@@ -121,7 +121,10 @@ export const serviceRouter = router({
     .input(
       z
         .object({ meterId: meterIdSchema, from: daySchema, to: daySchema })
-        .refine(({ from, to }) => from <= to, { message: 'The range must not end before it starts', path: ['to'] })
+        .refine(({ from, to }) => from <= to, {
+          message: 'The range must not end before it starts',
+          path: ['to'],
+        })
         .refine(({ from, to }) => daysBetween(from, to) < 62, { message: 'At most 62 days', path: ['from'] }),
     )
     .output(z.object({ rows: z.array(dayRow) }))
@@ -198,7 +201,10 @@ export const serviceRouter = router({
           region: regionSchema.optional(),
           page: z.number().int().min(1).max(10_000).default(1),
         })
-        .refine(({ from, to }) => from <= to, { message: 'The range must not end before it starts', path: ['to'] })
+        .refine(({ from, to }) => from <= to, {
+          message: 'The range must not end before it starts',
+          path: ['to'],
+        })
         .refine(({ from, to }) => daysBetween(from, to) < REVIEW_MAX_DAYS, {
           message: `At most ${REVIEW_MAX_DAYS} days`,
           path: ['from'],

@@ -15,7 +15,8 @@ import { loadUsageReport } from '../usage/report';
 const customerProcedure = withRole('customer').use(({ ctx, next }) => {
   const { customerId } = ctx.user;
   // The users table guarantees the binding for the customer role; a row without one sees nothing.
-  if (customerId === null) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is not bound to a customer.' });
+  if (customerId === null)
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is not bound to a customer.' });
   return next({ ctx: { customerId } });
 });
 
@@ -71,7 +72,8 @@ export const usageRouter = router({
     )
     .query(async ({ ctx }) => {
       const profile = await getCustomerProfile(ctx.sql, { customerId: ctx.customerId });
-      if (profile === null) throw new TRPCError({ code: 'NOT_FOUND', message: 'Your customer record was not found.' });
+      if (profile === null)
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'Your customer record was not found.' });
       return {
         customerId: profile.id,
         name: profile.name,

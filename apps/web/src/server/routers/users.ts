@@ -2,18 +2,32 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { hashPassword } from '@meterops/db/password';
-import { changeUser, createUser, customerExists, emailTaken, listUsers, type UserChange } from '@meterops/db/queries/users';
+import {
+  changeUser,
+  createUser,
+  customerExists,
+  emailTaken,
+  listUsers,
+  type UserChange,
+} from '@meterops/db/queries/users';
 import { createUserSchema, roleSchema, setRoleSchema } from '../../lib/user-params';
 import { fieldError } from '../field-error';
 import { router, withRole } from '../trpc';
 
 const adminProcedure = withRole('admin');
 
-async function apply(db: Parameters<typeof changeUser>[0], id: string, change: UserChange): Promise<{ ok: true }> {
+async function apply(
+  db: Parameters<typeof changeUser>[0],
+  id: string,
+  change: UserChange,
+): Promise<{ ok: true }> {
   const outcome = await changeUser(db, { id, change });
   if (outcome === 'not_found') throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such user.' });
   if (outcome === 'last_admin') {
-    throw new TRPCError({ code: 'CONFLICT', message: 'The portal needs at least one enabled administrator.' });
+    throw new TRPCError({
+      code: 'CONFLICT',
+      message: 'The portal needs at least one enabled administrator.',
+    });
   }
   return { ok: true };
 }
@@ -45,7 +59,8 @@ export const usersRouter = router({
     .input(createUserSchema)
     .output(z.object({ id: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      if (await emailTaken(ctx.db, { email: input.email })) throw fieldError('email', 'A user with this email exists');
+      if (await emailTaken(ctx.db, { email: input.email }))
+        throw fieldError('email', 'A user with this email exists');
       const customerId = input.role === 'customer' ? (input.customerId ?? null) : null;
       if (customerId !== null && !(await customerExists(ctx.db, { customerId }))) {
         throw fieldError('customerId', `There is no customer ${customerId}`);

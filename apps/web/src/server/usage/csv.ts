@@ -32,7 +32,14 @@ export function usageCsv(report: UsageReport): string {
       ]),
       {
         header: true,
-        columns: ['interval_start_utc', 'interval_start_local', 'kwh', 'quality', 'estimation_method', 'day_status'],
+        columns: [
+          'interval_start_utc',
+          'interval_start_local',
+          'kwh',
+          'quality',
+          'estimation_method',
+          'day_status',
+        ],
         record_delimiter: 'windows',
       },
     );
@@ -90,7 +97,8 @@ export async function handleUsageCsv(request: Request, deps: { db: Db; sql: Sql 
   const validated = token === null ? null : await validateSessionToken(deps.db, token);
   if (validated === null) return plain(401, 'Sign in to download your usage.');
   const { user } = validated;
-  if (user.role !== 'customer' || user.customerId === null) return plain(403, 'Only customers can download usage.');
+  if (user.role !== 'customer' || user.customerId === null)
+    return plain(403, 'Only customers can download usage.');
 
   const url = new URL(request.url);
   const parsed = usageSelectionSchema.safeParse({
@@ -98,7 +106,8 @@ export async function handleUsageCsv(request: Request, deps: { db: Db; sql: Sql 
     view: url.searchParams.get('view') ?? '',
     day: url.searchParams.get('day') ?? '',
   });
-  if (!parsed.success) return plain(400, 'Expected meter, view (day, week, month or year) and day (YYYY-MM-DD).');
+  if (!parsed.success)
+    return plain(400, 'Expected meter, view (day, week, month or year) and day (YYYY-MM-DD).');
 
   const report = await loadUsageReport(deps.sql, { customerId: user.customerId, selection: parsed.data });
   if (report === null) return plain(404, 'You have no meter with that id.');

@@ -62,7 +62,8 @@ function refresh(sql: Sql, key: string, entry: Entry, from: string, to: string):
 export async function peerSnapshot(sql: Sql, params: { from: string; to: string }): Promise<PeerSnapshot> {
   const key = `${params.from}|${params.to}`;
   const entry = entries.get(key) ?? { snapshot: null, refreshing: null };
-  const age = entry.snapshot === null ? Number.POSITIVE_INFINITY : Date.now() - entry.snapshot.computedAt.getTime();
+  const age =
+    entry.snapshot === null ? Number.POSITIVE_INFINITY : Date.now() - entry.snapshot.computedAt.getTime();
   if (entry.snapshot !== null && age < MAX_AGE_MS) {
     if (age >= FRESH_MS) void refresh(sql, key, entry, params.from, params.to).catch(() => undefined);
     return entry.snapshot;

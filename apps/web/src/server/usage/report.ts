@@ -34,7 +34,10 @@ export interface UsageTotals {
 }
 
 export type UsageReport = {
-  meter: Pick<CustomerMeter, 'id' | 'region' | 'segment' | 'tariffName' | 'intervalMinutes' | 'timeZone' | 'status'>;
+  meter: Pick<
+    CustomerMeter,
+    'id' | 'region' | 'segment' | 'tariffName' | 'intervalMinutes' | 'timeZone' | 'status'
+  >;
   view: UsageView;
   day: string;
   from: string;
@@ -52,7 +55,10 @@ function overallStatus(days: number, finalDays: number): ReportStatus {
 }
 
 function maxDate(dates: (Date | null)[]): Date | null {
-  return dates.reduce<Date | null>((max, date) => (date !== null && (max === null || date > max) ? date : max), null);
+  return dates.reduce<Date | null>(
+    (max, date) => (date !== null && (max === null || date > max) ? date : max),
+    null,
+  );
 }
 
 function stepDay(view: UsageView, from: string, to: string, direction: -1 | 1): string {
@@ -115,12 +121,21 @@ export async function loadUsageReport(
     };
   }
 
-  const periods = await customerUsagePeriods(sql, { customerId, meterId: meter.id, granularity: selection.view, from, to });
+  const periods = await customerUsagePeriods(sql, {
+    customerId,
+    meterId: meter.id,
+    granularity: selection.view,
+    from,
+    to,
+  });
   const withData = periods.filter((period) => period.kwh !== null);
   const days = withData.reduce((sum, period) => sum + period.days, 0);
   const finalDays = withData.reduce((sum, period) => sum + period.finalDays, 0);
   const expected = withData.reduce((sum, period) => sum + period.expected, 0);
-  const received = withData.reduce((sum, period) => sum + period.actual + period.estimated + period.edited, 0);
+  const received = withData.reduce(
+    (sum, period) => sum + period.actual + period.estimated + period.edited,
+    0,
+  );
   return {
     ...base,
     kind: 'periods',
@@ -134,7 +149,9 @@ export async function loadUsageReport(
       estimated: withData.reduce((sum, period) => sum + period.estimated, 0),
       edited: withData.reduce((sum, period) => sum + period.edited, 0),
       missing: Math.max(0, expected - received),
-      provisionalAsOf: maxDate(withData.filter((period) => period.status !== 'final').map((period) => period.computedAt)),
+      provisionalAsOf: maxDate(
+        withData.filter((period) => period.status !== 'final').map((period) => period.computedAt),
+      ),
       finalAsOf: maxDate(withData.map((period) => period.finalizedAt)),
     },
   };

@@ -10,7 +10,9 @@ export default async function JobsPage() {
   await requireRole(sections.admin.roles, '/admin/jobs');
   return (
     <>
-      <PageHeader title="Jobs">Reprocessing and the other batch runs: progress, duration, errors, cancel.</PageHeader>
+      <PageHeader title="Jobs">
+        Reprocessing and the other batch runs: progress, duration, errors, cancel.
+      </PageHeader>
       <JobsBoard />
     </>
   );

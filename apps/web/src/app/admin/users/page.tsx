@@ -10,7 +10,9 @@ export default async function UsersPage() {
   const user = await requireRole(sections.admin.roles, '/admin/users');
   return (
     <>
-      <PageHeader title="Users and roles">Who may sign in, with which role; customer accounts see one customer only.</PageHeader>
+      <PageHeader title="Users and roles">
+        Who may sign in, with which role; customer accounts see one customer only.
+      </PageHeader>
       <UsersAdmin currentUserId={user.id} />
     </>
   );

@@ -33,7 +33,12 @@ export function CompletenessDashboard() {
   const [state, setState] = useUrlState(parseState);
   const trpc = useTRPC();
   const filters = useQuery(trpc.consumption.filters.queryOptions(undefined, { staleTime: REFRESH_MS }));
-  const range = resolveDayRange(state, filters.data ? filters.data.lastDay : undefined, DEFAULT_DAYS, COMPLETENESS_MAX_DAYS);
+  const range = resolveDayRange(
+    state,
+    filters.data ? filters.data.lastDay : undefined,
+    DEFAULT_DAYS,
+    COMPLETENESS_MAX_DAYS,
+  );
   const overview = useQuery(
     trpc.completeness.overview.queryOptions(range ?? { from: '', to: '' }, {
       enabled: range !== null,
@@ -51,7 +56,9 @@ export function CompletenessDashboard() {
           maxDays={COMPLETENESS_MAX_DAYS}
           onChange={(next) => setState({ ...next, day: null, page: null })}
         />
-        <p className="toolbar__meta">Days are each meter&apos;s local calendar day · refreshes every minute</p>
+        <p className="toolbar__meta">
+          Days are each meter&apos;s local calendar day · refreshes every minute
+        </p>
       </div>
 
       {range === null ? (
@@ -92,7 +99,10 @@ export function CompletenessDashboard() {
           page={state.page}
           onPage={(page) => setState({ page: page === 1 ? null : String(page) })}
           onClose={() => setState({ day: null, page: null })}
-          cell={overview.data?.cells.find((cell) => cell.region === state.region && cell.day === state.day) ?? null}
+          cell={
+            overview.data?.cells.find((cell) => cell.region === state.region && cell.day === state.day) ??
+            null
+          }
         />
       ) : null}
     </div>
@@ -113,7 +123,9 @@ function OverviewView({
   onTrendRegion: (region: string | null) => void;
 }) {
   const total = sumCounts(data.cells);
-  const complete = data.cells.filter((cell) => missingOf(cell) === 0 && cell.actual + cell.edited >= cell.expected).length;
+  const complete = data.cells.filter(
+    (cell) => missingOf(cell) === 0 && cell.actual + cell.edited >= cell.expected,
+  ).length;
   const worst = [...data.cells]
     .filter((cell) => cell.expected > 0)
     .sort((a, b) => a.actual / a.expected - b.actual / b.expected)[0];
@@ -125,7 +137,13 @@ function OverviewView({
           label="Received"
           value={formatShare(total.actual, total.expected)}
           detail={`${formatCount(total.actual)} of ${formatCount(total.expected)} expected intervals`}
-          tone={total.actual >= total.expected ? 'good' : total.actual / Math.max(1, total.expected) > 0.99 ? 'neutral' : 'warn'}
+          tone={
+            total.actual >= total.expected
+              ? 'good'
+              : total.actual / Math.max(1, total.expected) > 0.99
+                ? 'neutral'
+                : 'warn'
+          }
         />
         <Stat
           name="estimated"
@@ -352,11 +370,7 @@ function HeatmapTable({
 function Breakdown({ data, region }: { data: Overview; region: string | null }) {
   const rows = useMemo(() => countsByDay(data.cells, data.days, region), [data, region]);
   const option = useMemo<ChartOption>(() => {
-    const series = (
-      name: string,
-      color: string,
-      pick: (row: (typeof rows)[number]) => number,
-    ) => ({
+    const series = (name: string, color: string, pick: (row: (typeof rows)[number]) => number) => ({
       name,
       type: 'bar' as const,
       stack: 'share',
@@ -371,7 +385,11 @@ function Breakdown({ data, region }: { data: Overview; region: string | null }) 
         axisPointer: { type: 'shadow' },
         valueFormatter: (value) => (typeof value === 'number' ? `${value.toFixed(1)} %` : '–'),
       },
-      xAxis: { type: 'category', data: rows.map((row) => formatDay(row.day)), axisLabel: { hideOverlap: true } },
+      xAxis: {
+        type: 'category',
+        data: rows.map((row) => formatDay(row.day)),
+        axisLabel: { hideOverlap: true },
+      },
       yAxis: { type: 'value', name: '% of expected', max: 100, nameTextStyle: { align: 'left' } },
       series: [
         series('Actual', chartColors.good, (row) => row.actual),
@@ -383,7 +401,12 @@ function Breakdown({ data, region }: { data: Overview; region: string | null }) 
   }, [rows]);
   return (
     <>
-      <EChart name="breakdown" option={option} height={280} label="Share of expected intervals per day that were actual, edited, estimated or missing" />
+      <EChart
+        name="breakdown"
+        option={option}
+        height={280}
+        label="Share of expected intervals per day that were actual, edited, estimated or missing"
+      />
       <details className="disclosure">
         <summary>Show as a table</summary>
         <div className="table-scroll">
@@ -391,12 +414,24 @@ function Breakdown({ data, region }: { data: Overview; region: string | null }) 
             <thead>
               <tr>
                 <th scope="col">Day</th>
-                <th scope="col" className="num">Expected</th>
-                <th scope="col" className="num">Actual</th>
-                <th scope="col" className="num">Edited</th>
-                <th scope="col" className="num">Estimated</th>
-                <th scope="col" className="num">Missing</th>
-                <th scope="col" className="num">Received</th>
+                <th scope="col" className="num">
+                  Expected
+                </th>
+                <th scope="col" className="num">
+                  Actual
+                </th>
+                <th scope="col" className="num">
+                  Edited
+                </th>
+                <th scope="col" className="num">
+                  Estimated
+                </th>
+                <th scope="col" className="num">
+                  Missing
+                </th>
+                <th scope="col" className="num">
+                  Received
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -436,9 +471,14 @@ function DrillDown({
 }) {
   const trpc = useTRPC();
   const gaps = useQuery(
-    trpc.completeness.meterGaps.queryOptions({ region, day, page }, { placeholderData: keepPreviousData, refetchInterval: REFRESH_MS }),
+    trpc.completeness.meterGaps.queryOptions(
+      { region, day, page },
+      { placeholderData: keepPreviousData, refetchInterval: REFRESH_MS },
+    ),
   );
-  const timeliness = useQuery(trpc.completeness.timeliness.queryOptions({ region, day }, { refetchInterval: REFRESH_MS }));
+  const timeliness = useQuery(
+    trpc.completeness.timeliness.queryOptions({ region, day }, { refetchInterval: REFRESH_MS }),
+  );
   return (
     <Panel
       title={
@@ -463,7 +503,8 @@ function DrillDown({
               value={formatShare(cell.actual, cell.expected)}
               detail={
                 <>
-                  {formatCount(cell.actual)} of {formatCount(cell.expected)} · <AggregateBadge status={cell.status} computedAt={cell.computedAt} />
+                  {formatCount(cell.actual)} of {formatCount(cell.expected)} ·{' '}
+                  <AggregateBadge status={cell.status} computedAt={cell.computedAt} />
                 </>
               }
             />
@@ -481,7 +522,9 @@ function DrillDown({
           {(data) => {
             const now = Date.now();
             const pending = (deadline: Date, name: string) =>
-              deadline.getTime() > now ? ` so far; ${name} ends ${formatUtc(deadline, { seconds: false })}` : '';
+              deadline.getTime() > now
+                ? ` so far; ${name} ends ${formatUtc(deadline, { seconds: false })}`
+                : '';
             return (
               <>
                 <Stat
@@ -520,18 +563,32 @@ function DrillDown({
             </p>
             <div className="table-scroll">
               <table className="table" data-table="meter-gaps">
-                <caption className="visually-hidden">Meters of the region with missing intervals on the day</caption>
+                <caption className="visually-hidden">
+                  Meters of the region with missing intervals on the day
+                </caption>
                 <thead>
                   <tr>
                     <th scope="col">Meter</th>
                     <th scope="col">Segment</th>
                     <th scope="col">Tariff</th>
-                    <th scope="col" className="num">Interval</th>
-                    <th scope="col" className="num">Expected</th>
-                    <th scope="col" className="num">Actual</th>
-                    <th scope="col" className="num">Estimated</th>
-                    <th scope="col" className="num">Edited</th>
-                    <th scope="col" className="num">Missing</th>
+                    <th scope="col" className="num">
+                      Interval
+                    </th>
+                    <th scope="col" className="num">
+                      Expected
+                    </th>
+                    <th scope="col" className="num">
+                      Actual
+                    </th>
+                    <th scope="col" className="num">
+                      Estimated
+                    </th>
+                    <th scope="col" className="num">
+                      Edited
+                    </th>
+                    <th scope="col" className="num">
+                      Missing
+                    </th>
                     <th scope="col">Status</th>
                   </tr>
                 </thead>
@@ -563,7 +620,13 @@ function DrillDown({
                 </tbody>
               </table>
             </div>
-            <Pagination page={data.page} pageSize={data.pageSize} total={data.total} onPage={onPage} label="meters" />
+            <Pagination
+              page={data.page}
+              pageSize={data.pageSize}
+              total={data.total}
+              onPage={onPage}
+              label="meters"
+            />
           </>
         )}
       </QueryView>

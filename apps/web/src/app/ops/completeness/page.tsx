@@ -13,8 +13,8 @@ export default async function CompletenessPage() {
   return (
     <>
       <PageHeader title="Data completeness">
-        Expected versus received intervals per day and region, the meters behind the gaps, and how fast readings
-        arrive.
+        Expected versus received intervals per day and region, the meters behind the gaps, and how fast
+        readings arrive.
       </PageHeader>
       <Suspense fallback={<LoadingState />}>
         <CompletenessDashboard />

@@ -12,7 +12,14 @@ import { Segmented } from '../../../components/ui/Segmented';
 import { Stat, StatGrid } from '../../../components/ui/Stat';
 import { EmptyState, QueryView } from '../../../components/ui/States';
 import { sumDecimals } from '../../../lib/decimal';
-import { formatDay, formatDecimal, formatKey, formatMonth, formatUtc, formatUtcTime } from '../../../lib/format';
+import {
+  formatDay,
+  formatDecimal,
+  formatKey,
+  formatMonth,
+  formatUtc,
+  formatUtcTime,
+} from '../../../lib/format';
 import {
   addDays,
   daySchema,
@@ -71,7 +78,12 @@ export function ConsumptionDashboard() {
   const range = resolveDayRange(state, lastDay, Math.min(defaultDays[state.granularity], maxDays), maxDays);
   const usage = useQuery(
     trpc.consumption.byDimension.queryOptions(
-      { dimension: state.dimension, granularity: state.granularity, from: range?.from ?? '', to: range?.to ?? '' },
+      {
+        dimension: state.dimension,
+        granularity: state.granularity,
+        from: range?.from ?? '',
+        to: range?.to ?? '',
+      },
       { enabled: range !== null, refetchInterval: REFRESH_MS, placeholderData: keepPreviousData },
     ),
   );
@@ -91,14 +103,22 @@ export function ConsumptionDashboard() {
             value={state.granularity}
             options={granularityOptions}
             // Each granularity has its own sensible range; the old one may be too long for hours.
-            onChange={(granularity) => setState({ granularity: granularity === 'day' ? null : granularity, from: null, to: null })}
+            onChange={(granularity) =>
+              setState({ granularity: granularity === 'day' ? null : granularity, from: null, to: null })
+            }
           />
         </div>
         <DayRangeControls
           range={range}
           lastDay={lastDay ?? null}
           maxDays={maxDays}
-          presetDays={state.granularity === 'hour' ? [1, 2, 3] : state.granularity === 'day' ? [7, 14, 30, 90] : [90, 365, 730]}
+          presetDays={
+            state.granularity === 'hour'
+              ? [1, 2, 3]
+              : state.granularity === 'day'
+                ? [7, 14, 30, 90]
+                : [90, 365, 730]
+          }
           onChange={(next) => setState(next)}
         />
       </div>
@@ -162,17 +182,27 @@ function UsageView({
     const ids = new Set([...periodsOf(granularity, range.from, range.to), ...rows.map((row) => row.period)]);
     const periods = [...ids].sort().map((id) => ({ id, label: periodLabel(granularity, id) }));
     const present = new Set(rows.map((row) => row.key));
-    const keys = [...knownKeys.filter((key) => present.has(key)), ...[...present].filter((key) => !knownKeys.includes(key)).sort()];
+    const keys = [
+      ...knownKeys.filter((key) => present.has(key)),
+      ...[...present].filter((key) => !knownKeys.includes(key)).sort(),
+    ];
     const cells = new Map<string, PivotCell>(
-      rows.map((row) => [`${row.period}\u0000${row.key}`, { kwh: row.kwh, status: row.status, computedAt: row.computedAt }]),
+      rows.map((row) => [
+        `${row.period}\u0000${row.key}`,
+        { kwh: row.kwh, status: row.status, computedAt: row.computedAt },
+      ]),
     );
     return { periods, keys, cells };
   }, [rows, range, granularity, knownKeys]);
   const option = useMemo(() => usageBarOption(model), [model]);
   const finalRows = rows.filter((row) => row.status === 'final').length;
   const latest = rows.reduce((max, row) => (row.computedAt > max ? row.computedAt : max), new Date(0));
-  const oldest = rows.reduce((min, row) => (row.oldestComputedAt < min ? row.oldestComputedAt : min), new Date(8.64e15));
-  const granularityText = granularity === 'hour' ? 'UTC hour' : granularity === 'day' ? 'local day' : 'month of local days';
+  const oldest = rows.reduce(
+    (min, row) => (row.oldestComputedAt < min ? row.oldestComputedAt : min),
+    new Date(8.64e15),
+  );
+  const granularityText =
+    granularity === 'hour' ? 'UTC hour' : granularity === 'day' ? 'local day' : 'month of local days';
   return (
     <>
       <StatGrid label="Consumption in the range">
@@ -186,10 +216,19 @@ function UsageView({
           name="final"
           label="Final"
           value={`${finalRows} of ${rows.length}`}
-          detail={finalRows === rows.length ? 'Every value is final' : `${rows.length - finalRows} values still provisional`}
+          detail={
+            finalRows === rows.length
+              ? 'Every value is final'
+              : `${rows.length - finalRows} values still provisional`
+          }
           tone={finalRows === rows.length ? 'good' : 'neutral'}
         />
-        <Stat name="computed" label="Computed" value={formatUtcTime(latest)} detail={`Newest ${formatUtc(latest, { seconds: false })}; oldest ${formatUtc(oldest, { seconds: false })}`} />
+        <Stat
+          name="computed"
+          label="Computed"
+          value={formatUtcTime(latest)}
+          detail={`Newest ${formatUtc(latest, { seconds: false })}; oldest ${formatUtc(oldest, { seconds: false })}`}
+        />
       </StatGrid>
       <Panel
         title={`kWh by ${dimension} per ${granularityText}`}
@@ -200,7 +239,12 @@ function UsageView({
         }
         name="usage"
       >
-        <EChart name="usage" option={option} height={340} label={`Stacked kWh by ${dimension} per ${granularityText}; provisional values striped`} />
+        <EChart
+          name="usage"
+          option={option}
+          height={340}
+          label={`Stacked kWh by ${dimension} per ${granularityText}; provisional values striped`}
+        />
         <UsagePivot
           name="usage"
           caption={`kWh by ${dimension} per ${granularityText}`}
@@ -241,7 +285,10 @@ function SettlementPanel({
     const present = new Set(rows.map((row) => row.region));
     const keys = regions.filter((key) => present.has(key));
     const cells = new Map<string, PivotCell>(
-      rows.map((row) => [`${row.periodStart.toISOString()}\u0000${row.region}`, { kwh: row.kwh, status: row.status, computedAt: row.computedAt }]),
+      rows.map((row) => [
+        `${row.periodStart.toISOString()}\u0000${row.region}`,
+        { kwh: row.kwh, status: row.status, computedAt: row.computedAt },
+      ]),
     );
     return { periods, keys, cells };
   }, [settlement.data, day, regions]);
@@ -269,7 +316,9 @@ function SettlementPanel({
             <select
               id="settlement-region"
               value={region ?? ''}
-              onChange={(event) => onChange({ sregion: event.target.value === '' ? null : event.target.value })}
+              onChange={(event) =>
+                onChange({ sregion: event.target.value === '' ? null : event.target.value })
+              }
             >
               <option value="">All regions</option>
               {(region && !regions.includes(region) ? [...regions, region] : regions).map((key) => (
@@ -281,10 +330,18 @@ function SettlementPanel({
           </div>
           {day ? (
             <div className="day-steps" role="group" aria-label="Step the day">
-              <button type="button" className="button button--small" onClick={() => onChange({ sday: addDays(day, -1) })}>
+              <button
+                type="button"
+                className="button button--small"
+                onClick={() => onChange({ sday: addDays(day, -1) })}
+              >
                 ← Previous day
               </button>
-              <button type="button" className="button button--small" onClick={() => onChange({ sday: addDays(day, 1) })}>
+              <button
+                type="button"
+                className="button button--small"
+                onClick={() => onChange({ sday: addDays(day, 1) })}
+              >
                 Next day →
               </button>
             </div>
@@ -304,7 +361,12 @@ function SettlementPanel({
         >
           {() => (
             <>
-              <EChart name="settlement" option={option} height={300} label={`kWh per region in each half hour of ${day}; provisional values striped`} />
+              <EChart
+                name="settlement"
+                option={option}
+                height={300}
+                label={`kWh per region in each half hour of ${day}; provisional values striped`}
+              />
               <details className="disclosure">
                 <summary>Show the 48 periods as a table</summary>
                 <UsagePivot

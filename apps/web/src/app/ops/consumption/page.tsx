@@ -13,8 +13,8 @@ export default async function ConsumptionPage() {
   return (
     <>
       <PageHeader title="Consumption">
-        kWh by region, segment and tariff, and per settlement period. Provisional numbers come from the real-time
-        speed layer; final ones from the nightly batch.
+        kWh by region, segment and tariff, and per settlement period. Provisional numbers come from the
+        real-time speed layer; final ones from the nightly batch.
       </PageHeader>
       <Suspense fallback={<LoadingState />}>
         <ConsumptionDashboard />

@@ -4,7 +4,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
 import { EChart } from '../../../components/charts/EChart';
-import { baseOption, chartColors, palette, timeAxis, type ChartOption } from '../../../components/charts/echarts';
+import {
+  baseOption,
+  chartColors,
+  palette,
+  timeAxis,
+  type ChartOption,
+} from '../../../components/charts/echarts';
 import { StatusBadge } from '../../../components/ui/Badges';
 import { Panel } from '../../../components/ui/Panel';
 import { Segmented } from '../../../components/ui/Segmented';
@@ -24,7 +30,11 @@ import { useUrlState } from '../../../lib/use-url-state';
 import { useTRPC, type RouterOutputs } from '../../../trpc/client';
 
 const REFRESH_MS = 10_000;
-const live = { refetchInterval: REFRESH_MS, placeholderData: keepPreviousData, staleTime: REFRESH_MS / 2 } as const;
+const live = {
+  refetchInterval: REFRESH_MS,
+  placeholderData: keepPreviousData,
+  staleTime: REFRESH_MS / 2,
+} as const;
 
 const parseState = (params: URLSearchParams) => ({
   range: pipelineRangeSchema.catch('1h').parse(params.get('range') ?? undefined),
@@ -55,7 +65,12 @@ export function PipelineDashboard() {
   const throughput = useQuery(trpc.pipeline.throughput.queryOptions({ range }, live));
   const latency = useQuery(trpc.pipeline.latency.queryOptions({ range }, live));
   const rules = useQuery(trpc.pipeline.rules.queryOptions({ range }, live));
-  const updatedAt = Math.max(consumers.dataUpdatedAt, throughput.dataUpdatedAt, latency.dataUpdatedAt, rules.dataUpdatedAt);
+  const updatedAt = Math.max(
+    consumers.dataUpdatedAt,
+    throughput.dataUpdatedAt,
+    latency.dataUpdatedAt,
+    rules.dataUpdatedAt,
+  );
 
   return (
     <div className="dashboard">
@@ -67,7 +82,8 @@ export function PipelineDashboard() {
           onChange={(value) => setState({ range: value === '1h' ? null : value })}
         />
         <p className="toolbar__meta" aria-live="polite">
-          {updatedAt > 0 ? <>Updated {formatUtcTime(updatedAt)} UTC · </> : null}refreshes every {REFRESH_MS / 1000} s
+          {updatedAt > 0 ? <>Updated {formatUtcTime(updatedAt)} UTC · </> : null}refreshes every{' '}
+          {REFRESH_MS / 1000} s
         </p>
       </div>
 
@@ -85,7 +101,11 @@ export function PipelineDashboard() {
             query={throughput}
             height={300}
             isEmpty={(data) => data.totals.messages === 0}
-            empty={<EmptyState title="No batches in this range" height={300}>The worker committed nothing in the last {pipelineRanges[range].label}.</EmptyState>}
+            empty={
+              <EmptyState title="No batches in this range" height={300}>
+                The worker committed nothing in the last {pipelineRanges[range].label}.
+              </EmptyState>
+            }
           >
             {(data) => <ThroughputView data={data} />}
           </QueryView>
@@ -99,7 +119,11 @@ export function PipelineDashboard() {
             query={rules}
             height={300}
             isEmpty={(data) => data.rules.length === 0}
-            empty={<EmptyState title="Nothing rejected or flagged" height={300}>No rule fired in the last {pipelineRanges[range].label}.</EmptyState>}
+            empty={
+              <EmptyState title="Nothing rejected or flagged" height={300}>
+                No rule fired in the last {pipelineRanges[range].label}.
+              </EmptyState>
+            }
           >
             {(data) => <RulesView data={data} />}
           </QueryView>
@@ -115,7 +139,11 @@ export function PipelineDashboard() {
           query={consumers}
           height={360}
           isEmpty={(data) => data.partitions.length === 0}
-          empty={<EmptyState title="No consumer has reported" height={200}>No lag or commits in InfluxDB for the last 7 days. Is a worker running?</EmptyState>}
+          empty={
+            <EmptyState title="No consumer has reported" height={200}>
+              No lag or commits in InfluxDB for the last 7 days. Is a worker running?
+            </EmptyState>
+          }
         >
           {(data) => <LagView data={data} />}
         </QueryView>
@@ -159,7 +187,8 @@ function ConsumerSummary({ data }: { data: Consumers }) {
       : trend.catchUpSeconds === 0
         ? 'Nothing to catch up'
         : `Caught up in about ${formatDuration(trend.catchUpSeconds * 1000)}`;
-  const commitAge = data.freshness.lastCommitAt && now > 0 ? now - data.freshness.lastCommitAt.getTime() : null;
+  const commitAge =
+    data.freshness.lastCommitAt && now > 0 ? now - data.freshness.lastCommitAt.getTime() : null;
   return (
     <StatGrid label="Consumer group now">
       <Stat
@@ -190,7 +219,13 @@ function ConsumerSummary({ data }: { data: Consumers }) {
       <Stat
         name="freshness"
         label="Freshness"
-        value={data.freshness.lastCommitAt ? (commitAge === null ? '…' : formatAgo(data.freshness.lastCommitAt, now)) : 'No commit'}
+        value={
+          data.freshness.lastCommitAt
+            ? commitAge === null
+              ? '…'
+              : formatAgo(data.freshness.lastCommitAt, now)
+            : 'No commit'
+        }
         detail={
           data.freshness.lastCommitAt
             ? `Last commit ${formatUtc(data.freshness.lastCommitAt)}`
@@ -205,7 +240,12 @@ function ConsumerSummary({ data }: { data: Consumers }) {
 function ThroughputView({ data }: { data: Throughput }) {
   const option = useMemo<ChartOption>(() => {
     const perSecond = (value: number) => Math.round((value / (data.bucketMs / 1000)) * 100) / 100;
-    const series = (name: string, key: 'readingsIn' | 'stored' | 'rejected', color: string, dashed = false) => ({
+    const series = (
+      name: string,
+      key: 'readingsIn' | 'stored' | 'rejected',
+      color: string,
+      dashed = false,
+    ) => ({
       name,
       type: 'line' as const,
       showSymbol: false,
@@ -228,7 +268,12 @@ function ThroughputView({ data }: { data: Throughput }) {
   const { totals } = data;
   return (
     <>
-      <EChart name="throughput" option={option} height={260} label="Readings per second consumed, stored and rejected over the selected range" />
+      <EChart
+        name="throughput"
+        option={option}
+        height={260}
+        label="Readings per second consumed, stored and rejected over the selected range"
+      />
       <dl className="totals" aria-label="Totals in the range">
         <div data-total="messages">
           <dt>Messages</dt>
@@ -252,8 +297,8 @@ function ThroughputView({ data }: { data: Throughput }) {
         </div>
       </dl>
       <p className="footnote">
-        In = stored + duplicates + rejected. Kafka&apos;s produced count is not a tracking metric; a producer outrunning
-        the consumer shows up as growing lag below.
+        In = stored + duplicates + rejected. Kafka&apos;s produced count is not a tracking metric; a producer
+        outrunning the consumer shows up as growing lag below.
       </p>
     </>
   );
@@ -269,14 +314,31 @@ function RulesView({ data }: { data: Rules }) {
       xAxis: { type: 'value', name: 'readings', nameLocation: 'middle', nameGap: 26, minInterval: 1 },
       yAxis: { type: 'category', data: rules.map((entry) => formatRule(entry.rule)) },
       series: [
-        { name: 'Rejected', type: 'bar', stack: 'rule', color: chartColors.bad, data: rules.map((entry) => entry.rejected) },
-        { name: 'Flagged', type: 'bar', stack: 'rule', color: '#edc948', data: rules.map((entry) => entry.flagged) },
+        {
+          name: 'Rejected',
+          type: 'bar',
+          stack: 'rule',
+          color: chartColors.bad,
+          data: rules.map((entry) => entry.rejected),
+        },
+        {
+          name: 'Flagged',
+          type: 'bar',
+          stack: 'rule',
+          color: '#edc948',
+          data: rules.map((entry) => entry.flagged),
+        },
       ],
     };
   }, [data]);
   return (
     <>
-      <EChart name="rules" option={option} height={Math.max(160, 60 + data.rules.length * 32)} label="Readings rejected and flagged per validation rule" />
+      <EChart
+        name="rules"
+        option={option}
+        height={Math.max(160, 60 + data.rules.length * 32)}
+        label="Readings rejected and flagged per validation rule"
+      />
       <table className="table table--compact" data-table="rules">
         <caption className="visually-hidden">Readings per rule in the range</caption>
         <thead>
@@ -295,7 +357,9 @@ function RulesView({ data }: { data: Rules }) {
             <tr key={entry.rule} data-rule={entry.rule}>
               <th scope="row">
                 {entry.rejected > 0 ? (
-                  <Link href={`/ops/rejects?rule=${encodeURIComponent(entry.rule)}`}>{formatRule(entry.rule)}</Link>
+                  <Link href={`/ops/rejects?rule=${encodeURIComponent(entry.rule)}`}>
+                    {formatRule(entry.rule)}
+                  </Link>
                 ) : (
                   formatRule(entry.rule)
                 )}
@@ -316,7 +380,8 @@ function RulesView({ data }: { data: Rules }) {
 
 function LagView({ data }: { data: Consumers }) {
   const now = useNow();
-  const multipleTopics = new Set(data.partitions.map((partition) => `${partition.group}\u0000${partition.topic}`)).size > 1;
+  const multipleTopics =
+    new Set(data.partitions.map((partition) => `${partition.group}\u0000${partition.topic}`)).size > 1;
   const overTime = useMemo<ChartOption>(
     () => ({
       ...baseOption,
@@ -352,7 +417,11 @@ function LagView({ data }: { data: Consumers }) {
           return `Partition ${partition.partition}<br/>${formatCount(partition.lagOffsets ?? 0)} offsets · ${formatDuration((partition.lagSeconds ?? 0) * 1000)}<br/>${partition.status}`;
         },
       },
-      xAxis: { type: 'category', name: 'partition', data: data.partitions.map((partition) => String(partition.partition)) },
+      xAxis: {
+        type: 'category',
+        name: 'partition',
+        data: data.partitions.map((partition) => String(partition.partition)),
+      },
       yAxis: { type: 'value', name: 'offsets', minInterval: 1, nameTextStyle: { align: 'left' } },
       series: [
         {
@@ -371,12 +440,24 @@ function LagView({ data }: { data: Consumers }) {
     <>
       <div className="grid-2 grid-2--wide-first">
         <div>
-          <h3 className="chart-title">Lag over time (highest per {formatDuration(data.bucketMs)}, stacked)</h3>
-          <EChart name="lag-over-time" option={overTime} height={280} label="Consumer lag in offsets per partition over the selected range, stacked" />
+          <h3 className="chart-title">
+            Lag over time (highest per {formatDuration(data.bucketMs)}, stacked)
+          </h3>
+          <EChart
+            name="lag-over-time"
+            option={overTime}
+            height={280}
+            label="Consumer lag in offsets per partition over the selected range, stacked"
+          />
         </div>
         <div>
           <h3 className="chart-title">Lag now per partition (worst in red)</h3>
-          <EChart name="lag-now" option={now_} height={280} label="Current consumer lag in offsets per partition; the worst partition is red" />
+          <EChart
+            name="lag-now"
+            option={now_}
+            height={280}
+            label="Current consumer lag in offsets per partition; the worst partition is red"
+          />
         </div>
       </div>
       <div className="table-scroll">
@@ -404,7 +485,11 @@ function LagView({ data }: { data: Consumers }) {
           </thead>
           <tbody>
             {data.partitions.map((partition) => (
-              <tr key={partition.id} className={partition.worst ? 'row--worst' : undefined} data-partition={partition.partition}>
+              <tr
+                key={partition.id}
+                className={partition.worst ? 'row--worst' : undefined}
+                data-partition={partition.partition}
+              >
                 <th scope="row">
                   {partition.partition}
                   {partition.worst ? <span className="tag tag--bad">worst</span> : null}
@@ -429,7 +514,10 @@ function LagView({ data }: { data: Consumers }) {
                 </td>
                 <td>
                   {partition.lastCommitAt ? (
-                    <time dateTime={partition.lastCommitAt.toISOString()} title={formatUtc(partition.lastCommitAt)}>
+                    <time
+                      dateTime={partition.lastCommitAt.toISOString()}
+                      title={formatUtc(partition.lastCommitAt)}
+                    >
                       {now > 0 ? formatAgo(partition.lastCommitAt, now) : formatUtc(partition.lastCommitAt)}
                     </time>
                   ) : (
@@ -439,9 +527,15 @@ function LagView({ data }: { data: Consumers }) {
                 <td
                   className="num"
                   data-cell="stored"
-                  title={partition.storedAt ? `Postgres position, moved ${formatUtc(partition.storedAt)}` : undefined}
+                  title={
+                    partition.storedAt
+                      ? `Postgres position, moved ${formatUtc(partition.storedAt)}`
+                      : undefined
+                  }
                 >
-                  {partition.storedNextOffset === null ? '–' : formatCount(Number(partition.storedNextOffset))}
+                  {partition.storedNextOffset === null
+                    ? '–'
+                    : formatCount(Number(partition.storedNextOffset))}
                 </td>
                 <td className="reason">{partition.reason}</td>
               </tr>
@@ -450,23 +544,27 @@ function LagView({ data }: { data: Consumers }) {
         </table>
       </div>
       <p className="footnote">
-        Status as in LinkedIn&apos;s Burrow, over the last {formatDuration(data.windowMs)}: OK when lag is zero or falls;
-        WARN when it only grows; STALL when commits continue but the offset does not move; STOP when nothing was
-        committed for the whole window. &ldquo;Stored up to&rdquo; is the next offset the ingest transaction recorded in
-        Postgres.
+        Status as in LinkedIn&apos;s Burrow, over the last {formatDuration(data.windowMs)}: OK when lag is
+        zero or falls; WARN when it only grows; STALL when commits continue but the offset does not move; STOP
+        when nothing was committed for the whole window. &ldquo;Stored up to&rdquo; is the next offset the
+        ingest transaction recorded in Postgres.
       </p>
     </>
   );
 }
 
 function LatencyView({ data }: { data: Latency }) {
-  const dbOption = useMemo<ChartOption>(() => latencyOption(data, 'dbMs', 'ms', (value) => `${Math.round(value)} ms`), [data]);
+  const dbOption = useMemo<ChartOption>(
+    () => latencyOption(data, 'dbMs', 'ms', (value) => `${Math.round(value)} ms`),
+    [data],
+  );
   const e2eOption = useMemo<ChartOption>(
     () => latencyOption(data, 'e2eMs', 'duration', (value) => formatDuration(value)),
     [data],
   );
   const { summary } = data;
-  const cell = (value: number | null, format: (value: number) => string) => (value === null ? '–' : format(value));
+  const cell = (value: number | null, format: (value: number) => string) =>
+    value === null ? '–' : format(value);
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   return (
     <>
@@ -489,31 +587,53 @@ function LatencyView({ data }: { data: Latency }) {
         <tbody>
           <tr data-latency="db">
             <th scope="row">Postgres transaction (db_ms)</th>
-            <td className="num" data-cell="p50">{cell(summary.dbMs.p50, ms)}</td>
-            <td className="num" data-cell="p95">{cell(summary.dbMs.p95, ms)}</td>
-            <td className="num" data-cell="p99">{cell(summary.dbMs.p99, ms)}</td>
+            <td className="num" data-cell="p50">
+              {cell(summary.dbMs.p50, ms)}
+            </td>
+            <td className="num" data-cell="p95">
+              {cell(summary.dbMs.p95, ms)}
+            </td>
+            <td className="num" data-cell="p99">
+              {cell(summary.dbMs.p99, ms)}
+            </td>
           </tr>
           <tr data-latency="e2e">
             <th scope="row">End to end (e2e_ms)</th>
-            <td className="num" data-cell="p50">{cell(summary.e2eMs.p50, formatDuration)}</td>
-            <td className="num" data-cell="p95">{cell(summary.e2eMs.p95, formatDuration)}</td>
-            <td className="num" data-cell="p99">{cell(summary.e2eMs.p99, formatDuration)}</td>
+            <td className="num" data-cell="p50">
+              {cell(summary.e2eMs.p50, formatDuration)}
+            </td>
+            <td className="num" data-cell="p95">
+              {cell(summary.e2eMs.p95, formatDuration)}
+            </td>
+            <td className="num" data-cell="p99">
+              {cell(summary.e2eMs.p99, formatDuration)}
+            </td>
           </tr>
         </tbody>
       </table>
       <div className="grid-2">
         <div>
           <h3 className="chart-title">Postgres transaction, ms</h3>
-          <EChart name="latency-db" option={dbOption} height={240} label="Percentiles of the Postgres transaction time per batch over the range" />
+          <EChart
+            name="latency-db"
+            option={dbOption}
+            height={240}
+            label="Percentiles of the Postgres transaction time per batch over the range"
+          />
         </div>
         <div>
           <h3 className="chart-title">End to end, interval end to commit</h3>
-          <EChart name="latency-e2e" option={e2eOption} height={240} label="Percentiles of end-to-end latency per batch over the range" />
+          <EChart
+            name="latency-e2e"
+            option={e2eOption}
+            height={240}
+            label="Percentiles of end-to-end latency per batch over the range"
+          />
         </div>
       </div>
       <p className="footnote">
-        Percentiles are InfluxDB&apos;s nearest-rank PERCENTILE over batches. End to end includes how late a head-end
-        sent the data: a backfill of old days shows days here.
+        Percentiles are InfluxDB&apos;s nearest-rank PERCENTILE over batches. End to end includes how late a
+        head-end sent the data: a backfill of old days shows days here.
       </p>
     </>
   );
@@ -534,12 +654,19 @@ function latencyOption(
   });
   return {
     ...baseOption,
-    tooltip: { ...baseOption.tooltip, valueFormatter: (value) => (typeof value === 'number' ? format(value) : '–') },
+    tooltip: {
+      ...baseOption.tooltip,
+      valueFormatter: (value) => (typeof value === 'number' ? format(value) : '–'),
+    },
     xAxis: timeAxis(data.from, data.to),
     yAxis:
       axis === 'ms'
         ? { type: 'value', name: 'ms', nameTextStyle: { align: 'left' } }
         : { type: 'value', axisLabel: { formatter: (value: number) => formatDuration(value) } },
-    series: [line('p50', 'p50', chartColors.accent), line('p95', 'p95', '#f28e2b'), line('p99', 'p99', chartColors.bad)],
+    series: [
+      line('p50', 'p50', chartColors.accent),
+      line('p95', 'p95', '#f28e2b'),
+      line('p99', 'p99', chartColors.bad),
+    ],
   };
 }

@@ -43,7 +43,10 @@ export function RejectsBrowser() {
     ...(state.to ? { to: parseUtcMinute(state.to) ?? undefined } : {}),
   };
   const byRule = useQuery(
-    trpc.rejects.byRule.queryOptions(range, { refetchInterval: REFRESH_MS, placeholderData: keepPreviousData }),
+    trpc.rejects.byRule.queryOptions(range, {
+      refetchInterval: REFRESH_MS,
+      placeholderData: keepPreviousData,
+    }),
   );
   const list = useQuery(
     trpc.rejects.list.queryOptions(
@@ -62,7 +65,11 @@ export function RejectsBrowser() {
         onApply={(filters) => setState({ ...filters, page: null })}
       />
 
-      <Panel title="By rule" description="Rejections under the meter and time filters; select a rule to list only those." name="by-rule">
+      <Panel
+        title="By rule"
+        description="Rejections under the meter and time filters; select a rule to list only those."
+        name="by-rule"
+      >
         <QueryView
           query={byRule}
           loadingLabel="Counting rejections…"
@@ -110,7 +117,9 @@ export function RejectsBrowser() {
             <select
               id="page-size"
               value={state.pageSize}
-              onChange={(event) => setState({ size: event.target.value === '50' ? null : event.target.value, page: null })}
+              onChange={(event) =>
+                setState({ size: event.target.value === '50' ? null : event.target.value, page: null })
+              }
             >
               {REJECTS_PAGE_SIZES.map((size) => (
                 <option key={size} value={size}>
@@ -126,7 +135,11 @@ export function RejectsBrowser() {
           loadingLabel="Reading the quarantine…"
           height={320}
           isEmpty={(data) => data.total === 0}
-          empty={<EmptyState title="No rejected readings" height={200}>Nothing matches these filters.</EmptyState>}
+          empty={
+            <EmptyState title="No rejected readings" height={200}>
+              Nothing matches these filters.
+            </EmptyState>
+          }
         >
           {(data) => (
             <>
@@ -177,10 +190,15 @@ function RejectRow({ row }: { row: Row }) {
       </td>
       <td className="nowrap">
         {row.meterId ? <span className="mono">{row.meterId}</span> : <span className="muted">no meter</span>}
-        {row.intervalStart ? <div className="muted small">{formatUtc(row.intervalStart, { seconds: false })}</div> : null}
+        {row.intervalStart ? (
+          <div className="muted small">{formatUtc(row.intervalStart, { seconds: false })}</div>
+        ) : null}
       </td>
       <td className="nowrap" data-cell="position">
-        <span className="mono" title={`topic ${row.topic}, partition ${row.partition}, offset ${row.kafkaOffset}`}>
+        <span
+          className="mono"
+          title={`topic ${row.topic}, partition ${row.partition}, offset ${row.kafkaOffset}`}
+        >
           p{row.partition} · offset {row.kafkaOffset}
         </span>
         <div className="muted small">
@@ -189,7 +207,12 @@ function RejectRow({ row }: { row: Row }) {
       </td>
       <td className="detail-cell">
         <p className="detail">{row.detail}</p>
-        <button type="button" className="link-button small" aria-expanded={expanded} onClick={() => setExpanded(!expanded)}>
+        <button
+          type="button"
+          className="link-button small"
+          aria-expanded={expanded}
+          onClick={() => setExpanded(!expanded)}
+        >
           {expanded ? 'Hide payload' : 'Show payload'}
         </button>
         {expanded ? <pre className="payload">{prettyPayload(row.payload)}</pre> : null}
@@ -230,12 +253,15 @@ function Filters({
     }
     const fromDate = parseUtcMinute(from || null);
     const toDate = parseUtcMinute(to || null);
-    if (fromDate && toDate && fromDate >= toDate) return setProblem('“Received to” must be after “received from”.');
+    if (fromDate && toDate && fromDate >= toDate)
+      return setProblem('“Received to” must be after “received from”.');
     setProblem(null);
     onApply({ rule: rule || null, meter: trimmedMeter || null, from: from || null, to: to || null });
   };
 
-  const ruleOptions = [...new Set([...rules.map((entry) => entry.rule), ...(state.rule ? [state.rule] : [])])];
+  const ruleOptions = [
+    ...new Set([...rules.map((entry) => entry.rule), ...(state.rule ? [state.rule] : [])]),
+  ];
   return (
     <form className="filters" onSubmit={submit} aria-label="Filter rejected readings">
       <div className="control">
@@ -263,11 +289,21 @@ function Filters({
       </div>
       <div className="control">
         <label htmlFor="filter-from">Received from (UTC)</label>
-        <input id="filter-from" type="datetime-local" value={from} onChange={(event) => setFrom(event.target.value)} />
+        <input
+          id="filter-from"
+          type="datetime-local"
+          value={from}
+          onChange={(event) => setFrom(event.target.value)}
+        />
       </div>
       <div className="control">
         <label htmlFor="filter-to">Received to (UTC)</label>
-        <input id="filter-to" type="datetime-local" value={to} onChange={(event) => setTo(event.target.value)} />
+        <input
+          id="filter-to"
+          type="datetime-local"
+          value={to}
+          onChange={(event) => setTo(event.target.value)}
+        />
       </div>
       <div className="filters__buttons">
         <button type="submit" className="button button--primary button--small">

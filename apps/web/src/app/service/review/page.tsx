@@ -12,7 +12,9 @@ export default async function ReviewPage() {
   await requireRole(sections.service.roles, '/service/review');
   return (
     <>
-      <PageHeader title="Review queue">Readings that soft validation rules flagged, waiting for a person’s decision.</PageHeader>
+      <PageHeader title="Review queue">
+        Readings that soft validation rules flagged, waiting for a person’s decision.
+      </PageHeader>
       <Suspense fallback={<LoadingState />}>
         <ReviewQueue />
       </Suspense>

@@ -9,10 +9,15 @@ function handler(req: Request) {
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: ({ req: request, resHeaders }) => createContext({ db, sql, influx, headers: request.headers, resHeaders }),
+    createContext: ({ req: request, resHeaders }) =>
+      createContext({ db, sql, influx, headers: request.headers, resHeaders }),
     onError({ error, path }) {
       // What clients see is decided by the error formatter; the server log keeps the whole story.
-      if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE' || error.code === 'TIMEOUT') {
+      if (
+        error.code === 'INTERNAL_SERVER_ERROR' ||
+        error.code === 'SERVICE_UNAVAILABLE' ||
+        error.code === 'TIMEOUT'
+      ) {
         console.error(`tRPC ${path ?? '<no path>'} failed:`, error.cause ?? error);
       }
     },
