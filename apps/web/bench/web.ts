@@ -24,7 +24,16 @@ import { createRandom } from '@meterops/domain/random';
 import { env } from '../src/env';
 import { startSession } from '../src/server/auth/session';
 import { createContext } from '../src/server/context';
-import { createCaller } from '../src/server/root';
+import { completenessRouter } from '../src/server/routers/completeness';
+import { consumptionRouter } from '../src/server/routers/consumption';
+import { pipelineRouter } from '../src/server/routers/pipeline';
+import { rejectsRouter } from '../src/server/routers/rejects';
+import { createCallerFactory, router } from '../src/server/trpc';
+
+/** The procedures behind the operations pages, mounted as in the app router. */
+const createCaller = createCallerFactory(
+  router({ pipeline: pipelineRouter, completeness: completenessRouter, consumption: consumptionRouter, rejects: rejectsRouter }),
+);
 import { usageEndpoints } from './usage';
 
 const { values } = parseArgs({

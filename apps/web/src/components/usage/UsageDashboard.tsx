@@ -452,8 +452,8 @@ function PeriodsView({
                     {row.status === null ? (
                       <span className="muted">No data</span>
                     ) : byMonth && row.status === 'provisional' && row.finalDays > 0 ? (
-                      <span className="badge badge--provisional">
-                        {row.finalDays} of {row.days} days final
+                      <span className="badge badge--provisional" title={`${row.finalDays} of ${row.days} days final`}>
+                        {row.finalDays}/{row.days} days final
                       </span>
                     ) : (
                       <span className={`badge badge--${row.status}`}>
