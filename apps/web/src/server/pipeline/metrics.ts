@@ -141,7 +141,7 @@ export async function fetchRuleCounts(
     const rule = entry.tags.rule ?? '';
     for (const row of entry.rows) {
       let rules = buckets.get(row.time);
-      if (!rules) buckets.set(row.time, (rules = new Map()));
+      if (!rules) buckets.set(row.time, (rules = new Map<string, RuleCount>()));
       const count = rules.get(rule) ?? { rule, rejected: 0, flagged: 0 };
       if (entry.tags.outcome === 'rejected') count.rejected += num(row.count);
       else if (entry.tags.outcome === 'flagged') count.flagged += num(row.count);

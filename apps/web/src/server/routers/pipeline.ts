@@ -68,7 +68,7 @@ function rangeOf(range: PipelineRange, now = Date.now()) {
 async function lastCommits(influx: InfluxQuery, now: number) {
   const state = stateOf(influx);
   const settledUpTo = now - SETTLE_MS;
-  const known = state.lastCommits ?? { settledUpTo: now - COMMIT_HORIZON_MS, byPartition: new Map() };
+  const known = state.lastCommits ?? { settledUpTo: now - COMMIT_HORIZON_MS, byPartition: new Map<string, { key: PartitionKey; commit: CommitSample }>() };
   const [settled, recent] = await Promise.all([
     settledUpTo > known.settledUpTo
       ? readCommit(influx, { from: known.settledUpTo, to: settledUpTo, which: 'last' })
