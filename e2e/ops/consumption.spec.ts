@@ -50,8 +50,7 @@ test('kWh by region per day equals the sum of the stored readings', async ({ pag
   await saveScreenshot(page, testInfo, 'consumption-region-day');
 });
 
-// Failed in the last orchestrated run before the final fixes; re-enable once it passes there (issue 5 note).
-test.fixme('segments per month and tariffs per hour equal the readings', async ({ page }, testInfo) => {
+test('segments per month and tariffs per hour equal the readings', async ({ page }, testInfo) => {
   const { from, to } = await scenarioDays(sql);
   await page.goto(`/ops/consumption?from=${from}&to=${to}`);
   await page.getByRole('radio', { name: 'Segment' }).click();
