@@ -30,9 +30,11 @@ export async function saveScreenshot(page: Page, testInfo: TestInfo, name: strin
  */
 export async function chartsDrawn(page: Page): Promise<void> {
   const charts = page.locator('[data-chart]');
-  await expect(charts.first()).toBeVisible();
+  // The first visit after the server starts fills its InfluxDB bucket cache; on a loaded CI machine that
+  // takes longer than the default 10 s.
+  await expect(charts.first()).toBeVisible({ timeout: 30_000 });
   for (const chart of await charts.all()) {
-    await expect(chart).toHaveAttribute('data-chart-state', 'finished');
+    await expect(chart).toHaveAttribute('data-chart-state', 'finished', { timeout: 30_000 });
   }
 }
 

@@ -12,8 +12,6 @@ test.describe('on a phone', () => {
 
   for (const { path, heading, charts } of pages) {
     test(`${path} fits the screen`, async ({ page, signInAs }, testInfo) => {
-      // /ops/pipeline failed on a phone in the last orchestrated run; re-enable once it passes there (issue 5 note).
-      test.fixme(path === '/ops/pipeline', 'phone layout of the pipeline page is being fixed');
       await signInAs('operator');
       await page.goto(path);
       await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BucketCache, nearestRank } from '../src/server/pipeline/bucket-cache';
+import { BucketCache, kthOfTwo, nearestRank, nearestRankOfTwo } from '../src/server/pipeline/bucket-cache';
 
 const minute = 60_000;
 
@@ -89,5 +89,28 @@ describe('nearestRank, as InfluxDB computes PERCENTILE', () => {
     expect(nearestRank([], 50)).toBeNull();
     expect(nearestRank([7], 10)).toBeNull();
     expect(nearestRank([7], 50)).toBe(7);
+  });
+});
+
+describe('percentiles over two sorted arrays', () => {
+  it('picks the same value as sorting the union', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 200; round++) {
+      const a = Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 50)).sort(
+        (x, y) => x - y,
+      );
+      const b = Array.from({ length: Math.floor(random() * 10) }, () => Math.floor(random() * 50)).sort(
+        (x, y) => x - y,
+      );
+      const union = [...a, ...b].sort((x, y) => x - y);
+      for (const percentile of [1, 50, 95, 99, 100]) {
+        expect(nearestRankOfTwo(a, b, percentile)).toBe(nearestRank(union, percentile));
+      }
+      for (let k = 0; k < union.length; k++) expect(kthOfTwo(a, b, k)).toBe(union[k]);
+    }
   });
 });

@@ -314,6 +314,27 @@ describe('consumption and completeness procedures (Postgres)', () => {
     expect(result).toMatchObject({ expected: 288, actual: 5, actualByD1: 2, actualByD5: 3 });
     expect(result.d1Deadline.toISOString()).toBe('2026-06-11T23:00:00.000Z');
     expect(result.d5Deadline.toISOString()).toBe('2026-06-15T23:00:00.000Z');
+    expect(result.source).toBe('readings');
+  });
+
+  it('takes the batch layer’s arrival counts once every meter-day of the region has them', async () => {
+    await db.execute(sql`
+      update meter_usage_daily set actual_by_d1_intervals = 90, actual_by_d5_intervals = 96 where meter_id = ${meters[0]} and day = ${day}`);
+    await db.execute(sql`
+      update meter_usage_daily set actual_by_d1_intervals = 2, actual_by_d5_intervals = 3 where meter_id = ${meters[1]} and day = ${day}`);
+    await db.execute(sql`
+      insert into dimension_usage_daily (day, dimension, key, kwh, expected_intervals, actual_intervals, status)
+      values (${day}, 'region', ${regionA}, 19, 288, 186, 'final')`);
+    const caller = await operator();
+    const result = await caller.completeness.timeliness({ day, region: regionA });
+    expect(result).toMatchObject({
+      source: 'batch',
+      expected: 288,
+      actual: 186,
+      actualByD1: 92,
+      actualByD5: 99,
+    });
+    expect(result.d1Deadline.toISOString()).toBe('2026-06-11T23:00:00.000Z');
   });
 });
 

@@ -54,14 +54,17 @@ export const usageGranularities = ['hour', 'day', 'month'] as const;
 export const usageGranularitySchema = z.enum(usageGranularities);
 
 /**
- * Longest range per granularity. Hours of segments and tariffs are summed from every meter's hourly
- * rows, so they stay short; days and months read the per-dimension daily table.
+ * Longest range, in days, per granularity and dimension. Days and months read the per-dimension daily
+ * table, and region hours the half-hourly settlement table, so they can be long. Segment and tariff
+ * hours are summed from every meter's hourly rows (no per-dimension hourly table yet), so one day.
  */
-export const maxUsageDays: Record<(typeof usageGranularities)[number], number> = {
-  hour: 3,
-  day: 92,
-  month: 731,
-};
+export function maxUsageDays(
+  granularity: (typeof usageGranularities)[number],
+  dimension: (typeof usageDimensions)[number],
+): number {
+  if (granularity === 'hour') return dimension === 'region' ? 7 : 1;
+  return granularity === 'day' ? 92 : 731;
+}
 
 export const COMPLETENESS_MAX_DAYS = 92;
 

@@ -38,8 +38,14 @@ export class BucketCache {
     return this.entries.size;
   }
 
-  /** Every bucket of the range, oldest first, from the cache where settled and from InfluxDB otherwise. */
-  async read<T>(request: BucketRead<T>, now = Date.now()): Promise<{ start: number; value: T }[]> {
+  /**
+   * Every bucket of the range, oldest first, from the cache where settled and from InfluxDB otherwise.
+   * `settled` says whether the bucket can no longer change.
+   */
+  async read<T>(
+    request: BucketRead<T>,
+    now = Date.now(),
+  ): Promise<{ start: number; value: T; settled: boolean }[]> {
     const { key, bucketMs } = request;
     const starts: number[] = [];
     for (let start = alignDown(request.from, bucketMs); start <= request.to; start += bucketMs)
@@ -66,7 +72,11 @@ export class BucketCache {
         if (settled(start)) this.store(id(start), value);
       }
     }
-    return starts.map((start) => ({ start, value: values.get(start) ?? request.empty() }));
+    return starts.map((start) => ({
+      start,
+      value: values.get(start) ?? request.empty(),
+      settled: settled(start),
+    }));
   }
 
   private touch<T>(id: string): T | undefined {
@@ -97,4 +107,32 @@ export function nearestRank(sorted: readonly number[], percentile: number): numb
   const index = Math.floor((sorted.length * percentile) / 100 + 0.5) - 1;
   if (index < 0 || index >= sorted.length) return null;
   return sorted[index] ?? null;
+}
+
+/** The k-th smallest (from 0) of the union of two ascending arrays, by bisecting how many come from `a`. */
+export function kthOfTwo(a: readonly number[], b: readonly number[], k: number): number | null {
+  if (k < 0 || k >= a.length + b.length) return null;
+  let low = Math.max(0, k + 1 - b.length);
+  let high = Math.min(k + 1, a.length);
+  while (low < high) {
+    const fromA = (low + high) >> 1;
+    const fromB = k + 1 - fromA;
+    if (fromB > 0 && (b[fromB - 1] as number) > (a[fromA] as number)) low = fromA + 1;
+    else high = fromA;
+  }
+  const fromB = k + 1 - low;
+  return Math.max(
+    low > 0 ? (a[low - 1] as number) : -Infinity,
+    fromB > 0 ? (b[fromB - 1] as number) : -Infinity,
+  );
+}
+
+/** InfluxDB's PERCENTILE over the union of two ascending arrays, without merging them. */
+export function nearestRankOfTwo(
+  a: readonly number[],
+  b: readonly number[],
+  percentile: number,
+): number | null {
+  const index = Math.floor(((a.length + b.length) * percentile) / 100 + 0.5) - 1;
+  return kthOfTwo(a, b, index);
 }

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { usageDimensionKeys } from '@meterops/db/queries/consumption';
+import { regionCompleteness } from '@meterops/db/queries/completeness';
 import {
   metersWithGaps,
   regionDayCompleteness,
+  regionDayDeadlines,
   regionDayTimeliness,
 } from '@meterops/db/queries/ops-completeness';
 import {
@@ -91,7 +93,12 @@ export const completenessRouter = router({
       return { page: input.page, pageSize: GAPS_PAGE_SIZE, ...result };
     }),
 
-  /** Share of a region's expected intervals whose actual reading had arrived by the end of D+1 and D+5. */
+  /**
+   * Share of a region's expected intervals whose actual reading had arrived by the end of D+1 and D+5.
+   * Once the day is finalized, the batch layer's per-meter counts (`regionCompleteness`). Before that,
+   * while a deadline has not passed, every actual reading so far arrived before it, so the count is the
+   * day's actual intervals; only a deadline that passed without the batch counts needs the readings.
+   */
   timeliness: opsProcedure
     .input(z.object({ day: daySchema, region: regionSchema }))
     .output(
@@ -102,7 +109,29 @@ export const completenessRouter = router({
         actualByD5: z.number().int(),
         d1Deadline: z.date(),
         d5Deadline: z.date(),
+        source: z.enum(['batch', 'so-far', 'readings']),
       }),
     )
-    .query(({ ctx, input }) => regionDayTimeliness(ctx.db, input)),
+    .query(async ({ ctx, input }) => {
+      const [[counted], deadlines] = await Promise.all([
+        regionCompleteness(ctx.sql, { from: input.day, to: input.day, region: input.region }),
+        regionDayDeadlines(ctx.db, input),
+      ]);
+      if (counted && counted.actualByD1 !== null && counted.actualByD5 !== null) {
+        const { expected, actual, actualByD1, actualByD5 } = counted;
+        return { expected, actual, actualByD1, actualByD5, ...deadlines, source: 'batch' as const };
+      }
+      if (counted && Date.now() < deadlines.d1Deadline.getTime()) {
+        const { expected, actual } = counted;
+        return {
+          expected,
+          actual,
+          actualByD1: actual,
+          actualByD5: actual,
+          ...deadlines,
+          source: 'so-far' as const,
+        };
+      }
+      return { ...(await regionDayTimeliness(ctx.db, input)), source: 'readings' as const };
+    }),
 });

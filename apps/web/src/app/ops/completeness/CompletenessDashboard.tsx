@@ -29,6 +29,12 @@ const parseState = (params: URLSearchParams) => ({
 
 type Overview = RouterOutputs['completeness']['overview'];
 
+const sourceText: Record<RouterOutputs['completeness']['timeliness']['source'], string> = {
+  batch: 'From the nightly batch’s arrival counts.',
+  'so-far': 'Everything received so far; the deadlines have not passed.',
+  readings: 'Counted from the readings: the day is not finalized yet.',
+};
+
 export function CompletenessDashboard() {
   const [state, setState] = useUrlState(parseState);
   const trpc = useTRPC();
@@ -537,7 +543,12 @@ function DrillDown({
                   name="by-d5"
                   label="Actual by D+5"
                   value={formatShare(data.actualByD5, data.expected)}
-                  detail={`${formatCount(data.actualByD5)} of ${formatCount(data.expected)} expected${pending(data.d5Deadline, 'D+5')}`}
+                  detail={
+                    <>
+                      {`${formatCount(data.actualByD5)} of ${formatCount(data.expected)} expected${pending(data.d5Deadline, 'D+5')}`}
+                      <span className="stat__source">{sourceText[data.source]}</span>
+                    </>
+                  }
                 />
               </>
             );

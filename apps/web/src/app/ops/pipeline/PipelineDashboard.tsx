@@ -452,12 +452,19 @@ function LagView({ data }: { data: Consumers }) {
         </div>
         <div>
           <h3 className="chart-title">Lag now per partition (worst in red)</h3>
-          <EChart
-            name="lag-now"
-            option={now_}
-            height={280}
-            label="Current consumer lag in offsets per partition; the worst partition is red"
-          />
+          {data.totalLagOffsets === 0 ? (
+            <div className="state state--good" style={{ minHeight: 280 }} data-caught-up="true">
+              <p className="state__title">Every partition is caught up</p>
+              <p className="state__detail">0 offsets behind on all {data.partitions.length} partitions.</p>
+            </div>
+          ) : (
+            <EChart
+              name="lag-now"
+              option={now_}
+              height={280}
+              label="Current consumer lag in offsets per partition; the worst partition is red"
+            />
+          )}
         </div>
       </div>
       <div className="table-scroll">
