@@ -1,4 +1,8 @@
+import { setVeeSetting } from '@meterops/db/queries/vee';
+import { addDays, intervalStartsOfLocalDay, localDay } from '@meterops/domain/time';
+import { defaultVeeParams } from '@meterops/domain/vee';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProducer } from '../src/kafka';
 import { faultKinds, type FaultKind } from '../src/simulator/plan';
 import {
   aggregateMismatches,
@@ -238,5 +242,59 @@ describe('readings judged against the meter history', () => {
   it('stores half a day far below the meter history, every reading flagged low_vs_history', async () => {
     expect(await flagsOf(meterId, '2026-11-21T06:00:00Z')).toEqual(['low_vs_history']);
     expect(await flagsOf(meterId, '2026-11-21T17:45:00Z')).toEqual(['low_vs_history']);
+  });
+});
+
+describe('rule parameters from vee_settings', () => {
+  let database: TestDatabase;
+  afterAll(() => database?.drop());
+
+  it('ingest applies an administrator’s override, as the batch layer does', async () => {
+    database = await createTestDatabase(8);
+    const { sql } = database;
+    const meters = await sql<{ id: string; timeZone: string }[]>`
+      select id, time_zone as "timeZone" from meters
+      where status = 'active' and interval_minutes = 15 order by id limit 2`;
+    const [steep, gentle] = meters;
+    if (!steep || !gentle) throw new Error('the seeded fleet has fewer than two active 15-minute meters');
+    // The default spike ratio is 10: a day whose highest interval is 6 (steep) or 4.5 (gentle) times the
+    // third-highest passes. With the ratio set to 5 the steep day is a spike and the gentle one is not.
+    expect(defaultVeeParams.spikeRatio).toBe(10);
+    await setVeeSetting(sql, { name: 'spikeRatio', value: 5, actor: 'admin:it' });
+
+    const day = addDays(localDay(Date.now(), steep.timeZone), -2);
+    const profile = (meter: { id: string; timeZone: string }, base: number, peak: number) => {
+      const starts = intervalStartsOfLocalDay(day, meter.timeZone, 15);
+      return {
+        key: meter.id,
+        value: JSON.stringify({
+          meterId: meter.id,
+          readings: starts.map((start, index) => ({
+            intervalStart: new Date(start).toISOString(),
+            kwh: index === 50 ? peak : base,
+          })),
+        }),
+        peakStart: new Date(starts[50] ?? 0),
+      };
+    };
+    const messages = [profile(steep, 0.1, 0.6), profile(gentle, 0.2, 0.9)];
+    const topics = await createTestTopics();
+    const producer = await createProducer(kafka);
+    await producer.send(
+      topics.topic,
+      messages.map(({ key, value }) => ({ key, value })),
+    );
+    await producer.stop();
+    const ingest = await startIngest(database, topics);
+    try {
+      await waitForCaughtUp(topics);
+    } finally {
+      await ingest.stop();
+    }
+
+    const flagged = await sql<{ meterId: string; intervalStart: Date; flags: string[] }[]>`
+      select meter_id as "meterId", interval_start as "intervalStart", flags from readings
+      where flags <> '{}' order by meter_id, interval_start`;
+    expect(flagged).toEqual([{ meterId: steep.id, intervalStart: messages[0]?.peakStart, flags: ['spike'] }]);
   });
 });

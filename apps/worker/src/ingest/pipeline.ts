@@ -8,6 +8,7 @@ import {
   type StoreRejection,
 } from '@meterops/db/queries/ingest';
 import { decodeReadingMessage } from '@meterops/domain/contract';
+import { loadBatchSettings } from '@meterops/db/queries/vee';
 import { localDay } from '@meterops/domain/time';
 import { defaultVeeParams, validateMessage, type VeeParams } from '@meterops/domain/vee';
 import type { KafkaBatch, KafkaMessage, OutgoingMessage } from '../kafka';
@@ -46,6 +47,7 @@ export class IngestPipeline {
   private readonly fleet: FleetCache;
   private readonly baselines: BaselineCache;
   private readonly knownMonths = new Set<number>();
+  private settings: { params: VeeParams; loadedAt: number } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -53,7 +55,12 @@ export class IngestPipeline {
     private readonly options: {
       actor: string;
       consumerGroup: string;
+      /** Fixed rule parameters; without them the pipeline follows vee_settings (defaults overridden). */
       veeParams?: VeeParams;
+      /** How long loaded vee_settings are used before they are read again. */
+      settingsMaxAgeMs?: number;
+      /** Told when vee_settings cannot be used; the parameters in force so far stay. */
+      onSettingsError?: (error: unknown) => void;
       now?: () => number;
     },
   ) {
@@ -68,6 +75,25 @@ export class IngestPipeline {
 
   async start(): Promise<void> {
     await this.fleet.refreshIfStale();
+    await this.veeParams(Date.now());
+  }
+
+  /**
+   * The rule parameters in force: the ones given, else vee_settings as the batch layer reads them,
+   * reloaded once a minute, so an administrator's change reaches ingest and the nightly batch alike.
+   */
+  private async veeParams(now: number): Promise<VeeParams> {
+    if (this.options.veeParams) return this.options.veeParams;
+    const maxAgeMs = this.options.settingsMaxAgeMs ?? 60_000;
+    if (this.settings && now - this.settings.loadedAt < maxAgeMs) return this.settings.params;
+    try {
+      this.settings = { params: await loadBatchSettings(this.sql), loadedAt: now };
+    } catch (error) {
+      // A stored value that fails validation must not stop ingest: keep what was in force, retry later.
+      this.options.onSettingsError?.(error);
+      this.settings = { params: this.settings?.params ?? defaultVeeParams, loadedAt: now };
+    }
+    return this.settings.params;
   }
 
   get fleetSize(): number {
@@ -77,7 +103,7 @@ export class IngestPipeline {
   async process(batch: KafkaBatch): Promise<BatchOutcome> {
     const now = this.options.now?.() ?? Date.now();
     await this.fleet.refreshIfStale(now);
-    const params = this.options.veeParams ?? defaultVeeParams;
+    const params = await this.veeParams(now);
     const rejections: StoreRejection[] = [];
     const readings: StoreReading[] = [];
     const flaggedByRule = new Map<string, number>();

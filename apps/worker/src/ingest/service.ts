@@ -54,6 +54,8 @@ export class IngestService {
     this.pipeline = new IngestPipeline(options.db, options.sql, {
       actor: `ingest:${options.workerId}`,
       consumerGroup: options.groupId,
+      onSettingsError: (error) =>
+        options.log.error({ err: error }, 'vee_settings unusable; the rule parameters in force stay'),
     });
   }
 
