@@ -69,6 +69,27 @@ export const dimensionUsageDaily = pgTable(
   ],
 );
 
+/**
+ * Per UTC hour and region, segment or tariff: the sum of the key's meters' hourly rows, so hours by
+ * dimension read a few rows per hour instead of every meter's. Final when every meter of the key has
+ * finalized each local day the hour belongs to.
+ */
+export const dimensionUsageHourly = pgTable(
+  'dimension_usage_hourly',
+  (t) => ({
+    hourStart: t.timestamp({ withTimezone: true }).notNull(),
+    dimension: usageDimension().notNull(),
+    key: t.text().notNull(),
+    ...counts(),
+  }),
+  (table) => [
+    primaryKey({
+      name: 'dimension_usage_hourly_pkey',
+      columns: [table.hourStart, table.dimension, table.key],
+    }),
+  ],
+);
+
 /** Half-hourly settlement periods per region, periods aligned to UTC half hours. */
 export const settlementPeriodUsage = pgTable(
   'settlement_period_usage',
