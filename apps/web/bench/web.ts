@@ -294,6 +294,34 @@ async function load(): Promise<string> {
       from expected e left join received r using (day, dimension, key)`);
     say(`dimension aggregates after ${elapsed()}`);
 
+    // Hours per key: the meters' hourly rows summed, expected from every active meter of the key.
+    await sql.begin(async (tx) => {
+      await tx`set local work_mem = '256MB'`;
+      await tx.unsafe(`
+        with combinations as (
+          select h.hour_start, m.region, m.segment::text as segment, m.tariff_id, sum(h.kwh) as kwh,
+                 sum(h.actual_intervals) as actual, sum(h.estimated_intervals) as estimated,
+                 bool_and(h.status = 'final') as final, max(h.computed_at) as computed_at
+          from meter_usage_hourly h join meters m on m.id = h.meter_id
+          group by 1, 2, 3, 4
+        ),
+        expected as (
+          select k.dimension, k.key, sum(60 / m.interval_minutes)::int as expected
+          from meters m
+          cross join lateral (values ('region'::usage_dimension, m.region), ('segment', m.segment::text), ('tariff', m.tariff_id)) as k(dimension, key)
+          where m.status = 'active'
+          group by 1, 2
+        )
+        insert into dimension_usage_hourly (hour_start, dimension, key, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at)
+        select c.hour_start, d.dimension, d.key, sum(c.kwh), coalesce(min(e.expected), 0), sum(c.actual), sum(c.estimated),
+               case when bool_and(c.final) then 'final'::aggregate_status else 'provisional' end, max(c.computed_at)
+        from combinations c
+        cross join lateral (values ('region'::usage_dimension, c.region), ('segment', c.segment), ('tariff', c.tariff_id)) as d(dimension, key)
+        left join expected e on e.dimension = d.dimension and e.key = d.key
+        group by 1, 2, 3`);
+    });
+    say(`dimension hours after ${elapsed()}`);
+
     await inParallel(2, months, async (month) => {
       await sql.begin(async (tx) => {
         await tx`set local work_mem = '256MB'`;

@@ -203,6 +203,7 @@ describe('consumption and completeness procedures (Postgres)', () => {
     );
     await db.execute(sql`delete from dimension_usage_daily where key in (${regionA}, ${regionB})`);
     await db.execute(sql`delete from settlement_period_usage where region = ${regionA}`);
+    await db.execute(sql`delete from dimension_usage_hourly where key = ${tariff}`);
     await db.execute(sql`delete from meters where customer_id = ${customer}`);
     await db.execute(sql`delete from customers where id = ${customer}`);
     await db.execute(sql`delete from tariffs where id = ${tariff}`);
@@ -261,6 +262,28 @@ describe('consumption and completeness procedures (Postgres)', () => {
     expect(settlement.rows.map((row) => [row.periodStart.toISOString(), row.kwh, row.status])).toEqual([
       ['2091-02-01T00:00:00.000Z', '1.2500', 'final'],
       ['2091-02-01T00:30:00.000Z', '2.5000', 'provisional'],
+    ]);
+  });
+
+  it('reads tariff hours from their hourly rows, up to 7 days', async () => {
+    await db.execute(sql`
+      insert into dimension_usage_hourly (hour_start, dimension, key, kwh, expected_intervals, actual_intervals, status, computed_at)
+      values ('2091-02-01T05:00:00Z', 'tariff', ${tariff}, 1.5, 12, 12, 'final', '2091-02-03T00:00:00Z'),
+             ('2091-02-07T23:00:00Z', 'tariff', ${tariff}, 0.25, 12, 4, 'provisional', '2091-02-08T00:00:00Z')`);
+    const caller = await operator();
+    const { rows } = await caller.consumption.byDimension({
+      dimension: 'tariff',
+      granularity: 'hour',
+      from: quiet,
+      to: '2091-02-07',
+    });
+    expect(
+      rows
+        .filter((row) => row.key === tariff)
+        .map((row) => [row.period, row.kwh, row.expected, row.actual, row.parts, row.status]),
+    ).toEqual([
+      ['2091-02-01T05:00:00Z', '1.5000', 12, 12, 1, 'final'],
+      ['2091-02-07T23:00:00Z', '0.2500', 12, 4, 1, 'provisional'],
     ]);
   });
 

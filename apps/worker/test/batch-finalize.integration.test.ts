@@ -83,7 +83,8 @@ describe('finalizeDay', () => {
       meters: 5,
       readings: 96 + 48 + 96,
       estimated: { inserted: 16, replaced: 0, linear: 4, likeDay: 12, meters: 2 },
-      rows: { daily: 5, hourly: 24 + 24 + 24, dimension: 7, settlement: 96 },
+      // Dimension rows: the day's 7 keys, and the same keys in each of the 25 UTC hours the day covers.
+      rows: { daily: 5, hourly: 24 + 24 + 24, dimension: 7 + 25 * 7, settlement: 96 },
     });
 
     const estimates = await sql<
@@ -307,6 +308,26 @@ describe('finalizeDay', () => {
       select kwh::text, actual_intervals, estimated_intervals from settlement_period_usage
       where region = 'london' and period_start = '2026-11-04T10:00:00Z'`;
     expect({ ...period }).toEqual({ kwh: '1.7000', actual_intervals: 1, estimated_intervals: 2 });
+
+    // London's day is 00:00Z–24:00Z and Amsterdam's 23:00Z–23:00Z, so the residential hours add up to the
+    // day; the first and the last hour also belong to a neighbouring day that is not final.
+    const residentialHours = await sql`
+      select count(*)::int as hours, sum(kwh)::text as kwh, sum(actual_intervals)::int as actual,
+             sum(estimated_intervals)::int as estimated, min(expected_intervals) as min_expected,
+             max(expected_intervals) as max_expected,
+             array_agg(hour_start order by hour_start) filter (where status = 'provisional') as provisional
+      from dimension_usage_hourly where dimension = 'segment' and key = 'residential'`;
+    expect(residentialHours.map((row) => ({ ...row }))).toEqual([
+      {
+        hours: 25,
+        kwh: '34.8000',
+        actual: 188,
+        estimated: 4,
+        min_expected: 12,
+        max_expected: 12,
+        provisional: [new Date('2026-11-03T23:00:00Z'), new Date('2026-11-04T23:00:00Z')],
+      },
+    ]);
 
     const [queue] = await sql<{ count: number }[]>`select count(*)::int as count from reprocess_queue`;
     expect(queue?.count).toBe(0);

@@ -227,6 +227,17 @@ export async function aggregateMismatches(sql: Sql) {
            t.kwh as expected, d.kwh as actual
     from truth t full join dimension_usage_daily d using (day, dimension, key)
     where t.kwh is distinct from d.kwh or t.n is distinct from d.actual_intervals`;
+  const dimensionHours = await sql`
+    with truth as (
+      select date_bin('1 hour', r.interval_start, '2000-01-01Z') as hour_start, dim.dimension, dim.key, sum(r.kwh) as kwh, count(*)::int as n
+      from readings r join meters m on m.id = r.meter_id
+      cross join lateral (values ('region'::usage_dimension, m.region), ('segment', m.segment::text), ('tariff', m.tariff_id)) as dim(dimension, key)
+      group by 1, 2, 3
+    )
+    select 'dimension hour' as level, coalesce(t.dimension, d.dimension) || ' ' || coalesce(t.key, d.key) || ' ' || coalesce(t.hour_start, d.hour_start) as key,
+           t.kwh as expected, d.kwh as actual
+    from truth t full join dimension_usage_hourly d using (hour_start, dimension, key)
+    where t.kwh is distinct from d.kwh or t.n is distinct from d.actual_intervals`;
   const settlement = await sql`
     with truth as (
       select m.region, date_bin('30 minutes', r.interval_start, '2000-01-01Z') as period_start, sum(r.kwh) as kwh, count(*)::int as n
@@ -236,5 +247,5 @@ export async function aggregateMismatches(sql: Sql) {
            t.kwh as expected, s.kwh as actual
     from truth t full join settlement_period_usage s using (region, period_start)
     where t.kwh is distinct from s.kwh or t.n is distinct from s.actual_intervals`;
-  return [...hourly, ...daily, ...dimensions, ...settlement];
+  return [...hourly, ...daily, ...dimensions, ...dimensionHours, ...settlement];
 }

@@ -54,15 +54,12 @@ export const usageGranularities = ['hour', 'day', 'month'] as const;
 export const usageGranularitySchema = z.enum(usageGranularities);
 
 /**
- * Longest range, in days, per granularity and dimension. Days and months read the per-dimension daily
- * table, and region hours the half-hourly settlement table, so they can be long. Segment and tariff
- * hours are summed from every meter's hourly rows (no per-dimension hourly table yet), so one day.
+ * Longest range, in days, per granularity. Every dimension reads per-key aggregates (days and months the
+ * daily table, region hours the settlement periods, segment and tariff hours the hourly table), so the
+ * limits are about what a chart can show: 7 days of hours.
  */
-export function maxUsageDays(
-  granularity: (typeof usageGranularities)[number],
-  dimension: (typeof usageDimensions)[number],
-): number {
-  if (granularity === 'hour') return dimension === 'region' ? 7 : 1;
+export function maxUsageDays(granularity: (typeof usageGranularities)[number]): number {
+  if (granularity === 'hour') return 7;
   return granularity === 'day' ? 92 : 731;
 }
 

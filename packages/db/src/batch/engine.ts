@@ -20,7 +20,7 @@ import { estimateAndStore, type EstimateWriteResult } from './estimation';
 export type TargetStatus = 'final' | 'provisional';
 
 export interface BatchProgress {
-  /** 'meters' while meter-days are recomputed, then 'dimensions' and 'settlement'. */
+  /** 'meters' while meter-days are recomputed, then 'dimensions' (daily, then hourly) and 'settlement'. */
   step: 'meters' | 'dimensions' | 'settlement';
   done: number;
   total: number;
@@ -81,7 +81,10 @@ export interface RecomputeResult {
   /** Readings of those meter-days after estimation. */
   readings: number;
   estimated: Omit<EstimateWriteResult, 'meterIds'> & { meters: number };
-  /** Aggregate rows inserted or changed; unchanged rows are not rewritten. */
+  /**
+   * Aggregate rows inserted or changed; unchanged rows are not rewritten. `dimension` counts the
+   * per-dimension rows of the day and of its UTC hours.
+   */
   rows: { hourly: number; daily: number; dimension: number; settlement: number };
   /** Keys left to reprocessing because a newer reading made the chunk fail repeatedly. */
   requeued: number;
@@ -203,7 +206,9 @@ export async function recomputeDay(sql: Sql, params: RecomputeParams): Promise<R
 
   await params.checkpoint?.();
   params.onProgress?.({ step: 'dimensions', done: 0, total: 1 });
-  result.rows.dimension = await writeDimensions(sql, params.day, zoneArrays);
+  result.rows.dimension =
+    (await writeDimensions(sql, params.day, zoneArrays)) +
+    (await writeDimensionHours(sql, params.day, zoneArrays));
   params.onProgress?.({ step: 'dimensions', done: 1, total: 1 });
 
   params.onProgress?.({ step: 'settlement', done: 0, total: 1 });
@@ -692,6 +697,105 @@ async function writeDimensionsIn(sql: TransactionSql, day: string, zones: ZoneAr
 }
 
 /**
+ * Dimension rows of the UTC hours the day's meters cover, summed from the hourly rows of every meter in
+ * them (so an hour shared with a neighbouring day of another zone counts that zone's meters too), with
+ * expected counts from the meters in scope of the day. An hour is final when every meter in scope has a
+ * final daily row and, for an hour that also belongs to the day before or after in some zone, when that
+ * day's dimension row is final too; whichever of the two days is recomputed last settles it.
+ */
+async function writeDimensionHours(sql: Sql, day: string, zones: ZoneArrays): Promise<number> {
+  // Hours from the latest day start to the earliest day end lie inside the day in every zone.
+  const wholeFrom = zones.dayStarts.reduce((max, start) => (start > max ? start : max), zones.lowest);
+  const wholeTo = zones.dayEnds.reduce((min, end) => (end < min ? end : min), zones.highest);
+  return sql.begin(async (tx) => {
+    await tx`select set_config('jit', 'off', true), set_config('work_mem', '128MB', true)`;
+    const [row] = await tx<{ rows: number }[]>`
+      with zones as (${zoneTable(tx, zones)}),
+      scope as (
+        select m.region, m.segment::text as segment, m.tariff_id, m.interval_minutes,
+               ${expectedIntervalsSql(tx)} as expected, coalesce(u.status = 'final', false) as final
+        from meters m join zones z using (time_zone, interval_minutes)
+        left join meter_usage_daily u on u.meter_id = m.id and u.day = ${day}::date
+        where m.installed_at < z.day_end and (m.removed_at is null or m.removed_at > z.day_start)
+      ),
+      keys as (
+        select dim.dimension, dim.key,
+               sum(case when s.expected > 0 then 60 / s.interval_minutes else 0 end)::int as expected,
+               bool_and(s.final) as final
+        from scope s
+        cross join lateral (values ('region'::usage_dimension, s.region), ('segment', s.segment), ('tariff', s.tariff_id))
+          as dim(dimension, key)
+        group by 1, 2
+      ),
+      hours as (
+        select hour_start from generate_series(
+          date_bin('1 hour', ${zones.lowest}::timestamptz, ${ORIGIN}::timestamptz),
+          ${zones.highest}::timestamptz - interval '1 microsecond', interval '1 hour') as hour_start
+      ),
+      -- One primary-key range per meter; grouped by the keys' combination before fanning out to dimensions.
+      combinations as (
+        select h.hour_start, m.region, m.segment::text as segment, m.tariff_id, sum(h.kwh) as kwh,
+               sum(h.actual_intervals) as actual, sum(h.estimated_intervals) as estimated,
+               sum(h.edited_intervals) as edited
+        from meters m
+        cross join lateral (
+          select hour_start, kwh, actual_intervals, estimated_intervals, edited_intervals from meter_usage_hourly h
+          where h.meter_id = m.id
+            and h.hour_start >= date_bin('1 hour', ${zones.lowest}::timestamptz, ${ORIGIN}::timestamptz)
+            and h.hour_start < ${zones.highest}::timestamptz
+        ) h
+        group by 1, 2, 3, 4
+      ),
+      sums as (
+        select c.hour_start, dim.dimension, dim.key, sum(c.kwh) as kwh, sum(c.actual)::int as actual,
+               sum(c.estimated)::int as estimated, sum(c.edited)::int as edited
+        from combinations c
+        cross join lateral (values ('region'::usage_dimension, c.region), ('segment', c.segment), ('tariff', c.tariff_id))
+          as dim(dimension, key)
+        group by 1, 2, 3
+      ),
+      neighbours as (
+        select dimension, key,
+               bool_or(day = ${day}::date - 1 and status = 'final') as before_final,
+               bool_or(day = ${day}::date + 1 and status = 'final') as after_final
+        from dimension_usage_daily
+        where day in (${day}::date - 1, ${day}::date + 1)
+        group by 1, 2
+      ),
+      targets as (
+        select x.hour_start, x.dimension, x.key, coalesce(s.kwh, 0) as kwh, coalesce(k.expected, 0) as expected,
+               coalesce(s.actual, 0) as actual, coalesce(s.estimated, 0) as estimated, coalesce(s.edited, 0) as edited,
+               case when coalesce(k.final, false)
+                         and (x.hour_start >= ${wholeFrom}::timestamptz or coalesce(n.before_final, false))
+                         and (x.hour_start + interval '1 hour' <= ${wholeTo}::timestamptz or coalesce(n.after_final, false))
+                    then 'final' else 'provisional' end::aggregate_status as status
+        from (select h.hour_start, k.dimension, k.key from hours h cross join keys k
+              union select hour_start, dimension, key from sums) x
+        left join keys k using (dimension, key)
+        left join sums s using (hour_start, dimension, key)
+        left join neighbours n using (dimension, key)
+      ),
+      written as (
+        insert into dimension_usage_hourly as d
+          (hour_start, dimension, key, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
+        select hour_start, dimension, key, kwh, expected, actual, estimated, edited, status, now() from targets
+        order by 1, 2, 3
+        on conflict (hour_start, dimension, key) do update
+          set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
+              actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
+              edited_intervals = excluded.edited_intervals, status = excluded.status, computed_at = now()
+          where (d.kwh, d.expected_intervals, d.actual_intervals, d.estimated_intervals, d.edited_intervals, d.status)
+                is distinct from
+                (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
+                 excluded.edited_intervals, excluded.status)
+        returning 1
+      )
+      select count(*)::int as rows from written`;
+    return row?.rows ?? 0;
+  });
+}
+
+/**
  * Settlement rows of the given regions for the half hours their meters' day covers: summed from the
  * chunks' partial sums where those are complete, else from the readings of every meter of the region.
  * Every period of the range gets a row, also one nobody reported in. Final when every meter of the region
@@ -787,6 +891,10 @@ export interface DayExpectations {
   tariff: number;
   /** Intervals the region's meters should report in one half-hour settlement period. */
   regionHalfHour: number;
+  /** Intervals all meters of its region, segment and tariff should report in one UTC hour. */
+  regionHour: number;
+  segmentHour: number;
+  tariffHour: number;
 }
 
 /** Expected counts around one meter's day, for aggregate rows created outside the batch (corrections). */
@@ -808,7 +916,13 @@ export async function dayExpectations(
            coalesce((select sum(expected) from scope, own where scope.segment = own.segment), 0)::int as segment,
            coalesce((select sum(expected) from scope, own where scope.tariff_id = own.tariff_id), 0)::int as tariff,
            coalesce((select sum(case when expected > 0 then 30 / interval_minutes else 0 end)
-                     from scope, own where scope.region = own.region), 0)::int as "regionHalfHour"`;
+                     from scope, own where scope.region = own.region), 0)::int as "regionHalfHour",
+           coalesce((select sum(case when expected > 0 then 60 / interval_minutes else 0 end)
+                     from scope, own where scope.region = own.region), 0)::int as "regionHour",
+           coalesce((select sum(case when expected > 0 then 60 / interval_minutes else 0 end)
+                     from scope, own where scope.segment = own.segment), 0)::int as "segmentHour",
+           coalesce((select sum(case when expected > 0 then 60 / interval_minutes else 0 end)
+                     from scope, own where scope.tariff_id = own.tariff_id), 0)::int as "tariffHour"`;
   if (row === undefined) throw new Error('expectations were not computed');
   return row;
 }

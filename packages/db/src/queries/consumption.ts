@@ -23,7 +23,7 @@ export interface UsageRow extends IntervalCounts {
   key: string;
   /** Exact decimal, kWh. */
   kwh: string;
-  /** Aggregate rows summed into this one (days of a month, half hours or meter-hours of an hour). */
+  /** Aggregate rows summed into this one (days of a month, half hours of a region's hour, else 1). */
   parts: number;
   /** How many of those are final; the row is final only when all of them are. */
   finalParts: number;
@@ -33,9 +33,6 @@ export interface UsageRow extends IntervalCounts {
   /** When the oldest of the summed rows was computed. */
   oldestComputedAt: Date;
 }
-
-/** More hours than any allowed hourly range holds for one meter (the web app allows 3 days). */
-const HOURLY_RANGE_LIMIT = 24 * 31;
 
 /** Epoch milliseconds as float8, which postgres.js parses to a number (drizzle leaves timestamps as text). */
 const epochMs = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
@@ -77,8 +74,8 @@ function toUsageRow(row: RawUsageRow): UsageRow {
  * Consumption per key of one dimension and period.
  *
  * - `day` and `month` read `dimension_usage_daily` (days are each meter's local calendar day).
- * - `hour` is a UTC hour: regions sum their two half-hourly settlement periods; segments and tariffs sum
- *   the meters' hourly rows, one index range per meter, so keep hourly ranges to a few days.
+ * - `hour` is a UTC hour: regions sum their two half-hourly settlement periods; segments and tariffs read
+ *   `dimension_usage_hourly` (one row per hour and key).
  *
  * `from` and `to` are inclusive days (`YYYY-MM-DD`); for hours they are UTC days.
  */
@@ -109,35 +106,15 @@ export async function usageByDimension(
       group by 1, 2
       order by 1, 2`;
   } else {
-    const key = dimension === 'segment' ? sql`m.segment::text` : sql`m.tariff_id`;
-    // Driven from meters with one primary-key range scan per meter: meter_usage_hourly has no index that
-    // starts with the hour, and the LIMIT keeps the planner from turning the lateral into a scan of the
-    // whole table.
     query = sql`
-      select to_char(h.hour_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as period, ${key} as key,
-             sum(h.kwh)::text as kwh,
-             sum(h.expected_intervals)::int as expected, sum(h.actual_intervals)::int as actual,
-             sum(h.estimated_intervals)::int as estimated, sum(h.edited_intervals)::int as edited,
-             count(*)::int as parts, (count(*) filter (where h.status = 'final'))::int as "finalParts",
-             ${epochMs(sql`max(h.computed_at)`)} as "computedAtMs", ${epochMs(sql`min(h.computed_at)`)} as "oldestComputedAtMs"
-      from meters m
-      cross join lateral (
-        select hour_start, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at
-        from meter_usage_hourly
-        where meter_id = m.id
-          and hour_start >= ${from}::date::timestamp at time zone 'UTC'
-          and hour_start < (${to}::date + 1)::timestamp at time zone 'UTC'
-        limit ${HOURLY_RANGE_LIMIT}
-      ) h
-      group by h.hour_start, 2
-      order by h.hour_start, 2`;
-    // The per-meter scans are cheap one by one but add up to a cost estimate that would pay for JIT
-    // compilation, which takes longer than the query.
-    return db.transaction(async (tx) => {
-      await tx.execute(sql`set local jit = off`);
-      const rows = await tx.execute<RawUsageRow>(query);
-      return rows.map(toUsageRow);
-    });
+      select to_char(hour_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as period, key,
+             sum(kwh)::text as kwh, ${countColumns}
+      from dimension_usage_hourly
+      where hour_start >= ${from}::date::timestamp at time zone 'UTC'
+        and hour_start < (${to}::date + 1)::timestamp at time zone 'UTC'
+        and dimension = ${dimension}::usage_dimension
+      group by hour_start, key
+      order by hour_start, key`;
   }
   const rows = await db.execute<RawUsageRow>(query);
   return rows.map(toUsageRow);

@@ -280,7 +280,10 @@ interface AggregateRow {
   status: 'provisional' | 'final';
 }
 
-/** The six aggregate rows one interval of one meter feeds: its hour, its day, its three dimensions, its settlement period. */
+/**
+ * The aggregate rows a correction reports for one interval of one meter: its hour, its day, its three
+ * dimension days, its settlement period. Its three dimension hours move with the dimension days.
+ */
 async function snapshotAggregates(
   sql: Sql | TransactionSql,
   meter: MeterRow,
@@ -387,6 +390,15 @@ async function applyProvisionalDelta(
            (${day}::date, 'segment', ${meter.segment}, ${dKwh}, ${expected.segment}, ${dActual}, ${dEstimated}, ${dEdited}, 'provisional'),
            (${day}::date, 'tariff', ${meter.tariffId}, ${dKwh}, ${expected.tariff}, ${dActual}, ${dEstimated}, ${dEdited}, 'provisional')
     on conflict (day, dimension, key) do update set ${set()} where t.status = 'provisional'`;
+  await tx`
+    insert into dimension_usage_hourly as t
+      (hour_start, dimension, key, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status)
+    select date_bin('1 hour', ${start}::timestamptz, '2000-01-01Z'), v.dimension, v.key, ${dKwh}::numeric, v.expected,
+           ${dActual}::int, ${dEstimated}::int, ${dEdited}::int, 'provisional'
+    from (values ('region'::usage_dimension, ${meter.region}, ${expected.regionHour}::int),
+                 ('segment', ${meter.segment}, ${expected.segmentHour}::int),
+                 ('tariff', ${meter.tariffId}, ${expected.tariffHour}::int)) as v(dimension, key, expected)
+    on conflict (hour_start, dimension, key) do update set ${set()} where t.status = 'provisional'`;
   await tx`
     insert into settlement_period_usage as t
       (region, period_start, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status)

@@ -304,7 +304,7 @@ async function reviseReadings(
 }
 
 /**
- * Folds the staged changes into hourly and daily per-meter rows, daily per-dimension rows and
+ * Folds the staged changes into hourly and daily per-meter rows, hourly and daily per-dimension rows and
  * half-hourly settlement rows. Final rows are not touched: their (meter, day) goes to the reprocess
  * queue instead, so the batch layer recomputes exactly those keys.
  */
@@ -314,18 +314,58 @@ async function foldIntoAggregates(tx: Tx, fleet: FleetExpectations): Promise<num
       select meter_id, date_bin('1 hour', interval_start, ${halfHourOrigin}::timestamptz) as hour_start,
              sum(d_kwh) as kwh, sum(d_actual)::int as actual, sum(d_estimated)::int as estimated
       from ingest_changes group by 1, 2
+    ),
+    hourly as (
+      insert into meter_usage_hourly as h
+        (meter_id, hour_start, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at)
+      select d.meter_id, d.hour_start, d.kwh, 60 / m.interval_minutes, d.actual, d.estimated, 'provisional', now()
+      from d join meters m on m.id = d.meter_id
+      order by 1, 2
+      on conflict (meter_id, hour_start) do update
+        set kwh = h.kwh + excluded.kwh,
+            actual_intervals = h.actual_intervals + excluded.actual_intervals,
+            estimated_intervals = h.estimated_intervals + excluded.estimated_intervals,
+            computed_at = now()
+        where h.status = 'provisional'
+      returning h.meter_id, h.hour_start
+    ),
+    dims as (
+      select d.hour_start, dim.dimension, dim.key, sum(d.kwh) as kwh, sum(d.actual)::int as actual,
+             sum(d.estimated)::int as estimated
+      from d
+      join hourly using (meter_id, hour_start)
+      join meters m on m.id = d.meter_id
+      cross join lateral (values ('region'::usage_dimension, m.region), ('segment', m.segment::text), ('tariff', m.tariff_id))
+        as dim(dimension, key)
+      group by 1, 2, 3
+    ),
+    -- What every active meter of a key sends in an hour, for the rows this batch creates. The fleet is
+    -- scanned only when some row is new (once per hour and key while live), not on every batch.
+    expected as (
+      select k.dimension, k.key, sum(60 / m.interval_minutes)::int as expected
+      from meters m
+      cross join lateral (values ('region'::usage_dimension, m.region), ('segment', m.segment::text), ('tariff', m.tariff_id))
+        as k(dimension, key)
+      where m.status = 'active'
+        and exists (
+          select 1 from dims
+          where not exists (
+            select 1 from dimension_usage_hourly x
+            where x.hour_start = dims.hour_start and x.dimension = dims.dimension and x.key = dims.key))
+      group by 1, 2
     )
-    insert into meter_usage_hourly as h
-      (meter_id, hour_start, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at)
-    select d.meter_id, d.hour_start, d.kwh, 60 / m.interval_minutes, d.actual, d.estimated, 'provisional', now()
-    from d join meters m on m.id = d.meter_id
-    order by 1, 2
-    on conflict (meter_id, hour_start) do update
-      set kwh = h.kwh + excluded.kwh,
-          actual_intervals = h.actual_intervals + excluded.actual_intervals,
-          estimated_intervals = h.estimated_intervals + excluded.estimated_intervals,
+    insert into dimension_usage_hourly as u
+      (hour_start, dimension, key, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at)
+    select dims.hour_start, dims.dimension, dims.key, dims.kwh, coalesce(expected.expected, 0), dims.actual,
+           dims.estimated, 'provisional', now()
+    from dims left join expected using (dimension, key)
+    order by 1, 2, 3
+    on conflict (hour_start, dimension, key) do update
+      set kwh = u.kwh + excluded.kwh,
+          actual_intervals = u.actual_intervals + excluded.actual_intervals,
+          estimated_intervals = u.estimated_intervals + excluded.estimated_intervals,
           computed_at = now()
-      where h.status = 'provisional'`;
+      where u.status = 'provisional'`;
 
   const dimensionDays = fleet.dimensionDays;
   const [queued] = await tx<{ queued: number }[]>`

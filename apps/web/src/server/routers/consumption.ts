@@ -58,7 +58,7 @@ export const consumptionRouter = router({
           message: 'The range must not end before it starts',
           path: ['to'],
         })
-        .refine(({ from, to, granularity, dimension }) => daysBetween(from, to) < maxUsageDays(granularity, dimension), {
+        .refine(({ from, to, granularity }) => daysBetween(from, to) < maxUsageDays(granularity), {
           message: 'The range is too long for this granularity',
           path: ['from'],
         }),

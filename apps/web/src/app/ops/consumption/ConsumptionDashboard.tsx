@@ -74,7 +74,7 @@ export function ConsumptionDashboard() {
   const trpc = useTRPC();
   const filters = useQuery(trpc.consumption.filters.queryOptions(undefined, { staleTime: REFRESH_MS }));
   const lastDay = filters.data ? filters.data.lastDay : undefined;
-  const maxDays = maxUsageDays(state.granularity, state.dimension);
+  const maxDays = maxUsageDays(state.granularity);
   const range = resolveDayRange(state, lastDay, Math.min(defaultDays[state.granularity], maxDays), maxDays);
   const usage = useQuery(
     trpc.consumption.byDimension.queryOptions(
@@ -234,7 +234,7 @@ function UsageView({
         title={`kWh by ${dimension} per ${granularityText}`}
         description={
           granularity === 'hour'
-            ? 'Hours are UTC. Regions sum their half-hourly settlement periods (up to 7 days); segments and tariffs sum every meter’s hourly rows, one day at a time.'
+            ? 'Hours are UTC, up to 7 days. Regions sum their half-hourly settlement periods; segments and tariffs read their hourly aggregates.'
             : 'Days are each meter’s local calendar day. A month is final when all its days are.'
         }
         name="usage"
