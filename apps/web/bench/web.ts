@@ -611,6 +611,16 @@ async function measure(last: string): Promise<void> {
           caller.consumption.byDimension({ dimension: 'segment', granularity: 'hour', from: last, to: last }),
       },
       {
+        name: 'consumption.byDimension (segment, hour, 7 days)',
+        call: () =>
+          caller.consumption.byDimension({
+            dimension: 'segment',
+            granularity: 'hour',
+            from: shiftDay(last, -6),
+            to: last,
+          }),
+      },
+      {
         name: 'consumption.byDimension (tariff, hour, 1 day)',
         call: () =>
           caller.consumption.byDimension({
