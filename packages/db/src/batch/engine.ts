@@ -490,7 +490,7 @@ async function recomputeChunk(
  * Writes the chunk's hourly rows. When none of them exists yet (a day loaded in bulk, which the speed
  * layer never saw) a plain INSERT does it at half the cost of an upsert; a row that ingest creates
  * meanwhile then fails the insert, and the chunk is retried like after any other concurrent change.
- * Otherwise rows are upserted, and only those whose numbers differ are rewritten.
+ * Otherwise a MERGE rewrites only the rows whose numbers (or status) differ and inserts the missing ones.
  */
 async function writeHours(tx: TransactionSql, status: TargetStatus): Promise<number> {
   const [existing] = await tx<{ any: boolean }[]>`
@@ -501,8 +501,8 @@ async function writeHours(tx: TransactionSql, status: TargetStatus): Promise<num
         where h.meter_id = f.meter_id and h.hour_start >= f.hour_lo and h.hour_start < f.hour_hi limit 1
       ) x
     ) as any`;
-  if (existing?.any === false) {
-    try {
+  try {
+    if (existing?.any === false) {
       const written = await tx`
         insert into meter_usage_hourly
           (meter_id, hour_start, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
@@ -510,36 +510,43 @@ async function writeHours(tx: TransactionSql, status: TargetStatus): Promise<num
                ${status}, now()
         from fin_hours`;
       return written.count;
-    } catch (error) {
-      if ((error as { code?: string }).code === '23505') {
-        throw Object.assign(new Error('an hourly row appeared while the chunk was computed'), {
-          code: '40001',
-        });
-      }
-      throw error;
     }
+    // MERGE updates a changed row in place; INSERT … ON CONFLICT DO UPDATE first locks every conflicting
+    // row, a WAL record of its own, and then updates it. Rows go in (meter, hour) order, the order ingest
+    // locks them in, one primary-key lookup each: with hash or merge joins allowed the planner reads the
+    // whole table to join a chunk's 120,000 rows, and the order is lost. A row it leaves alone is not
+    // locked; a reading of the day folded into it after the snapshot still fails the chunk at the meter's
+    // daily row, which ingest writes in the same transaction.
+    await tx`select set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`;
+    const written = await tx`
+      merge into meter_usage_hourly as h
+      using (select * from fin_hours order by meter_id, hour_start) as x
+      on h.meter_id = x.meter_id and h.hour_start = x.hour_start
+      when matched
+        and (h.kwh, h.expected_intervals, h.actual_intervals, h.estimated_intervals, h.edited_intervals, h.status)
+            is distinct from
+            (x.kwh, 60 / x.interval_minutes, x.readings - x.estimated - x.edited, x.estimated, x.edited,
+             ${status}::aggregate_status)
+        ${status === 'provisional' ? tx`and h.status = 'provisional'` : tx``}
+        then update
+          set kwh = x.kwh, expected_intervals = 60 / x.interval_minutes,
+              actual_intervals = x.readings - x.estimated - x.edited, estimated_intervals = x.estimated,
+              edited_intervals = x.edited, status = ${status}, computed_at = now()
+      when not matched then
+        insert (meter_id, hour_start, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
+        values (x.meter_id, x.hour_start, x.kwh, 60 / x.interval_minutes, x.readings - x.estimated - x.edited,
+                x.estimated, x.edited, ${status}, now())`;
+    await tx`select set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true)`;
+    return written.count;
+  } catch (error) {
+    // An hourly row that ingest inserted after the chunk's snapshot: recompute from a newer one.
+    if ((error as { code?: string }).code === '23505') {
+      throw Object.assign(new Error('an hourly row appeared while the chunk was computed'), {
+        code: '40001',
+      });
+    }
+    throw error;
   }
-  const [row] = await tx<{ rows: number }[]>`
-    with written as (
-      insert into meter_usage_hourly as h
-        (meter_id, hour_start, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
-      -- fin_hours is written in (meter, hour) order, the order ingest locks rows in too.
-      select meter_id, hour_start, kwh, 60 / interval_minutes, readings - estimated - edited, estimated, edited,
-             ${status}, now()
-      from fin_hours
-      on conflict (meter_id, hour_start) do update
-        set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
-            actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
-            edited_intervals = excluded.edited_intervals, status = excluded.status, computed_at = now()
-        where (h.kwh, h.expected_intervals, h.actual_intervals, h.estimated_intervals, h.edited_intervals, h.status)
-              is distinct from
-              (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
-               excluded.edited_intervals, excluded.status)
-          ${status === 'provisional' ? tx`and h.status = 'provisional'` : tx``}
-      returning 1
-    )
-    select count(*)::int as rows from written`;
-  return row?.rows ?? 0;
 }
 
 /**
