@@ -103,9 +103,9 @@ async function preparePostgres(): Promise<string> {
 }
 
 /**
- * What the nightly batch records for every final meter-day: how many actual readings had arrived by the
- * end of D+1 and of D+5 (meter_usage_daily.actual_by_d1/d5_intervals). Done once; a database loaded
- * before those columns existed gets them here. Ten local days at a time, two connections.
+ * What ingest counts and the nightly batch recounts for every meter-day: how many actual readings had
+ * arrived by the end of D+1 and of D+5 (meter_usage_daily.actual_by_d1/d5_intervals). Done once; a
+ * database loaded before those counts were kept gets them here. Ten local days at a time, two connections.
  */
 async function fillArrivalCounts(last: string): Promise<void> {
   const { sql, close } = createDb({
@@ -115,7 +115,7 @@ async function fillArrivalCounts(last: string): Promise<void> {
   });
   try {
     const [pending] = await sql<{ pending: boolean }[]>`
-      select exists (select 1 from meter_usage_daily where status = 'final' and actual_by_d1_intervals is null) as pending`;
+      select exists (select 1 from meter_usage_daily where actual_by_d1_intervals is null) as pending`;
     if (!pending?.pending) return;
     const started = performance.now();
     const windows: [string, string][] = [];
@@ -140,10 +140,10 @@ async function fillArrivalCounts(last: string): Promise<void> {
               and r.interval_start < (${to}::date + 2)::timestamp at time zone 'UTC'
             group by 1, 2
           ) c
-          where u.meter_id = c.meter_id and u.day = c.day and u.status = 'final' and c.day between ${from}::date and ${to}::date`;
+          where u.meter_id = c.meter_id and u.day = c.day and c.day between ${from}::date and ${to}::date`;
       });
     });
-    say(`arrival counts of final days filled in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    say(`arrival counts of every day filled in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await close();
   }

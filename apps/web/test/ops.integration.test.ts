@@ -340,7 +340,7 @@ describe('consumption and completeness procedures (Postgres)', () => {
     expect(result.source).toBe('readings');
   });
 
-  it('takes the batch layer’s arrival counts once every meter-day of the region has them', async () => {
+  it('takes the per-meter arrival counts once every meter-day of the region has them', async () => {
     await db.execute(sql`
       update meter_usage_daily set actual_by_d1_intervals = 90, actual_by_d5_intervals = 96 where meter_id = ${meters[0]} and day = ${day}`);
     await db.execute(sql`
@@ -351,7 +351,7 @@ describe('consumption and completeness procedures (Postgres)', () => {
     const caller = await operator();
     const result = await caller.completeness.timeliness({ day, region: regionA });
     expect(result).toMatchObject({
-      source: 'batch',
+      source: 'counts',
       expected: 288,
       actual: 186,
       actualByD1: 92,

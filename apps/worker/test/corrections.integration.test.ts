@@ -56,6 +56,12 @@ const at = (day: string, index: number) => new Date(starts(day)[index] as number
 describe('correctReading', () => {
   it('on a provisional day moves every provisional rollup in the same transaction and raises a billing alert', async () => {
     const { sql } = database;
+    // As if the day's values had arrived the next morning (ingest ran weeks later in this test).
+    await sql`
+      update readings set first_received_at = '2026-11-17T08:00:00Z' where meter_id = ${p.id} and interval_start = ${at(provisionalDay, 33)}`;
+    await sql`
+      update meter_usage_daily set actual_by_d1_intervals = 96, actual_by_d5_intervals = 96
+      where meter_id = ${p.id} and day = ${provisionalDay}`;
     const result = await correctReading(sql, {
       meterId: p.id,
       intervalStart: at(provisionalDay, 33), // 08:15Z
@@ -123,9 +129,16 @@ describe('correctReading', () => {
       },
     ]);
     const [daily] = await sql`
-      select actual_intervals, estimated_intervals, edited_intervals from meter_usage_daily
-      where meter_id = ${p.id} and day = ${provisionalDay}`;
-    expect({ ...daily }).toEqual({ actual_intervals: 95, estimated_intervals: 0, edited_intervals: 1 });
+      select actual_intervals, estimated_intervals, edited_intervals, actual_by_d1_intervals, actual_by_d5_intervals
+      from meter_usage_daily where meter_id = ${p.id} and day = ${provisionalDay}`;
+    // The edited interval no longer counts as an actual reading that arrived in time.
+    expect({ ...daily }).toEqual({
+      actual_intervals: 95,
+      estimated_intervals: 0,
+      edited_intervals: 1,
+      actual_by_d1_intervals: 95,
+      actual_by_d5_intervals: 95,
+    });
 
     const revisions = await listReadingRevisions(sql, {
       meterId: p.id,

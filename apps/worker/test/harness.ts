@@ -209,13 +209,26 @@ export async function aggregateMismatches(sql: Sql) {
     from truth t full join meter_usage_hourly h using (meter_id, hour_start)
     where t.kwh is distinct from h.kwh or t.n is distinct from h.actual_intervals`;
   const daily = await sql`
-    with truth as (
-      select r.meter_id, (r.interval_start at time zone m.time_zone)::date as day, sum(r.kwh) as kwh, count(*)::int as n
-      from readings r join meters m on m.id = r.meter_id group by 1, 2
+    with arrivals as (
+      select r.meter_id, (r.interval_start at time zone m.time_zone)::date as day, m.time_zone, r.kwh, r.quality,
+             case when r.version = 1 then r.first_received_at
+                  else coalesce((select min(v.created_at) from reading_revisions v
+                                 where v.meter_id = r.meter_id and v.interval_start = r.interval_start
+                                   and v.old_quality = 'estimated' and v.new_quality = 'actual'),
+                                r.first_received_at) end as arrival
+      from readings r join meters m on m.id = r.meter_id
+    ),
+    truth as (
+      select meter_id, day, sum(kwh) as kwh, count(*)::int as n,
+             (count(*) filter (where quality = 'actual' and arrival < ((day + 2)::timestamp at time zone time_zone)))::int as by_d1,
+             (count(*) filter (where quality = 'actual' and arrival < ((day + 6)::timestamp at time zone time_zone)))::int as by_d5
+      from arrivals group by 1, 2
     )
     select 'daily' as level, coalesce(t.meter_id, d.meter_id) || ' ' || coalesce(t.day, d.day) as key, t.kwh as expected, d.kwh as actual
     from truth t full join meter_usage_daily d using (meter_id, day)
-    where t.kwh is distinct from d.kwh or t.n is distinct from d.actual_intervals`;
+    where t.kwh is distinct from d.kwh or t.n is distinct from d.actual_intervals
+       or t.by_d1 is distinct from coalesce(d.actual_by_d1_intervals, t.by_d1)
+       or t.by_d5 is distinct from coalesce(d.actual_by_d5_intervals, t.by_d5)`;
   const dimensions = await sql`
     with truth as (
       select (r.interval_start at time zone m.time_zone)::date as day, dim.dimension, dim.key, sum(r.kwh) as kwh, count(*)::int as n

@@ -126,8 +126,9 @@ export async function meterCompleteness(
 
 /**
  * Per region and local day of [from, to], from the aggregates: expected counts cover every meter of
- * the region that should report (also silent ones), and the arrival figures come from the batch layer's
- * per-meter counts (null while any meter of the region's day has not been through it).
+ * the region that should report (also silent ones), and the arrival figures come from the per-meter
+ * counts of the daily rows, kept by ingest and recounted by the batch layer (null while a meter-day of
+ * the region lacks them: written before ingest kept them, and not through the batch layer since).
  */
 export async function regionCompleteness(
   sql: Sql,

@@ -383,6 +383,23 @@ async function applyProvisionalDelta(
       (meter_id, day, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status)
     values (${meter.id}, ${day}::date, ${dKwh}, ${expected.meter}, ${dActual}, ${dEstimated}, ${dEdited}, 'provisional')
     on conflict (meter_id, day) do update set ${set()} where t.status = 'provisional'`;
+  if (previous?.quality === 'actual') {
+    // The meter's value leaves the actual readings: so does its arrival from the day's counts. It
+    // arrived when first received, or when it replaced an estimate.
+    await tx`
+      update meter_usage_daily u
+      set actual_by_d1_intervals = u.actual_by_d1_intervals - (a.arrival < ((${day}::date + 2)::timestamp at time zone ${meter.timeZone}))::int,
+          actual_by_d5_intervals = u.actual_by_d5_intervals - (a.arrival < ((${day}::date + 6)::timestamp at time zone ${meter.timeZone}))::int
+      from (
+        select coalesce(
+                 (select min(v.created_at) from reading_revisions v
+                  where v.meter_id = r.meter_id and v.interval_start = r.interval_start
+                    and v.old_quality = 'estimated' and v.new_quality = 'actual'),
+                 r.first_received_at) as arrival
+        from readings r where r.meter_id = ${meter.id} and r.interval_start = ${start}::timestamptz
+      ) a
+      where u.meter_id = ${meter.id} and u.day = ${day}::date and u.status = 'provisional'`;
+  }
   await tx`
     insert into dimension_usage_daily as t
       (day, dimension, key, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status)

@@ -376,19 +376,27 @@ async function foldIntoAggregates(tx: Tx, fleet: FleetExpectations): Promise<num
       from ingest_changes c join meters m on m.id = c.meter_id
       group by 1, 2
     ),
+    -- A reading that became actual in this batch (d_actual) arrived now: it counts towards the day's
+    -- arrivals by the end of D+1 and D+5 while those deadlines are ahead. A row whose counts are null
+    -- (written before the speed layer kept them) stays null until the batch layer counts it.
     daily as (
       insert into meter_usage_daily as u
-        (meter_id, day, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at)
+        (meter_id, day, kwh, expected_intervals, actual_intervals, estimated_intervals, status, computed_at,
+         actual_by_d1_intervals, actual_by_d5_intervals)
       select meter_id, day, kwh,
              (extract(epoch from ((day + 1)::timestamp at time zone time_zone) - (day::timestamp at time zone time_zone))
                / 60 / interval_minutes)::int,
-             actual, estimated, 'provisional', now()
+             actual, estimated, 'provisional', now(),
+             case when now() < ((day + 2)::timestamp at time zone time_zone) then actual else 0 end,
+             case when now() < ((day + 6)::timestamp at time zone time_zone) then actual else 0 end
       from d
       order by 1, 2
       on conflict (meter_id, day) do update
         set kwh = u.kwh + excluded.kwh,
             actual_intervals = u.actual_intervals + excluded.actual_intervals,
             estimated_intervals = u.estimated_intervals + excluded.estimated_intervals,
+            actual_by_d1_intervals = u.actual_by_d1_intervals + excluded.actual_by_d1_intervals,
+            actual_by_d5_intervals = u.actual_by_d5_intervals + excluded.actual_by_d5_intervals,
             computed_at = now()
         where u.status = 'provisional'
       returning u.meter_id, u.day

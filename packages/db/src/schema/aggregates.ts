@@ -42,8 +42,10 @@ export const meterUsageDaily = pgTable(
     finalVersion: t.integer().notNull().default(0),
     finalizedAt: t.timestamp({ withTimezone: true }),
     /**
-     * Actual intervals whose meter value had first arrived by the end of the next day (D+1). Set by the
-     * batch layer (finalize, reprocess, gap estimation); null on rows only the speed layer has written.
+     * Actual intervals whose meter value had first arrived by the end of the next day (D+1). Counted by
+     * the speed layer as values arrive (and taken back by an edit), recounted from the readings by the
+     * batch layer (finalize, reprocess, gap estimation); null on rows the speed layer wrote before it
+     * kept the count, until the batch layer has been through them.
      */
     actualByD1Intervals: t.integer('actual_by_d1_intervals'),
     /** As actualByD1Intervals, by the end of the fifth day after (D+5). */

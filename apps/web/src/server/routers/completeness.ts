@@ -95,9 +95,10 @@ export const completenessRouter = router({
 
   /**
    * Share of a region's expected intervals whose actual reading had arrived by the end of D+1 and D+5.
-   * Once the day is finalized, the batch layer's per-meter counts (`regionCompleteness`). Before that,
-   * while a deadline has not passed, every actual reading so far arrived before it, so the count is the
-   * day's actual intervals; only a deadline that passed without the batch counts needs the readings.
+   * From the per-meter arrival counts of the daily rows (`regionCompleteness`: kept by ingest, recounted
+   * by the batch layer) once every meter-day of the region has them. A row without them was written
+   * before ingest kept them: while a deadline has not passed, every actual reading so far arrived before
+   * it, so the count is the day's actual intervals; otherwise the readings are counted.
    */
   timeliness: opsProcedure
     .input(z.object({ day: daySchema, region: regionSchema }))
@@ -109,7 +110,7 @@ export const completenessRouter = router({
         actualByD5: z.number().int(),
         d1Deadline: z.date(),
         d5Deadline: z.date(),
-        source: z.enum(['batch', 'so-far', 'readings']),
+        source: z.enum(['counts', 'so-far', 'readings']),
       }),
     )
     .query(async ({ ctx, input }) => {
@@ -119,7 +120,7 @@ export const completenessRouter = router({
       ]);
       if (counted && counted.actualByD1 !== null && counted.actualByD5 !== null) {
         const { expected, actual, actualByD1, actualByD5 } = counted;
-        return { expected, actual, actualByD1, actualByD5, ...deadlines, source: 'batch' as const };
+        return { expected, actual, actualByD1, actualByD5, ...deadlines, source: 'counts' as const };
       }
       if (counted && Date.now() < deadlines.d1Deadline.getTime()) {
         const { expected, actual } = counted;

@@ -30,9 +30,9 @@ const parseState = (params: URLSearchParams) => ({
 type Overview = RouterOutputs['completeness']['overview'];
 
 const sourceText: Record<RouterOutputs['completeness']['timeliness']['source'], string> = {
-  batch: 'From the nightly batch’s arrival counts.',
+  counts: 'From the arrival counts kept per meter and day as readings came in.',
   'so-far': 'Everything received so far; the deadlines have not passed.',
-  readings: 'Counted from the readings: the day is not finalized yet.',
+  readings: 'Counted from the readings: some meters’ days have no arrival counts yet.',
 };
 
 export function CompletenessDashboard() {
