@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: MeterOps running with demo data, left running.
  *   stack up → migrate → seed the fleet and demo users → build the web app (once) → start worker and
- *   web in the background → backfill the last days through Kafka (with a sprinkling of faults) → keep a
- *   live simulator sending each interval as it ends.
+ *   web in the background → backfill the last days through Kafka (with a sprinkling of faults) → run the
+ *   nightly batch, which finalizes the days that ended a day ago → keep a live simulator sending each
+ *   interval as it ends.
  * `npm run demo -- stop` stops the worker, web and simulator (the stack keeps running: `npm run stack -- down`).
  * Options: --meters N (default 2000), --days D of backfill (default 7), --rebuild (build the web app again).
  */
@@ -111,6 +112,9 @@ run(
   ],
   appEnv,
 );
+// What the 02:30 nightly would have done on the backfilled days, so the portal shows final days beside
+// the provisional ones of yesterday and today from the start. The running worker carries it out.
+run('finalizing the closed days as the nightly batch does', ['npm', 'run', 'jobs', '--', 'nightly'], appEnv);
 const simulator = startProcess({
   name: 'simulator',
   command: [
