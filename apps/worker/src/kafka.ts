@@ -32,7 +32,23 @@ export interface OutgoingMessage {
   headers?: Record<string, string>;
 }
 
+/**
+ * kafkajs 2.2.4 passes a negative delay to setTimeout on Node 24, which Node clamps to 1 ms and reports
+ * as TimeoutNegativeWarning (tulios/kafkajs#1751): harmless, but it lands in the middle of the CLI's
+ * output and the worker's log. Every other warning still prints.
+ */
+let timeoutWarningHidden = false;
+function hideKafkajsTimeoutWarning(): void {
+  if (timeoutWarningHidden) return;
+  timeoutWarningHidden = true;
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name !== 'TimeoutNegativeWarning') console.warn(`(node) ${warning.name}: ${warning.message}`);
+  });
+}
+
 export function createKafka(options: { brokers: string[]; clientId: string }) {
+  hideKafkajsTimeoutWarning();
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
