@@ -16,6 +16,7 @@ import type { TransactionSql } from 'postgres';
 import type { Sql } from '../client';
 import type { BatchSettings } from '../queries/vee';
 import { estimateAndStore, type EstimateWriteResult } from './estimation';
+import { softFlagBaselines, softFlagsSql, type SoftFlagDay } from './soft-flags';
 
 export type TargetStatus = 'final' | 'provisional';
 
@@ -352,7 +353,9 @@ async function recomputeChunk(
         meter_id text not null, hour_start timestamptz not null, interval_minutes int not null,
         kwh numeric not null, readings int not null, estimated int not null, edited int not null, flagged int not null,
         kwh_first numeric not null, readings_first int not null, estimated_first int not null, edited_first int not null,
-        actual_by_d1 int not null, actual_by_d5 int not null
+        actual_by_d1 int not null, actual_by_d5 int not null,
+        -- For the soft rules: the hour's highest measured value, its measured zeros and measured kWh.
+        peak numeric, zeros int not null, kwh_measured numeric
       ) on commit drop`;
     await aggregateHours(tx, zones, null);
 
@@ -380,6 +383,8 @@ async function recomputeChunk(
 
     const status = params.status;
     const hourlyRows = await writeHours(tx, status);
+    // After the hourly rows: the rules' baselines read them, as the dry run does once the day is final.
+    if (status === 'final') await storeSoftFlags(tx, params.settings);
 
     await tx`
       create temp table fin_daily (
@@ -550,6 +555,90 @@ async function writeHours(tx: TransactionSql, status: TargetStatus): Promise<num
 }
 
 /**
+ * Judges the chunk's meter-days with the soft rules, each day's measured readings together, and stores
+ * the flags where they differ from the stored ones: metadata, so no new version and no revision. The
+ * chunk's flagged counts follow, so the daily rows count the flags as stored. Flags an agent accepted stay
+ * as accepted (see softFlagsSql).
+ */
+async function storeSoftFlags(tx: TransactionSql, settings: BatchSettings): Promise<void> {
+  const rows = await tx<
+    (Omit<SoftFlagDay, 'dayStart' | 'dayEnd'> & {
+      dayStart: Date;
+      dayEnd: Date;
+      possible: boolean;
+      measured: number;
+      peak: number | null;
+      mean: number | null;
+    })[]
+  >`
+    with hours as (
+      -- The third-highest hourly peak is a reading, so the day's third-highest value is at least as high.
+      select meter_id, sum(flagged) as flagged, sum(zeros) as zeros, sum(readings - estimated)::int as measured,
+             max(peak)::float8 as peak, (sum(kwh_measured) / nullif(sum(readings - estimated), 0))::float8 as mean,
+             (array_agg(peak::float8 order by peak desc) filter (where peak is not null))[3] as third_peak
+      from fin_hours group by meter_id
+    )
+    select f.meter_id as "meterId", f.interval_minutes as "intervalMinutes", m.status,
+           f.day_start as "dayStart", f.day_end as "dayEnd",
+           -- A day whose hours hold readings of a neighbouring day (zones off the whole hour) is always judged.
+           f.day_start <> f.hour_lo or f.day_end <> f.hour_hi
+             or coalesce(h.flagged, 0) > 0
+             or (m.status = 'active' and coalesce(h.zeros, 0) * f.interval_minutes >= ${settings.zeroRunMinutes}::float8)
+             or (h.measured >= 3 and h.peak > ${settings.spikeMinKwh}::float8
+                 and (h.third_peak is null or h.peak > ${settings.spikeRatio}::float8 * h.third_peak))
+             as possible,
+           coalesce(h.measured, 0) as measured, h.peak, h.mean
+    from fin_meters f join meters m on m.id = f.meter_id
+    left join hours h using (meter_id)
+    order by f.meter_id`;
+  if (rows.length === 0) return;
+  const all = rows.map((row) => ({
+    ...row,
+    dayStart: row.dayStart.toISOString(),
+    dayEnd: row.dayEnd.toISOString(),
+  }));
+  const baselines = await softFlagBaselines(tx, all);
+  // Only days the rules could flag, or that hold flags, are judged reading by reading; the rest come out clean.
+  const days = all.filter((day) => {
+    if (day.possible) return true;
+    const baseline = baselines.get(day.meterId);
+    if (baseline === undefined || baseline.samples < settings.minHistorySamples) return false;
+    if ((day.peak ?? 0) > Math.max(settings.highFactor * baseline.p95Kwh, settings.highMinKwh)) return true;
+    // The rule sums the day in floating point; the margin covers its rounding against the exact mean.
+    return (
+      baseline.meanKwh >= settings.lowMinMeanKwh &&
+      day.measured * day.intervalMinutes >= settings.lowMinHours * 60 &&
+      (day.mean ?? 0) < settings.lowFactor * baseline.meanKwh * (1 + 1e-9)
+    );
+  });
+  if (days.length === 0) return;
+  const lowest = days.reduce(
+    (min, day) => (day.dayStart < min ? day.dayStart : min),
+    days[0]?.dayStart ?? ORIGIN,
+  );
+  const highest = days.reduce((max, day) => (day.dayEnd > max ? day.dayEnd : max), days[0]?.dayEnd ?? ORIGIN);
+  // One primary-key lookup per changed reading; a hash join would read the whole partition.
+  await tx`select set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`;
+  await tx`
+    with computed as materialized (${softFlagsSql(tx, days, baselines, settings, { onlyChanged: true })}),
+    changed as (
+      update readings r set flags = c.flags
+      from computed c
+      where r.meter_id = c.meter_id and r.interval_start = c.interval_start
+        and r.interval_start >= ${lowest}::timestamptz and r.interval_start < ${highest}::timestamptz
+      returning c.meter_id, date_bin('1 hour', c.interval_start, ${ORIGIN}::timestamptz) as hour_start,
+                (c.flags <> '{}')::int - (c.stored_flags <> '{}')::int as delta
+    ),
+    deltas as (
+      select meter_id, hour_start, sum(delta)::int as delta from changed group by 1, 2 having sum(delta) <> 0
+    )
+    update fin_hours h set flagged = h.flagged + d.delta
+    from deltas d
+    where h.meter_id = d.meter_id and h.hour_start = d.hour_start`;
+  await tx`select set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true)`;
+}
+
+/**
  * Per meter and UTC hour: the readings' sum and counts, with the first half hour apart for settlement.
  * The lateral subquery fetches one meter's readings through the primary key and groups its ~100 rows
  * there, so no statement ever hashes or sorts millions of groups, and a month partition holding 30 days
@@ -563,7 +652,8 @@ async function aggregateHours(
   await tx`
     insert into fin_hours
     select f.meter_id, h.hour_start, f.interval_minutes, h.kwh, h.readings, h.estimated, h.edited, h.flagged,
-           h.kwh_first, h.readings_first, h.estimated_first, h.edited_first, h.actual_by_d1, h.actual_by_d5
+           h.kwh_first, h.readings_first, h.estimated_first, h.edited_first, h.actual_by_d1, h.actual_by_d5,
+           h.peak, h.zeros, h.kwh_measured
     from fin_meters f
     cross join lateral (
       select r.hour_start, sum(r.kwh) as kwh, count(*) as readings,
@@ -575,7 +665,10 @@ async function aggregateHours(
              count(*) filter (where r.first_half and r.quality = 'estimated') as estimated_first,
              count(*) filter (where r.first_half and r.quality = 'edited') as edited_first,
              count(*) filter (where r.actual_at <= f.d1_deadline) as actual_by_d1,
-             count(*) filter (where r.actual_at <= f.d5_deadline) as actual_by_d5
+             count(*) filter (where r.actual_at <= f.d5_deadline) as actual_by_d5,
+             max(r.kwh) filter (where r.quality <> 'estimated') as peak,
+             count(*) filter (where r.quality <> 'estimated' and r.kwh = 0) as zeros,
+             sum(r.kwh) filter (where r.quality <> 'estimated') as kwh_measured
       from (
         select r.kwh, r.quality, r.flags <> '{}' as flagged,
                date_bin('1 hour', r.interval_start, ${ORIGIN}::timestamptz) as hour_start,

@@ -1,4 +1,5 @@
 import { inArray } from 'drizzle-orm';
+import type { TransactionSql } from 'postgres';
 import type { Db, Sql } from '../client';
 import { meters } from '../schema/index';
 
@@ -54,7 +55,7 @@ export interface MeterBaseline {
  * within each hour, and how many actual intervals they rest on. Meters without history are absent.
  */
 export async function readMeterBaselines(
-  sql: Sql,
+  sql: Sql | TransactionSql,
   params: { meterIds: readonly string[]; days: number; now?: Date },
 ): Promise<MeterBaseline[]> {
   if (params.meterIds.length === 0) return [];

@@ -7,7 +7,6 @@ import {
 import { formatInstant, localDay, localDayBounds } from '@meterops/domain/time';
 import {
   defaultVeeParams,
-  evaluateSoftRules,
   intervalCompleteness,
   veeParamsSchema,
   type SoftRuleName,
@@ -15,8 +14,8 @@ import {
 } from '@meterops/domain/vee';
 import { z } from 'zod';
 import { loadGapInputs, type BatchSql } from '../batch/estimation';
+import { softFlagBaselines, softFlagsSql, type SoftFlagDay } from '../batch/soft-flags';
 import type { Sql } from '../client';
-import { readMeterBaselines } from './meters';
 
 /** Every parameter the batch layer and ingest read from configuration, with its default. */
 export const defaultBatchSettings: Readonly<BatchSettings> = Object.freeze({
@@ -121,7 +120,10 @@ export interface DryRunInterval {
   quality: 'actual' | 'estimated' | 'edited' | null;
   /** Soft flags stored with the reading at ingest. */
   storedFlags: string[];
-  /** Soft flags the rule set gives the day's measured readings, judged together as one day. */
+  /**
+   * Soft flags the rule set gives the day's measured readings, judged together as one day: what the next
+   * finalize stores. A reading an agent accepted keeps its stored flags.
+   */
   flags: SoftRuleName[];
   /** The estimate finalizing would write here; null where it would write none. */
   estimate: { kwh: string; method: EstimationMethod } | null;
@@ -154,12 +156,16 @@ export async function veeDryRun(
     { id: string; intervalMinutes: number; timeZone: string; status: 'active' | 'inactive' | 'removed' }[]
   >`select id, interval_minutes as "intervalMinutes", time_zone as "timeZone", status from meters where id = ${params.meterId}`;
   if (meter === undefined) throw new RangeError(`meter "${params.meterId}" is not registered`);
+  const bounds = localDayBounds(params.day, meter.timeZone);
+  const softDay: SoftFlagDay = {
+    meterId: meter.id,
+    intervalMinutes: meter.intervalMinutes,
+    status: meter.status,
+    dayStart: new Date(bounds.startMs).toISOString(),
+    dayEnd: new Date(bounds.endMs).toISOString(),
+  };
   // The history rules judge the day against the four weeks up to its end, as ingest would have then.
-  const [baseline] = await readMeterBaselines(sql, {
-    meterIds: [meter.id],
-    days: 28,
-    now: new Date(localDayBounds(params.day, meter.timeZone).endMs),
-  });
+  const baselines = await softFlagBaselines(sql, [softDay]);
   return sql.begin('read only', async (tx) => {
     const settings = resolveBatchSettings({ ...(await loadBatchSettings(tx)), ...params.overrides });
     const [input] = await loadGapInputs(tx, {
@@ -175,15 +181,10 @@ export async function veeDryRun(
       input.dayReadings.map((reading) => reading.intervalStartMs),
     );
     const measured = input.dayReadings.filter((reading) => reading.quality !== 'estimated');
-    const softFlags = evaluateSoftRules(
-      measured.map((reading) => ({ intervalStartMs: reading.intervalStartMs, kwh: reading.kwh })),
-      meter,
-      settings,
-      baseline,
-    );
-    const flagsByStart = new Map(
-      measured.map((reading, index) => [reading.intervalStartMs, softFlags[index] ?? []]),
-    );
+    // The evaluation finalizing stores, so the dry run shows exactly the flags the next finalize writes.
+    const softFlags = await tx<{ interval_start: Date; flags: SoftRuleName[] }[]>`
+      ${softFlagsSql(tx, [softDay], baselines, settings, { onlyChanged: false })}`;
+    const flagsByStart = new Map(softFlags.map((row) => [row.interval_start.getTime(), row.flags]));
     const estimates = new Map(
       estimateGaps(input.estimation, settings).map((estimate) => [estimate.intervalStartMs, estimate]),
     );
