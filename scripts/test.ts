@@ -21,7 +21,7 @@ import {
   waitForLog,
   type StartedProcess,
 } from './lib/processes';
-import { ensureInfluxDatabase, ensureStackUp, stackEnvVars } from './lib/stack';
+import { recreateInfluxDatabase, ensureStackUp, stackEnvVars } from './lib/stack';
 
 hideKafkajsTimeoutWarning();
 
@@ -146,11 +146,7 @@ async function e2e(): Promise<void> {
   const e2eUrl = new URL(serverUrl.toString());
   e2eUrl.pathname = `/${database}`;
   // A fresh InfluxDB database, so the pipeline pages show exactly this run's metrics.
-  await fetch(`${env.INFLUX_URL}/query`, {
-    method: 'POST',
-    body: new URLSearchParams({ q: `DROP DATABASE "${database}"` }),
-  });
-  await ensureInfluxDatabase(env.INFLUX_URL, database, env.INFLUX_TOKEN);
+  await recreateInfluxDatabase(env.INFLUX_URL, database, env.INFLUX_TOKEN);
 
   const runId = randomUUID().slice(0, 8);
   const logsDir = path.join(resultsDir, 'logs');

@@ -702,6 +702,21 @@ export async function ensureInfluxDatabase(url: string, database: string, token?
   await influxQuery(url, token, `CREATE DATABASE "${database}"`);
 }
 
+/**
+ * Drops a database and creates it empty. InfluxDB 1.x sends the response headers before it has run the
+ * statement, so the DROP is complete only once its body has been read (influxQuery reads it); a CREATE
+ * sent as soon as the headers arrive runs first and the DROP then removes the new database. The result
+ * is checked with SHOW DATABASES.
+ */
+export async function recreateInfluxDatabase(url: string, database: string, token?: string): Promise<void> {
+  await influxQuery(url, token, `DROP DATABASE "${database}"`);
+  await ensureInfluxDatabase(url, database, token);
+  const shown = JSON.stringify(await influxQuery(url, token, 'SHOW DATABASES'));
+  if (!shown.includes(JSON.stringify([database]))) {
+    throw new Error(`InfluxDB did not keep the database ${database} it was asked to create: ${shown}`);
+  }
+}
+
 async function upInflux(
   env: ScriptEnv,
   paths: StackPaths,
