@@ -295,6 +295,20 @@ function zoneTable(sql: Sql | TransactionSql, zones: ZoneArrays) {
  * [installation, removal). The grid of a day is day_start + k × interval, since every zone offset and DST
  * shift is a multiple of 15 minutes.
  */
+/**
+ * The DO UPDATE of a rollup row (dimension day or hour, settlement period), whose insert names the target
+ * `t`: every count and the status from the new row, rewritten only when one of them changed, so a re-run
+ * writes nothing.
+ */
+const updateCountsIfChanged = (sql: Sql | TransactionSql) => sql`
+  set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
+      actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
+      edited_intervals = excluded.edited_intervals, status = excluded.status, computed_at = now()
+  where (t.kwh, t.expected_intervals, t.actual_intervals, t.estimated_intervals, t.edited_intervals, t.status)
+        is distinct from
+        (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
+         excluded.edited_intervals, excluded.status)`;
+
 const expectedIntervalsSql = (sql: Sql | TransactionSql) => sql`
   case
     when m.status = 'inactive' or (m.status = 'removed' and m.removed_at is null) then 0
@@ -778,18 +792,11 @@ async function writeDimensionsIn(sql: TransactionSql, day: string, zones: ZoneAr
       group by dim.dimension, dim.key
     ),
     written as (
-      insert into dimension_usage_daily as d
+      insert into dimension_usage_daily as t
         (day, dimension, key, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
       select ${day}::date, dimension, key, kwh, expected, actual, estimated, edited, status, now() from dims
       order by dimension, key
-      on conflict (day, dimension, key) do update
-        set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
-            actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
-            edited_intervals = excluded.edited_intervals, status = excluded.status, computed_at = now()
-        where (d.kwh, d.expected_intervals, d.actual_intervals, d.estimated_intervals, d.edited_intervals, d.status)
-              is distinct from
-              (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
-               excluded.edited_intervals, excluded.status)
+      on conflict (day, dimension, key) do update ${updateCountsIfChanged(sql)}
       returning 1
     )
     select count(*)::int as rows from written`;
@@ -876,18 +883,11 @@ async function writeDimensionHours(sql: Sql, day: string, zones: ZoneArrays): Pr
         left join neighbours n using (dimension, key)
       ),
       written as (
-        insert into dimension_usage_hourly as d
+        insert into dimension_usage_hourly as t
           (hour_start, dimension, key, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
         select hour_start, dimension, key, kwh, expected, actual, estimated, edited, status, now() from targets
         order by 1, 2, 3
-        on conflict (hour_start, dimension, key) do update
-          set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
-              actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
-              edited_intervals = excluded.edited_intervals, status = excluded.status, computed_at = now()
-          where (d.kwh, d.expected_intervals, d.actual_intervals, d.estimated_intervals, d.edited_intervals, d.status)
-                is distinct from
-                (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
-                 excluded.edited_intervals, excluded.status)
+        on conflict (hour_start, dimension, key) do update ${updateCountsIfChanged(tx)}
         returning 1
       )
       select count(*)::int as rows from written`;
@@ -962,20 +962,13 @@ async function writeSettlementIn(sql: TransactionSql, params: SettlementParams):
         g.range_end - interval '1 microsecond', interval '30 minutes') as p(period_start)
     ),
     written as (
-      insert into settlement_period_usage as s
+      insert into settlement_period_usage as t
         (region, period_start, kwh, expected_intervals, actual_intervals, estimated_intervals, edited_intervals, status, computed_at)
       select p.region, p.period_start, coalesce(x.kwh, 0), p.expected, coalesce(x.actual, 0), coalesce(x.estimated, 0),
              coalesce(x.edited, 0), case when p.final then 'final' else 'provisional' end::aggregate_status, now()
       from periods p left join sums x using (region, period_start)
       order by 1, 2
-      on conflict (region, period_start) do update
-        set kwh = excluded.kwh, expected_intervals = excluded.expected_intervals,
-            actual_intervals = excluded.actual_intervals, estimated_intervals = excluded.estimated_intervals,
-            edited_intervals = excluded.edited_intervals, status = excluded.status, computed_at = now()
-        where (s.kwh, s.expected_intervals, s.actual_intervals, s.estimated_intervals, s.edited_intervals, s.status)
-              is distinct from
-              (excluded.kwh, excluded.expected_intervals, excluded.actual_intervals, excluded.estimated_intervals,
-               excluded.edited_intervals, excluded.status)
+      on conflict (region, period_start) do update ${updateCountsIfChanged(sql)}
       returning 1
     )
     select count(*)::int as rows from written`;
