@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { index, pgEnum, pgTable, primaryKey, uniqueIndex } from 'drizzle-orm/pg-core';
+import { customType, index, pgEnum, pgTable, primaryKey, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/** Raw bytes (drizzle 0.45 has no bytea column of its own). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 export const readingQuality = pgEnum('reading_quality', ['actual', 'estimated', 'edited']);
 export const revisionSource = pgEnum('revision_source', [
@@ -94,11 +97,21 @@ export const rejectedReadings = pgTable(
      * position points at the full message.
      */
     payload: t.text().notNull(),
+    /**
+     * The message value byte for byte when the whole message was rejected (or its reading could not be
+     * shown as text): invalid UTF-8, NUL bytes and any nesting depth survive here; `payload` is for reading.
+     */
+    payloadBytes: bytea(),
     kafkaTimestamp: t.timestamp({ withTimezone: true }),
     receivedAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** open, redriven or dismissed. */
     resolution: t.text().notNull().default('open'),
     resolvedBy: t.text(),
     resolvedAt: t.timestamp({ withTimezone: true }),
+    /** The operator's reason for a dismissal or re-drive. */
+    resolutionNote: t.text(),
+    /** When Kafka acknowledged the dead-letter copy; null while it is still owed (the outbox). */
+    deadLetteredAt: t.timestamp({ withTimezone: true }),
   }),
   (table) => [
     uniqueIndex('rejected_readings_position_idx').on(
@@ -109,6 +122,10 @@ export const rejectedReadings = pgTable(
     ),
     index('rejected_readings_rule_received_idx').on(table.rule, table.receivedAt),
     index('rejected_readings_meter_idx').on(table.meterId),
+    index('rejected_readings_dead_letter_pending_idx')
+      .on(table.id)
+      .where(sql`${table.deadLetteredAt} is null`),
+    index('rejected_readings_resolution_idx').on(table.resolution, table.rule),
   ],
 );
 
