@@ -37,6 +37,16 @@ const schema = z.object({
     .min(0)
     .max(24 * 14)
     .default(24),
+  /** Port of /healthz and /readyz for a supervisor; 0 picks a free one (logged), -1 serves none. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(-1).max(65_535).default(9_400),
+  /** Address the health endpoints listen on. */
+  WORKER_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
+  /** After SIGTERM, how long the batch in flight may take before the process exits anyway (non-zero). */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** Longest a single SQL statement may run (ingest batches take well under a second; batch chunks longer). */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(600_000),
+  /** A consumer that has not fetched from Kafka for this long while nothing pauses it is restarted. */
+  INGEST_WATCHDOG_MS: z.coerce.number().int().min(5_000).default(120_000),
 });
 
 export type WorkerEnv = z.infer<typeof schema>;

@@ -59,15 +59,31 @@ export function createKafka(options: { brokers: string[]; clientId: string }) {
 
 export type KafkaClient = ReturnType<typeof createKafka>;
 
+/** What a batch handler may do with the consumer while it works on a batch. */
+export interface BatchControl {
+  /** Keeps the group membership alive during a long wait (a paused database); throws when rebalancing. */
+  heartbeat(): Promise<void>;
+  /** False once the consumer stops or the partition was taken away: abandon the batch, commit nothing. */
+  isActive(): boolean;
+  /** Reads the partition again from `offset` on; the batch in hand is dropped, uncommitted. */
+  seek(offset: bigint): void;
+}
+
 export interface BatchConsumer {
   /**
    * Calls `handle` with each fetched batch of one partition and commits the batch's offsets only after
-   * `handle` resolves. If `handle` throws, nothing is committed and the batch is fetched again.
+   * `handle` resolves with true. If `handle` throws, nothing is committed and the batch is fetched again;
+   * if it resolves with false (it sought elsewhere), nothing is committed either.
    */
-  run(handle: (batch: KafkaBatch) => Promise<void>): Promise<void>;
+  run(handle: (batch: KafkaBatch, control: BatchControl) => Promise<boolean>): Promise<void>;
   stop(): Promise<void>;
   onAssignment(listener: (assignment: { topic: string; partitions: number[] }[]) => void): void;
-  onCrash(listener: (error: Error) => void): void;
+  /** `restarting`: whether kafkajs restarts the consumer itself; when false, the caller must. */
+  onCrash(listener: (error: Error, restarting: boolean) => void): void;
+  /** Every fetch from the brokers, with or without messages: proof that the consumer is alive. */
+  onFetch(listener: () => void): void;
+  /** The group's low watermark (first offset still in the log) per partition. */
+  logStart(topic: string): Promise<Map<number, bigint>>;
 }
 
 export function createBatchConsumer(
@@ -82,10 +98,13 @@ export function createBatchConsumer(
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 32 * 1024 * 1024,
     maxWaitTimeInMs: 250,
-    // A crash (for example Postgres unreachable past the retries) restarts the consumer from the last
-    // committed offsets instead of leaving the process idle.
+    // A crash (for example the broker unreachable past the retries) restarts the consumer from the last
+    // committed offsets instead of leaving the process idle. Crashes kafkajs does not restart from are
+    // reported through onCrash, and the ingest service starts a new consumer.
     retry: { retries: 5, restartOnFailure: () => Promise.resolve(true) },
   });
+  const admin = kafka.admin();
+  let adminConnected: Promise<void> | null = null;
   return {
     async run(handle) {
       await consumer.connect();
@@ -98,17 +117,26 @@ export function createBatchConsumer(
           const { batch } = payload;
           const last = batch.messages.at(-1);
           if (!last || !payload.isRunning() || payload.isStale()) return;
-          await handle({
-            topic: batch.topic,
-            partition: batch.partition,
-            highWatermark: batch.highWatermark,
-            messages: batch.messages.map((message) => ({
-              offset: message.offset,
-              key: message.key,
-              value: message.value,
-              timestamp: message.timestamp,
-            })),
-          });
+          const commit = await handle(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              highWatermark: batch.highWatermark,
+              messages: batch.messages.map((message) => ({
+                offset: message.offset,
+                key: message.key,
+                value: message.value,
+                timestamp: message.timestamp,
+              })),
+            },
+            {
+              heartbeat: () => payload.heartbeat(),
+              isActive: () => payload.isRunning() && !payload.isStale(),
+              seek: (offset) =>
+                consumer.seek({ topic: batch.topic, partition: batch.partition, offset: offset.toString() }),
+            },
+          );
+          if (!commit) return;
           payload.resolveOffset(last.offset);
           await consumer.commitOffsets([
             { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
@@ -119,6 +147,7 @@ export function createBatchConsumer(
     },
     async stop() {
       await consumer.disconnect();
+      if (adminConnected) await admin.disconnect().catch(() => undefined);
     },
     onAssignment(listener) {
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
@@ -131,7 +160,15 @@ export function createBatchConsumer(
       });
     },
     onCrash(listener) {
-      consumer.on(consumer.events.CRASH, (event) => listener(event.payload.error));
+      consumer.on(consumer.events.CRASH, (event) => listener(event.payload.error, event.payload.restart));
+    },
+    onFetch(listener) {
+      consumer.on(consumer.events.FETCH, () => listener());
+    },
+    async logStart(topic) {
+      await (adminConnected ??= admin.connect());
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((entry) => [entry.partition, BigInt(entry.low)]));
     },
   };
 }

@@ -2,6 +2,7 @@ import { createDb } from '@meterops/db/client';
 import { createMetricsWriter } from '@meterops/metrics/writer';
 import { pino } from 'pino';
 import { env } from './env';
+import { serveHealth, type HealthServer } from './health-server';
 import { IngestService } from './ingest/service';
 import { JobRunner } from './jobs/runner';
 import { createKafka } from './kafka';
@@ -10,6 +11,7 @@ const log = pino({ level: env.LOG_LEVEL, base: { worker: env.WORKER_ID } });
 const { db, sql, close } = createDb({
   max: env.INGEST_CONCURRENCY + 2 + (env.JOBS_ENABLED ? env.JOBS_CONCURRENCY * 2 + 1 : 0),
   applicationName: `meterops-worker`,
+  statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
 });
 const metrics = createMetricsWriter({
   url: env.INFLUX_URL,
@@ -32,6 +34,13 @@ const ingest = new IngestService({
   workerId: env.WORKER_ID,
   concurrency: env.INGEST_CONCURRENCY,
   lagReportIntervalMs: env.LAG_REPORT_INTERVAL_MS,
+  watchdogMs: env.INGEST_WATCHDOG_MS,
+  // A consumer that cannot be brought back: exit non-zero so the supervisor starts a fresh process,
+  // rather than live on consuming nothing.
+  onFatal: (error) => {
+    log.fatal({ err: error }, 'ingest cannot recover; exiting for the supervisor to restart the worker');
+    process.exit(70);
+  },
 });
 
 const jobs = env.JOBS_ENABLED
@@ -47,20 +56,39 @@ const jobs = env.JOBS_ENABLED
     })
   : null;
 
+let healthServer: HealthServer | null = null;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log.info({ signal }, 'stopping: finishing the batch in flight, then leaving the group');
+  log.info(
+    { signal, deadlineMs: env.SHUTDOWN_TIMEOUT_MS },
+    'stopping: finishing the batch in flight, then leaving the group',
+  );
+  // What is not committed by the deadline is consumed again by the next owner: nothing is lost.
+  setTimeout(() => {
+    log.error({ deadlineMs: env.SHUTDOWN_TIMEOUT_MS }, 'shutdown deadline passed; exiting now');
+    process.exit(1);
+  }, env.SHUTDOWN_TIMEOUT_MS).unref();
   await ingest.stop();
   await jobs?.stop();
   await metrics.close();
   await close();
+  await healthServer?.close();
   log.info({ metrics: metrics.stats() }, 'stopped');
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+if (env.WORKER_HEALTH_PORT >= 0) {
+  healthServer = await serveHealth(ingest.health, {
+    port: env.WORKER_HEALTH_PORT,
+    host: env.WORKER_HEALTH_HOST,
+    workerId: env.WORKER_ID,
+  });
+  log.info({ port: healthServer.port, host: env.WORKER_HEALTH_HOST }, 'health endpoints: /healthz /readyz');
+}
 
 log.info(
   { brokers: env.KAFKA_BROKERS, topic: env.READINGS_TOPIC, group: env.CONSUMER_GROUP },

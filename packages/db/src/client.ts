@@ -9,6 +9,11 @@ export interface CreateDbOptions {
   max?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Longest a statement may run before Postgres cancels it; also bounds a transaction left idle, so a
+   * stuck client cannot hold row locks for ever.
+   */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -18,7 +23,13 @@ export interface CreateDbOptions {
  */
 export function createDb(options: CreateDbOptions = {}) {
   const url = options.url ?? dbEnv.DATABASE_URL;
-  const connection = { application_name: options.applicationName ?? 'meterops' };
+  const connection: Record<string, string | number> = {
+    application_name: options.applicationName ?? 'meterops',
+  };
+  if (options.statementTimeoutMs !== undefined) {
+    connection.statement_timeout = options.statementTimeoutMs;
+    connection.idle_in_transaction_session_timeout = options.statementTimeoutMs;
+  }
   const drizzleClient = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection });
   const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection });
   const db = drizzle({ client: drizzleClient, schema, casing: 'snake_case' });

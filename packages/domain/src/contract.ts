@@ -32,7 +32,9 @@ export const readingMessageSchema = z
       .string()
       .min(1)
       .max(MAX_METER_ID_LENGTH)
-      .describe('Meter id; must equal the Kafka message key.'),
+      // Control characters (NUL above all, which Postgres text refuses) are never part of a meter id.
+      .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+      .describe('Meter id; must equal the Kafka message key. No control characters.'),
     readings: z
       .array(readingItemSchema)
       .min(1)

@@ -11,6 +11,7 @@ export const MEASUREMENT = {
   jobRun: 'job_run',
   validation: 'validation',
   commit: 'commit',
+  workerStatus: 'worker_status',
 } as const;
 
 interface Timed {
@@ -117,6 +118,33 @@ export function commitPoint(m: CommitMetrics): Point {
     .tag('topic', m.topic)
     .tag('partition', String(m.partition));
   integer(point, 'offset', m.offset);
+  return at(point, m.time);
+}
+
+/** A worker's state every few seconds: the pipeline page draws pauses and restarts from it. */
+export interface WorkerStatusMetrics extends Timed {
+  worker: string;
+  group: string;
+  /** consuming | paused | restarting | starting | stopping */
+  state: string;
+  /** 1 while ingest is paused (waiting for Postgres, the broker, or a consumer restart). */
+  paused: boolean;
+  /** Why, while paused. */
+  reason?: string;
+  partitions: number;
+  /** Seconds since the last committed batch; absent before the first. */
+  lastBatchAgeSeconds?: number;
+  consumerRestarts: number;
+}
+
+export function workerStatusPoint(m: WorkerStatusMetrics): Point {
+  const point = new Point(MEASUREMENT.workerStatus).tag('worker', m.worker).tag('group', m.group);
+  point.stringField('state', m.state);
+  integer(point, 'paused', m.paused ? 1 : 0);
+  if (m.reason !== undefined) point.stringField('reason', m.reason.slice(0, 500));
+  integer(point, 'partitions', m.partitions);
+  float(point, 'last_batch_age_s', m.lastBatchAgeSeconds);
+  integer(point, 'consumer_restarts', m.consumerRestarts);
   return at(point, m.time);
 }
 

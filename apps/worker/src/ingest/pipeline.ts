@@ -6,13 +6,16 @@ import {
   type IngestWriteResult,
   type StoreReading,
   type StoreRejection,
+  type StoredRejection,
 } from '@meterops/db/queries/ingest';
+import { activeReplayWindows, type ReplayWindow } from '@meterops/db/queries/replay';
 import { decodeReadingMessage } from '@meterops/domain/contract';
 import { loadBatchSettings } from '@meterops/db/queries/vee';
 import { localDay } from '@meterops/domain/time';
 import { defaultVeeParams, validateMessage, type VeeParams } from '@meterops/domain/vee';
 import type { KafkaBatch, KafkaMessage, OutgoingMessage } from '../kafka';
 import { BaselineCache } from './baselines';
+import { isInfrastructureError } from './errors';
 import { FleetCache } from './fleet';
 
 export interface BatchOutcome extends IngestWriteResult {
@@ -29,9 +32,28 @@ export interface BatchOutcome extends IngestWriteResult {
   intervalEndLagMs: number | null;
   /** Now minus the Kafka timestamp of the batch's last message. */
   kafkaLagMs: number | null;
-  /** What to send to the dead-letter topic, after the transaction committed. */
-  deadLetters: OutgoingMessage[];
+  /** What to send to the dead-letter topic after the transaction committed, with the rejection ids. */
+  deadLetters: { id: number; message: OutgoingMessage }[];
 }
+
+/**
+ * The partition's stored position is behind the batch Kafka delivered: a replay moved it back (or the
+ * group's Kafka offsets were moved forward by hand). The consumer must seek to `offset` and read from there.
+ */
+export class RewindRequired extends Error {
+  override name = 'RewindRequired';
+  constructor(
+    readonly partition: number,
+    readonly offset: bigint,
+  ) {
+    super(
+      `partition ${partition}: stored position ${offset} is behind the delivered batch; seeking back to it`,
+    );
+  }
+}
+
+/** Longest error text kept with a processing_error rejection. */
+const MAX_DETAIL_LENGTH = 2_000;
 
 const monthMs = (epochMs: number) => {
   const date = new Date(epochMs);
@@ -48,6 +70,7 @@ export class IngestPipeline {
   private readonly baselines: BaselineCache;
   private readonly knownMonths = new Set<number>();
   private settings: { params: VeeParams; loadedAt: number } | null = null;
+  private replays: { windows: ReplayWindow[]; loadedAt: number } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -100,7 +123,81 @@ export class IngestPipeline {
     return this.fleet.size;
   }
 
-  async process(batch: KafkaBatch): Promise<BatchOutcome> {
+  /**
+   * Processes a batch so that no single message can stop the partition: a message that fails anywhere
+   * in decoding, validation or storing is quarantined as `processing_error` with its error text, and the
+   * rest go on. Data errors from Postgres are narrowed down by halving the batch until the one message
+   * is found. Only infrastructure failures (Postgres unreachable, a rebalance) are thrown, for a retry.
+   */
+  async processIsolated(batch: KafkaBatch, options: { acceptGap?: boolean } = {}): Promise<BatchOutcome> {
+    try {
+      return await this.process(batch, options);
+    } catch (error) {
+      if (isInfrastructureError(error) || error instanceof RewindRequired) throw error;
+      const [only] = batch.messages;
+      if (batch.messages.length === 1 && only) return this.quarantine(batch, only, error);
+      const middle = Math.ceil(batch.messages.length / 2);
+      const first = await this.processIsolated(
+        { ...batch, messages: batch.messages.slice(0, middle) },
+        options,
+      );
+      const second = await this.processIsolated({ ...batch, messages: batch.messages.slice(middle) });
+      return mergeOutcomes(first, second);
+    }
+  }
+
+  /** Stores one message as a processing_error rejection and moves the partition past it. */
+  private async quarantine(batch: KafkaBatch, message: KafkaMessage, error: unknown): Promise<BatchOutcome> {
+    const position = {
+      consumerGroup: this.options.consumerGroup,
+      topic: batch.topic,
+      partition: batch.partition,
+    };
+    const storedNext = await readIngestPosition(this.sql, position);
+    const offset = BigInt(message.offset);
+    const rejections =
+      storedNext !== null && offset < storedNext ? [] : [processingError(batch, message, error)];
+    const started = performance.now();
+    const written = await writeIngestBatch(this.sql, {
+      readings: [],
+      rejections,
+      fleet: { dimensionDays: [], regionHalfHours: [] },
+      actor: this.options.actor,
+      position: {
+        ...position,
+        expectedNextOffset: storedNext,
+        nextOffset: storedNext !== null && storedNext > offset + 1n ? storedNext : offset + 1n,
+      },
+    });
+    return {
+      ...written,
+      records: 1,
+      redelivered: rejections.length === 0 ? 1 : 0,
+      readings: 0,
+      rejectedByRule: new Map(rejections.length === 0 ? [] : [['processing_error', 1]]),
+      flaggedByRule: new Map(),
+      dbMs: performance.now() - started,
+      intervalEndLagMs: null,
+      kafkaLagMs: (this.options.now?.() ?? Date.now()) - Number(message.timestamp),
+      deadLetters: written.storedRejections.map(deadLetter),
+    };
+  }
+
+  /** Forgets the replay windows read so far, so the next batch reads them again (a replay just started). */
+  refreshReplays(): void {
+    this.replays = null;
+  }
+
+  private async replayWindows(now: number): Promise<ReplayWindow[]> {
+    if (this.replays && now - this.replays.loadedAt < 5_000) return this.replays.windows;
+    const windows = await activeReplayWindows(this.sql, {
+      consumerGroup: this.options.consumerGroup,
+    });
+    this.replays = { windows, loadedAt: now };
+    return windows;
+  }
+
+  async process(batch: KafkaBatch, options: { acceptGap?: boolean } = {}): Promise<BatchOutcome> {
     const now = this.options.now?.() ?? Date.now();
     await this.fleet.refreshIfStale(now);
     const params = await this.veeParams(now);
@@ -117,6 +214,26 @@ export class IngestPipeline {
       partition: batch.partition,
     };
     const storedNext = await readIngestPosition(this.sql, position);
+    const firstMessage = batch.messages[0];
+    if (
+      storedNext !== null &&
+      firstMessage &&
+      BigInt(firstMessage.offset) > storedNext &&
+      !options.acceptGap
+    ) {
+      this.refreshReplays();
+      throw new RewindRequired(batch.partition, storedNext);
+    }
+    const replay = await this.replayFor(batch, now);
+    if (replay?.split) {
+      // The window ends inside this batch: count the part inside it, then go on with the rest.
+      const inside = await this.process(
+        { ...batch, messages: batch.messages.slice(0, replay.split) },
+        options,
+      );
+      const after = await this.process({ ...batch, messages: batch.messages.slice(replay.split) });
+      return mergeOutcomes(inside, after);
+    }
     const fresh =
       storedNext === null
         ? batch.messages
@@ -124,58 +241,92 @@ export class IngestPipeline {
     const lastMessage = batch.messages.at(-1);
     const nextOffset = lastMessage ? BigInt(lastMessage.offset) + 1n : (storedNext ?? 0n);
 
-    const decoded = fresh.map((message) => ({
-      message,
-      result: decodeReadingMessage(message.value, message.key?.toString('utf8') ?? null),
-    }));
+    const decoded: { message: KafkaMessage; result: ReturnType<typeof decodeReadingMessage> }[] = [];
+    for (const message of fresh) {
+      try {
+        decoded.push({ message, result: decodeReadingMessage(message.value, message.key) });
+      } catch (error) {
+        rejections.push(processingError(batch, message, error));
+      }
+    }
     const meterIds = decoded.flatMap(({ result }) => (result.ok ? [result.message.meterId] : []));
     await this.fleet.resolveUnknown(meterIds);
     await this.baselines.prepare(meterIds, now);
 
     for (const { message, result } of decoded) {
       if (!result.ok) {
-        rejections.push(rejection(batch, message, -1, { rule: result.rule, detail: result.detail }));
+        rejections.push(
+          rejection(batch, message, -1, {
+            rule: result.rule,
+            detail: result.detail,
+            payloadBytes: message.value,
+          }),
+        );
+        continue;
+      }
+      // Everything one message adds is staged apart, so a failure part-way adds none of it.
+      const staged: {
+        rejections: StoreRejection[];
+        readings: StoreReading[];
+        flags: string[];
+        days: string[];
+      } = {
+        rejections: [],
+        readings: [],
+        flags: [],
+        days: [],
+      };
+      let messageNewestEnd = -Infinity;
+      try {
+        const meter = this.fleet.get(result.message.meterId);
+        const validation = validateMessage(result.message, {
+          nowMs: now,
+          params,
+          meter,
+          baseline: this.baselines.get(result.message.meterId),
+        });
+        const rawItems = validation.rejected.length > 0 ? rawReadingItems(message) : [];
+        for (const rejected of validation.rejected) {
+          const itemText = readingText(result.message.meterId, rawItems[rejected.itemIndex]);
+          staged.rejections.push(
+            rejection(batch, message, rejected.itemIndex, {
+              payload: itemText ?? undefined,
+              // An item that cannot be shown as text (nested thousands deep) keeps the whole message's bytes.
+              payloadBytes: itemText === null ? message.value : null,
+              rule: rejected.rule,
+              detail: rejected.detail,
+              meterId: result.message.meterId,
+              intervalStart:
+                rejected.intervalStartMs === undefined ? null : new Date(rejected.intervalStartMs),
+            }),
+          );
+        }
+        for (const accepted of validation.accepted) {
+          staged.readings.push({
+            meterId: accepted.meterId,
+            intervalStart: new Date(accepted.intervalStartMs),
+            kwh: accepted.kwh,
+            flags: accepted.flags,
+          });
+          staged.flags.push(...accepted.flags);
+          if (meter) {
+            staged.days.push(localDay(accepted.intervalStartMs, meter.timeZone));
+            messageNewestEnd = Math.max(
+              messageNewestEnd,
+              accepted.intervalStartMs + meter.intervalMinutes * 60_000,
+            );
+          }
+        }
+      } catch (error) {
+        rejections.push(processingError(batch, message, error));
         continue;
       }
       readingCount += result.message.itemCount;
-      const meter = this.fleet.get(result.message.meterId);
-      const validation = validateMessage(result.message, {
-        nowMs: now,
-        params,
-        meter,
-        baseline: this.baselines.get(result.message.meterId),
-      });
-      const rawItems = validation.rejected.length > 0 ? rawReadingItems(message) : [];
-      for (const rejected of validation.rejected) {
-        rejections.push(
-          rejection(batch, message, rejected.itemIndex, {
-            payload: JSON.stringify({
-              meterId: result.message.meterId,
-              reading: rawItems[rejected.itemIndex] ?? null,
-            }),
-            rule: rejected.rule,
-            detail: rejected.detail,
-            meterId: result.message.meterId,
-            intervalStart: rejected.intervalStartMs === undefined ? null : new Date(rejected.intervalStartMs),
-          }),
-        );
-      }
-      for (const accepted of validation.accepted) {
-        readings.push({
-          meterId: accepted.meterId,
-          intervalStart: new Date(accepted.intervalStartMs),
-          kwh: accepted.kwh,
-          flags: accepted.flags,
-        });
-        for (const flag of accepted.flags) flaggedByRule.set(flag, (flaggedByRule.get(flag) ?? 0) + 1);
-        if (meter) {
-          days.add(localDay(accepted.intervalStartMs, meter.timeZone));
-          newestIntervalEnd = Math.max(
-            newestIntervalEnd,
-            accepted.intervalStartMs + meter.intervalMinutes * 60_000,
-          );
-        }
-      }
+      rejections.push(...staged.rejections);
+      readings.push(...staged.readings);
+      for (const flag of staged.flags) flaggedByRule.set(flag, (flaggedByRule.get(flag) ?? 0) + 1);
+      for (const day of staged.days) days.add(day);
+      newestIntervalEnd = Math.max(newestIntervalEnd, messageNewestEnd);
     }
 
     await this.ensurePartitions(readings);
@@ -191,6 +342,7 @@ export class IngestPipeline {
         expectedNextOffset: storedNext,
         nextOffset: storedNext !== null && storedNext > nextOffset ? storedNext : nextOffset,
       },
+      replay: replay ? { id: replay.id, records: fresh.length } : undefined,
     });
     const dbMs = performance.now() - started;
 
@@ -206,8 +358,33 @@ export class IngestPipeline {
       dbMs,
       intervalEndLagMs: Number.isFinite(newestIntervalEnd) ? now - newestIntervalEnd : null,
       kafkaLagMs: lastMessage ? now - Number(lastMessage.timestamp) : null,
-      deadLetters: rejections.map(deadLetter),
+      deadLetters: written.storedRejections.map(deadLetter),
     };
+  }
+
+  /**
+   * The running replay whose window holds this batch's first message, and where the window ends inside
+   * the batch (index of the first message past it), if it does.
+   */
+  private async replayFor(
+    batch: KafkaBatch,
+    now: number,
+  ): Promise<{ id: number; split: number | null } | null> {
+    const windows = await this.replayWindows(now);
+    if (windows.length === 0) return null;
+    const first = batch.messages[0];
+    if (!first) return null;
+    const firstOffset = BigInt(first.offset);
+    const window = windows.find(
+      (entry) =>
+        entry.topic === batch.topic &&
+        entry.partition === batch.partition &&
+        firstOffset >= entry.fromOffset &&
+        firstOffset < entry.toOffset,
+    );
+    if (!window) return null;
+    const splitAt = batch.messages.findIndex((message) => BigInt(message.offset) >= window.toOffset);
+    return { id: window.replayId, split: splitAt > 0 ? splitAt : null };
   }
 
   private async ensurePartitions(readings: readonly StoreReading[]): Promise<void> {
@@ -225,25 +402,91 @@ export class IngestPipeline {
   }
 }
 
+/** Text Postgres accepts: NUL, which a text column refuses, becomes U+FFFD (the bytes keep the original). */
+function pgText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
 function rejection(
   batch: KafkaBatch,
   message: KafkaMessage,
   itemIndex: number,
-  reason: { rule: string; detail: string; meterId?: string; intervalStart?: Date | null; payload?: string },
+  reason: {
+    rule: string;
+    detail: string;
+    meterId?: string;
+    intervalStart?: Date | null;
+    payload?: string;
+    payloadBytes?: Buffer | null;
+  },
 ): StoreRejection {
+  const timestamp = Number(message.timestamp);
+  const kafkaTimestamp = new Date(timestamp);
   return {
     topic: batch.topic,
     partition: batch.partition,
     kafkaOffset: message.offset,
     itemIndex,
-    messageKey: message.key?.toString('utf8') ?? null,
-    meterId: reason.meterId ?? null,
+    messageKey: message.key === null ? null : pgText(message.key.toString('utf8')),
+    meterId: reason.meterId === undefined ? null : pgText(reason.meterId),
     intervalStart: reason.intervalStart ?? null,
     rule: reason.rule,
-    detail: reason.detail,
-    // Invalid UTF-8 is kept visible as replacement characters rather than failing the insert.
-    payload: reason.payload ?? message.value?.toString('utf8').replaceAll('\u0000', '\uFFFD') ?? '',
-    kafkaTimestamp: Number.isFinite(Number(message.timestamp)) ? new Date(Number(message.timestamp)) : null,
+    detail: pgText(reason.detail),
+    // Invalid UTF-8 is kept visible as replacement characters; payloadBytes holds the exact bytes.
+    payload: pgText(reason.payload ?? message.value?.toString('utf8') ?? ''),
+    payloadBytes: reason.payloadBytes ?? null,
+    kafkaTimestamp:
+      Number.isFinite(timestamp) && !Number.isNaN(kafkaTimestamp.getTime()) ? kafkaTimestamp : null,
+  };
+}
+
+/** The rejection of a message whose handling failed in a way no rule foresaw: kept with the error. */
+function processingError(batch: KafkaBatch, message: KafkaMessage, error: unknown): StoreRejection {
+  let text: string;
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    text = 'unprintable error';
+  }
+  return rejection(batch, message, -1, {
+    rule: 'processing_error',
+    detail: text.length > MAX_DETAIL_LENGTH ? `${text.slice(0, MAX_DETAIL_LENGTH)}…` : text,
+    payloadBytes: message.value,
+  });
+}
+
+/** `{"meterId","reading"}` as text, or null when the item cannot be written out (too deeply nested). */
+function readingText(meterId: string, item: unknown): string | null {
+  try {
+    return JSON.stringify({ meterId, reading: item ?? null });
+  } catch {
+    return null;
+  }
+}
+
+function mergeOutcomes(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
+  const sumMaps = (x: Map<string, number>, y: Map<string, number>) => {
+    const merged = new Map(x);
+    for (const [key, count] of y) merged.set(key, (merged.get(key) ?? 0) + count);
+    return merged;
+  };
+  const maxLag = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.min(x, y));
+  return {
+    inserted: a.inserted + b.inserted,
+    revised: a.revised + b.revised,
+    duplicates: a.duplicates + b.duplicates,
+    rejected: a.rejected + b.rejected,
+    storedRejections: [...a.storedRejections, ...b.storedRejections],
+    reprocessKeys: a.reprocessKeys + b.reprocessKeys,
+    records: a.records + b.records,
+    redelivered: a.redelivered + b.redelivered,
+    readings: a.readings + b.readings,
+    rejectedByRule: sumMaps(a.rejectedByRule, b.rejectedByRule),
+    flaggedByRule: sumMaps(a.flaggedByRule, b.flaggedByRule),
+    dbMs: a.dbMs + b.dbMs,
+    intervalEndLagMs: maxLag(a.intervalEndLagMs, b.intervalEndLagMs),
+    kafkaLagMs: b.kafkaLagMs ?? a.kafkaLagMs,
+    deadLetters: [...a.deadLetters, ...b.deadLetters],
   };
 }
 
@@ -260,17 +503,22 @@ function rawReadingItems(message: KafkaMessage): unknown[] {
   }
 }
 
-function deadLetter(entry: StoreRejection): OutgoingMessage {
+/** The dead-letter copy of a stored rejection: the exact bytes where they were kept, with its reason. */
+export function deadLetter(entry: StoredRejection): { id: number; message: OutgoingMessage } {
   return {
-    key: entry.messageKey,
-    value: entry.payload,
-    headers: {
-      rule: entry.rule,
-      detail: entry.detail,
-      'source-topic': entry.topic,
-      'source-partition': String(entry.partition),
-      'source-offset': entry.kafkaOffset,
-      'item-index': String(entry.itemIndex),
+    id: entry.id,
+    message: {
+      key: entry.messageKey,
+      value: entry.payloadBytes ?? entry.payload,
+      headers: {
+        'rejection-id': String(entry.id),
+        rule: entry.rule,
+        detail: entry.detail,
+        'source-topic': entry.topic,
+        'source-partition': String(entry.partition),
+        'source-offset': entry.kafkaOffset,
+        'item-index': String(entry.itemIndex),
+      },
     },
   };
 }

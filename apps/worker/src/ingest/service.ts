@@ -1,9 +1,13 @@
+import { hostname } from 'node:os';
 import type { Db, Sql } from '@meterops/db/client';
+import { markDeadLettered, pendingDeadLetters } from '@meterops/db/queries/ingest';
+import { upsertWorkerHeartbeat } from '@meterops/db/queries/workers';
 import {
   commitPoint,
   consumerLagPoint,
   ingestBatchPoint,
   validationPoint,
+  workerStatusPoint,
 } from '@meterops/metrics/measurements';
 import type { MetricsWriter } from '@meterops/metrics/writer';
 import type { Logger } from 'pino';
@@ -12,12 +16,15 @@ import {
   createLagProbe,
   createProducer,
   type BatchConsumer,
+  type BatchControl,
+  type KafkaBatch,
   type KafkaClient,
   type LagProbe,
   type MessageProducer,
-  type OutgoingMessage,
 } from '../kafka';
-import { IngestPipeline, type BatchOutcome } from './pipeline';
+import { isInfrastructureError } from './errors';
+import { IngestHealth } from './health';
+import { deadLetter, IngestPipeline, RewindRequired, type BatchOutcome } from './pipeline';
 
 export interface IngestServiceOptions {
   kafka: KafkaClient;
@@ -31,24 +38,43 @@ export interface IngestServiceOptions {
   workerId: string;
   concurrency: number;
   lagReportIntervalMs: number;
+  /** How often the worker reports its state to Postgres and InfluxDB. */
+  statusIntervalMs?: number;
+  /** A consumer that has not fetched for this long while nothing pauses it is restarted. */
+  watchdogMs?: number;
+  /** Longest wait between two tries while the infrastructure is down. */
+  maxBackoffMs?: number;
+  /** Told when the consumer cannot be brought back: the process should exit non-zero for its supervisor. */
+  onFatal?: (error: Error) => void;
   /** Told after each batch is durable and its offsets committed (tests and benchmarks listen here). */
   onBatchCommitted?: (outcome: BatchOutcome & { partition: number; lastOffset: string }) => void;
 }
 
+/** Consecutive failed consumer starts after which the process gives up and exits for its supervisor. */
+const MAX_CONSUMER_START_FAILURES = 8;
+
 /**
- * The ingest loop: Kafka batch → Postgres transaction → dead letters → offset commit → metrics.
- * A batch whose transaction fails is not committed and is consumed again; that is safe because every
- * write is idempotent by key.
+ * The ingest loop: Kafka batch → Postgres transaction → offset commit → dead letters → metrics.
+ *
+ * Nothing a producer sends can stop it: each message that fails is quarantined (see IngestPipeline).
+ * Nothing the infrastructure does ends it: while Postgres is unreachable the batch in hand is retried with
+ * backoff (heartbeating, so the partition stays ours) and the worker reports itself paused; a consumer
+ * that crashes is replaced; a consumer that stops fetching is restarted by a watchdog. A live process
+ * that consumes nothing is therefore not a state it can stay in: it recovers or exits non-zero.
  */
 export class IngestService {
   private consumer: BatchConsumer | null = null;
   private producer: MessageProducer | null = null;
   private lagProbe: LagProbe | null = null;
-  private lagTimer: NodeJS.Timeout | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
   private readonly pipeline: IngestPipeline;
   /** Kafka timestamp of the last committed message per owned partition, for lag in seconds. */
   private readonly lastCommitted = new Map<number, { timestampMs: number; at: number }>();
-  private owned = new Set<number>();
+  private stopping = false;
+  private restarting: Promise<void> | null = null;
+  private consumerStartFailures = 0;
+  private sweeping = false;
+  readonly health: IngestHealth;
 
   constructor(private readonly options: IngestServiceOptions) {
     this.pipeline = new IngestPipeline(options.db, options.sql, {
@@ -57,71 +83,243 @@ export class IngestService {
       onSettingsError: (error) =>
         options.log.error({ err: error }, 'vee_settings unusable; the rule parameters in force stay'),
     });
+    this.health = new IngestHealth({ watchdogMs: options.watchdogMs ?? 120_000 });
   }
 
   async start(): Promise<void> {
     const { kafka, log, topic, groupId } = this.options;
-    await this.pipeline.start();
+    await this.untilUp('postgres', () => this.pipeline.start());
     log.info({ meters: this.pipeline.fleetSize }, 'fleet loaded');
-    this.producer = await createProducer(kafka);
-    this.consumer = createBatchConsumer(kafka, { groupId, topic, concurrency: this.options.concurrency });
-    this.consumer.onAssignment((assignment) => {
-      this.owned = new Set(
-        assignment.filter((entry) => entry.topic === topic).flatMap((entry) => entry.partitions),
-      );
-      log.info(
-        { group: groupId, topic, partitions: [...this.owned].sort((a, b) => a - b) },
-        'partitions assigned',
-      );
-    });
-    this.consumer.onCrash((error) => log.error({ err: error }, 'consumer crashed; kafkajs restarts it'));
+    this.producer = await this.untilUp('kafka', () => createProducer(kafka));
     this.lagProbe = createLagProbe(kafka, groupId, topic);
-    this.lagTimer = setInterval(() => void this.reportLag(), this.options.lagReportIntervalMs);
-    this.lagTimer.unref();
-    await this.consumer.run((batch) => this.handle(batch));
+    this.every(this.options.lagReportIntervalMs, () => this.reportLag());
+    this.every(this.options.statusIntervalMs ?? 5_000, () => this.reportStatus());
+    this.every(30_000, () => this.sweepDeadLetters());
+    this.every(15_000, () => this.watchdog());
+    await this.startConsumer();
     log.info({ group: groupId, topic }, 'joined consumer group');
   }
 
   async stop(): Promise<void> {
-    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.stopping = true;
+    this.health.setState('stopping');
+    for (const timer of this.timers) clearInterval(timer);
     await this.consumer?.stop();
-    await this.producer?.stop();
-    await this.lagProbe?.stop();
+    await this.producer?.stop().catch(() => undefined);
+    await this.lagProbe?.stop().catch(() => undefined);
+    await this.reportStatus();
   }
 
-  private async handle(batch: Parameters<Parameters<BatchConsumer['run']>[0]>[0]): Promise<void> {
-    const outcome = await this.pipeline.process(batch);
-    // Dead letters go out after the rejections are durable in Postgres and before the offset commit,
-    // so a crash in between re-sends them (at least once) rather than losing them.
-    if (outcome.deadLetters.length > 0 && this.producer) await this.sendDeadLetters(outcome.deadLetters);
+  private every(ms: number, task: () => Promise<void>): void {
+    const timer = setInterval(() => void task(), ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private async startConsumer(): Promise<void> {
+    const { kafka, log, topic, groupId } = this.options;
+    const consumer = createBatchConsumer(kafka, { groupId, topic, concurrency: this.options.concurrency });
+    this.consumer = consumer;
+    consumer.onAssignment((assignment) => {
+      const partitions = assignment
+        .filter((entry) => entry.topic === topic)
+        .flatMap((entry) => entry.partitions)
+        .sort((a, b) => a - b);
+      this.health.joined(partitions);
+      log.info({ group: groupId, topic, partitions }, 'partitions assigned');
+    });
+    consumer.onFetch(() => this.health.fetched());
+    consumer.onCrash((error, restarting) => {
+      if (consumer !== this.consumer || this.stopping) return;
+      if (restarting) {
+        this.health.pause(`kafka: ${error.message}`, 'restarting');
+        log.error({ err: error }, 'consumer crashed; kafkajs restarts it');
+      } else {
+        log.error({ err: error }, 'consumer crashed and kafkajs gives up on it; starting a new consumer');
+        void this.restartConsumer(`consumer crashed: ${error.message}`);
+      }
+    });
+    this.health.setState('starting');
+    await consumer.run((batch, control) => this.handle(batch, control));
+    this.consumerStartFailures = 0;
+  }
+
+  /** Replaces the consumer, with backoff between failed starts; gives up (onFatal) after many in a row. */
+  private restartConsumer(reason: string): Promise<void> {
+    this.restarting ??= (async () => {
+      this.health.pause(reason, 'restarting');
+      this.health.consumerRestarted();
+      const old = this.consumer;
+      this.consumer = null;
+      await old?.stop().catch(() => undefined);
+      while (!this.stopping) {
+        try {
+          await this.startConsumer();
+          this.options.log.info({ reason }, 'consumer restarted');
+          return;
+        } catch (error) {
+          this.consumerStartFailures += 1;
+          this.options.log.error(
+            { err: error, failures: this.consumerStartFailures },
+            'could not start a new consumer',
+          );
+          if (this.consumerStartFailures >= MAX_CONSUMER_START_FAILURES) {
+            this.options.onFatal?.(error instanceof Error ? error : new Error(String(error)));
+            return;
+          }
+          await sleep(this.backoffMs(this.consumerStartFailures));
+        }
+      }
+    })().finally(() => {
+      this.restarting = null;
+    });
+    return this.restarting;
+  }
+
+  private async watchdog(): Promise<void> {
+    if (this.stopping || this.restarting) return;
+    const stuck = this.health.stuckFor(Date.now());
+    if (stuck === null) return;
+    this.options.log.error({ silentMs: stuck }, 'consumer has not fetched for too long; restarting it');
+    await this.restartConsumer(`watchdog: no fetch for ${Math.round(stuck / 1000)} s`);
+  }
+
+  /** Retries `task` until it succeeds while its failures are the infrastructure's, reporting a pause. */
+  private async untilUp<T>(what: string, task: () => Promise<T>, control?: BatchControl): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await task();
+        if (attempt > 0) {
+          this.health.resume();
+          this.options.log.info({ what, attempts: attempt + 1 }, `${what} is back; ingest resumes`);
+        }
+        return result;
+      } catch (error) {
+        if (!isInfrastructureError(error) && what === 'postgres') throw error;
+        if (this.stopping || (control && !control.isActive())) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        if (attempt === 0) this.options.log.error({ err: error, what }, `${what} unavailable; ingest pauses`);
+        this.health.pause(`${what}: ${message}`);
+        await this.waitWithHeartbeats(this.backoffMs(attempt), control);
+      }
+    }
+  }
+
+  private backoffMs(attempt: number): number {
+    const max = this.options.maxBackoffMs ?? 15_000;
+    return Math.min(max, 250 * 2 ** Math.min(attempt, 10)) * (0.75 + Math.random() * 0.5);
+  }
+
+  /** Waits, heartbeating every few seconds so the group keeps the partition with this worker. */
+  private async waitWithHeartbeats(ms: number, control?: BatchControl): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      await sleep(Math.min(2_000, until - Date.now()));
+      if (control) await control.heartbeat();
+    }
+  }
+
+  /** Returns whether the batch's offsets may be committed. */
+  private async handle(batch: KafkaBatch, control: BatchControl): Promise<boolean> {
+    this.health.consuming();
+    let outcome: BatchOutcome;
+    try {
+      outcome = await this.untilUp('postgres', () => this.processBatch(batch), control);
+    } catch (error) {
+      if (!(error instanceof RewindRequired)) throw error;
+      this.options.log.warn(
+        { partition: error.partition, offset: error.offset.toString() },
+        'stored position is behind the delivered batch (a replay); seeking back',
+      );
+      control.seek(error.offset);
+      return false;
+    }
     const last = batch.messages.at(-1);
     if (last)
       this.lastCommitted.set(batch.partition, { timestampMs: Number(last.timestamp), at: Date.now() });
+    this.health.batchCommitted();
+    // The copies to the dead-letter topic go out after the rejections are durable; one that fails is
+    // still owed in rejected_readings (dead_lettered_at null) and the sweep sends it later.
+    if (outcome.deadLetters.length > 0) void this.sendDeadLetters(outcome.deadLetters);
     this.emitBatchMetrics(batch.partition, last?.offset ?? '0', outcome);
     this.options.onBatchCommitted?.({
       ...outcome,
       partition: batch.partition,
       lastOffset: last?.offset ?? '0',
     });
+    return true;
   }
 
   /**
-   * The dead-letter topic is a notification copy: rejected_readings in Postgres already holds every
-   * rejection durably. A send that Kafka refuses for good (e.g. too large) is logged, not retried forever,
-   * so it cannot stop ingest; a broker that is down still fails the batch through kafkajs's retries.
+   * The pipeline, except that a stored position behind the batch which retention explains (the messages
+   * in between are gone from Kafka) is accepted instead of sought, which would loop.
    */
-  private async sendDeadLetters(deadLetters: OutgoingMessage[]): Promise<void> {
+  private async processBatch(batch: KafkaBatch): Promise<BatchOutcome> {
+    try {
+      return await this.pipeline.processIsolated(batch);
+    } catch (error) {
+      if (!(error instanceof RewindRequired) || !this.consumer) throw error;
+      const logStart = (await this.consumer.logStart(batch.topic)).get(batch.partition) ?? 0n;
+      if (error.offset >= logStart) throw error;
+      this.options.log.warn(
+        { partition: batch.partition, storedNext: error.offset.toString(), logStart: logStart.toString() },
+        'messages between the stored position and the log start were deleted by retention before ingest read them',
+      );
+      return this.pipeline.processIsolated(batch, { acceptGap: true });
+    }
+  }
+
+  private async sendDeadLetters(deadLetters: BatchOutcome['deadLetters']): Promise<void> {
     const chunkSize = 100;
     for (let start = 0; start < deadLetters.length; start += chunkSize) {
+      const chunk = deadLetters.slice(start, start + chunkSize);
       try {
-        await this.producer?.send(this.options.dlqTopic, deadLetters.slice(start, start + chunkSize));
+        await this.producer?.send(
+          this.options.dlqTopic,
+          chunk.map((entry) => entry.message),
+        );
       } catch (error) {
-        if (!isRefusedForGood(error)) throw error;
+        if (!isRefusedForGood(error)) {
+          this.options.log.warn(
+            { err: error, deadLetters: deadLetters.length - start },
+            'dead-letter topic unreachable; the copies stay owed and are sent later',
+          );
+          return;
+        }
+        // Kafka will never take these (too large): the rejection in Postgres is the record.
         this.options.log.error(
-          { err: error, deadLetters: Math.min(chunkSize, deadLetters.length - start) },
+          { err: error, deadLetters: chunk.length },
           'dead-letter topic refused messages; the rejections are stored in rejected_readings',
         );
       }
+      try {
+        await markDeadLettered(
+          this.options.sql,
+          chunk.map((entry) => entry.id),
+        );
+      } catch (error) {
+        // Unmarked copies are sent again by the sweep: at least once, never lost.
+        this.options.log.warn({ err: error }, 'could not record dead-letter copies as sent');
+        return;
+      }
+    }
+  }
+
+  /** Sends the dead-letter copies still owed: a crash or a broker outage came between storing and sending. */
+  private async sweepDeadLetters(): Promise<void> {
+    if (this.sweeping || this.health.paused) return;
+    this.sweeping = true;
+    try {
+      for (let round = 0; round < 20; round++) {
+        const pending = await pendingDeadLetters(this.options.sql, { minAgeMs: 60_000, limit: 500 });
+        if (pending.length === 0) return;
+        await this.sendDeadLetters(pending.map(deadLetter));
+        if (pending.length < 500) return;
+      }
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'dead-letter sweep failed; it runs again shortly');
+    } finally {
+      this.sweeping = false;
     }
   }
 
@@ -151,15 +349,52 @@ export class IngestService {
     ]);
   }
 
+  /** The worker's state to InfluxDB (always) and to Postgres (when it answers). */
+  private async reportStatus(): Promise<void> {
+    const { metrics, workerId, groupId, log } = this.options;
+    const snapshot = this.health.snapshot(Date.now());
+    metrics.write([
+      workerStatusPoint({
+        worker: workerId,
+        group: groupId,
+        state: snapshot.state,
+        paused: snapshot.paused !== null,
+        reason: snapshot.paused?.reason,
+        partitions: snapshot.partitions.length,
+        lastBatchAgeSeconds: snapshot.lastBatchAgeMs === null ? undefined : snapshot.lastBatchAgeMs / 1000,
+        consumerRestarts: snapshot.consumerRestarts,
+      }),
+    ]);
+    try {
+      await upsertWorkerHeartbeat(this.options.sql, {
+        workerId,
+        consumerGroup: groupId,
+        host: hostname(),
+        pid: process.pid,
+        state: this.stopping && snapshot.state === 'stopping' ? 'stopped' : snapshot.state,
+        pausedReason: snapshot.paused?.reason ?? null,
+        pausedSince: snapshot.paused ? new Date(snapshot.paused.sinceMs) : null,
+        partitions: snapshot.partitions,
+        lastBatchAt: snapshot.lastBatchAtMs === null ? null : new Date(snapshot.lastBatchAtMs),
+        lastFetchAt: snapshot.lastFetchAtMs === null ? null : new Date(snapshot.lastFetchAtMs),
+        consumerRestarts: snapshot.consumerRestarts,
+        startedAt: new Date(snapshot.startedAtMs),
+      });
+    } catch (error) {
+      log.debug({ err: error }, 'could not store the worker heartbeat');
+    }
+  }
+
   private async reportLag(): Promise<void> {
-    if (!this.lagProbe || this.owned.size === 0) return;
+    const owned = new Set(this.health.snapshot(Date.now()).partitions);
+    if (!this.lagProbe || owned.size === 0) return;
     const { metrics, log, topic, groupId } = this.options;
     try {
       const now = Date.now();
       const lags = await this.lagProbe.read();
       metrics.write(
         lags
-          .filter((entry) => this.owned.has(entry.partition))
+          .filter((entry) => owned.has(entry.partition))
           .map((entry) => {
             const last = this.lastCommitted.get(entry.partition);
             // Upper bound of the oldest uncommitted message's age: it was produced after the last
@@ -179,6 +414,8 @@ export class IngestService {
     }
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Kafka's answer for a record it will never accept, as opposed to a broker that is unreachable for now. */
 function isRefusedForGood(error: unknown): boolean {

@@ -22,8 +22,16 @@ export interface StoreRejection {
   intervalStart: Date | null;
   rule: string;
   detail: string;
+  /** Readable text (no NUL: Postgres text cannot hold it). */
   payload: string;
+  /** The message value byte for byte, when the text above is not the whole truth. */
+  payloadBytes: Buffer | null;
   kafkaTimestamp: Date | null;
+}
+
+/** A rejection this batch stored for the first time, to be copied to the dead-letter topic. */
+export interface StoredRejection extends StoreRejection {
+  id: number;
 }
 
 /**
@@ -61,6 +69,8 @@ export interface IngestWriteResult {
   duplicates: number;
   /** Rejections newly stored (a redelivered rejection is already there and not stored twice). */
   rejected: number;
+  /** The newly stored rejections with their ids, for the dead-letter outbox. */
+  storedRejections: StoredRejection[];
   /** (meter, day) keys of final days that this batch changed, queued for reprocessing. */
   reprocessKeys: number;
 }
@@ -83,6 +93,8 @@ export async function writeIngestBatch(
     fleet: FleetExpectations;
     actor: string;
     position: IngestPosition;
+    /** The replay whose window this batch re-reads: its counts grow in this transaction. */
+    replay?: { id: number; records: number };
   },
 ): Promise<IngestWriteResult> {
   const rounds = splitIntoRounds(params.readings);
@@ -92,13 +104,29 @@ export async function writeIngestBatch(
       revised: 0,
       duplicates: 0,
       rejected: 0,
+      storedRejections: [],
       reprocessKeys: 0,
     };
     await advancePosition(tx, params.position);
     // Sorts and hashes of a batch (tens of thousands of rows) stay in memory.
     await tx`set local work_mem = '64MB'`;
-    if (params.rejections.length > 0) result.rejected = await storeRejections(tx, params.rejections);
-    if (rounds.length === 0) return result;
+    if (params.rejections.length > 0) {
+      result.storedRejections = await storeRejections(tx, params.rejections);
+      result.rejected = result.storedRejections.length;
+    }
+    if (rounds.length > 0) await storeReadings(tx, rounds, params, result);
+    if (params.replay) await countReplay(tx, params.replay.id, params.replay.records, result);
+    return result;
+  });
+}
+
+async function storeReadings(
+  tx: Tx,
+  rounds: StoreReading[][],
+  params: { fleet: FleetExpectations; actor: string },
+  result: IngestWriteResult,
+): Promise<void> {
+  {
     await tx`
       create temp table if not exists ingest_changes (
         meter_id text not null,
@@ -116,8 +144,18 @@ export async function writeIngestBatch(
     if (result.inserted + result.revised > 0) {
       result.reprocessKeys = await foldIntoAggregates(tx, params.fleet);
     }
-    return result;
-  });
+  }
+}
+
+async function countReplay(tx: Tx, id: number, records: number, result: IngestWriteResult): Promise<void> {
+  await tx`
+    update ingest_replays set
+      records = records + ${records},
+      inserted = inserted + ${result.inserted},
+      revised = revised + ${result.revised},
+      duplicates = duplicates + ${result.duplicates},
+      rejected = rejected + ${result.rejected}
+    where id = ${id}`;
 }
 
 /** The next offset to apply for a partition, or null when this group never wrote one. */
@@ -167,26 +205,89 @@ function splitIntoRounds(readings: readonly StoreReading[]): StoreReading[][] {
 
 type Tx = TransactionSql;
 
-async function storeRejections(tx: Tx, rejections: readonly StoreRejection[]): Promise<number> {
+async function storeRejections(tx: Tx, rejections: readonly StoreRejection[]): Promise<StoredRejection[]> {
   // postgres.js infers an array parameter's type from its elements, and sends Date[] as one timestamp,
-  // so instants travel as ISO text and are cast in SQL.
+  // so instants travel as ISO text and bytes as hex, and are cast in SQL.
   const column = <K extends keyof StoreRejection>(key: K) =>
     rejections.map((rejection) => {
       const value = rejection[key];
-      return value instanceof Date ? value.toISOString() : value;
+      if (value instanceof Date) return value.toISOString();
+      if (Buffer.isBuffer(value)) return value.toString('hex');
+      return value;
     });
-  const rows = await tx`
+  const rows = await tx<
+    { id: string; topic: string; partition: number; kafkaOffset: string; itemIndex: number }[]
+  >`
     insert into rejected_readings
-      (topic, partition, kafka_offset, item_index, message_key, meter_id, interval_start, rule, detail, payload, kafka_timestamp)
-    select * from unnest(
+      (topic, partition, kafka_offset, item_index, message_key, meter_id, interval_start, rule, detail,
+       payload, payload_bytes, kafka_timestamp)
+    select topic, partition, kafka_offset, item_index, message_key, meter_id, interval_start, rule, detail,
+           payload, decode(payload_hex, 'hex'), kafka_timestamp
+    from unnest(
       ${column('topic')}::text[], ${column('partition')}::int[], ${column('kafkaOffset')}::bigint[],
       ${column('itemIndex')}::int[], ${column('messageKey')}::text[], ${column('meterId')}::text[],
       ${column('intervalStart')}::timestamptz[], ${column('rule')}::text[], ${column('detail')}::text[],
-      ${column('payload')}::text[], ${column('kafkaTimestamp')}::timestamptz[]
-    )
+      ${column('payload')}::text[], ${column('payloadBytes')}::text[], ${column('kafkaTimestamp')}::timestamptz[]
+    ) with ordinality as r(topic, partition, kafka_offset, item_index, message_key, meter_id, interval_start,
+                           rule, detail, payload, payload_hex, kafka_timestamp, ordinal)
+    order by ordinal
     on conflict (topic, partition, kafka_offset, item_index) do nothing
-    returning 1`;
-  return rows.length;
+    returning id::text, topic, partition, kafka_offset::text as "kafkaOffset", item_index as "itemIndex"`;
+  const byPosition = new Map(
+    rejections.map((rejection) => [
+      `${rejection.topic}\u0000${rejection.partition}\u0000${rejection.kafkaOffset}\u0000${rejection.itemIndex}`,
+      rejection,
+    ]),
+  );
+  return rows.flatMap((row) => {
+    const rejection = byPosition.get(
+      `${row.topic}\u0000${row.partition}\u0000${row.kafkaOffset}\u0000${row.itemIndex}`,
+    );
+    return rejection ? [{ ...rejection, id: Number(row.id) }] : [];
+  });
+}
+
+/** Rejections whose dead-letter copy Kafka has acknowledged. */
+export async function markDeadLettered(sql: Sql, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    update rejected_readings set dead_lettered_at = now()
+    where id = any(${ids.map(String)}::bigint[]) and dead_lettered_at is null`;
+}
+
+/**
+ * Rejections still owed to the dead-letter topic (a crash or a broker outage came between storing and
+ * sending), oldest first. `minAgeMs` leaves the ones a batch in flight is about to send alone.
+ */
+export async function pendingDeadLetters(
+  sql: Sql,
+  params: { minAgeMs: number; limit: number },
+): Promise<StoredRejection[]> {
+  const rows = await sql<
+    {
+      id: string;
+      topic: string;
+      partition: number;
+      kafkaOffset: string;
+      itemIndex: number;
+      messageKey: string | null;
+      meterId: string | null;
+      intervalStart: Date | null;
+      rule: string;
+      detail: string;
+      payload: string;
+      payloadBytes: Buffer | null;
+      kafkaTimestamp: Date | null;
+    }[]
+  >`
+    select id::text, topic, partition, kafka_offset::text as "kafkaOffset", item_index as "itemIndex",
+           message_key as "messageKey", meter_id as "meterId", interval_start as "intervalStart", rule, detail,
+           payload, payload_bytes as "payloadBytes", kafka_timestamp as "kafkaTimestamp"
+    from rejected_readings
+    where dead_lettered_at is null and received_at < now() - make_interval(secs => ${params.minAgeMs / 1000})
+    order by id
+    limit ${params.limit}`;
+  return rows.map((row) => ({ ...row, id: Number(row.id) }));
 }
 
 /**

@@ -1,0 +1,116 @@
+/** What a supervisor, the status page and the pipeline page need to know about one worker's ingest. */
+export type IngestState = 'starting' | 'consuming' | 'paused' | 'restarting' | 'stopping';
+
+export interface IngestHealthSnapshot {
+  state: IngestState;
+  /** Why ingest waits, and since when; null while it consumes. */
+  paused: { reason: string; sinceMs: number } | null;
+  /** Whether the consumer has joined its group at least once since it was (re)started. */
+  joined: boolean;
+  partitions: number[];
+  lastBatchAtMs: number | null;
+  lastBatchAgeMs: number | null;
+  lastFetchAtMs: number | null;
+  consumerRestarts: number;
+  startedAtMs: number;
+}
+
+/**
+ * The ingest service's state, kept by the service and read by the health endpoints and the reports.
+ * Pure bookkeeping: the decisions (pause, restart) are the service's.
+ */
+export class IngestHealth {
+  private state: IngestState = 'starting';
+  private pausedWith: { reason: string; sinceMs: number } | null = null;
+  private hasJoined = false;
+  private partitions: number[] = [];
+  private lastBatchAtMs: number | null = null;
+  private lastFetchAtMs: number | null = null;
+  private restarts = 0;
+  private readonly startedAtMs = Date.now();
+
+  constructor(private readonly options: { watchdogMs: number }) {}
+
+  get paused(): boolean {
+    return this.pausedWith !== null;
+  }
+
+  setState(state: IngestState): void {
+    this.state = state;
+    if (state === 'starting') {
+      this.hasJoined = false;
+      this.lastFetchAtMs = null;
+    }
+  }
+
+  joined(partitions: number[]): void {
+    this.hasJoined = true;
+    this.partitions = partitions;
+    this.lastFetchAtMs = Date.now();
+    this.consuming();
+  }
+
+  fetched(): void {
+    this.lastFetchAtMs = Date.now();
+    if (this.state === 'restarting' && this.pausedWith?.reason.startsWith('kafka')) this.resume();
+  }
+
+  consuming(): void {
+    if (this.state === 'stopping') return;
+    if (this.pausedWith === null) this.state = 'consuming';
+  }
+
+  batchCommitted(): void {
+    this.lastBatchAtMs = Date.now();
+  }
+
+  pause(reason: string, state: IngestState = 'paused'): void {
+    if (this.state === 'stopping') return;
+    this.pausedWith = { reason, sinceMs: this.pausedWith?.sinceMs ?? Date.now() };
+    this.state = state;
+  }
+
+  resume(): void {
+    this.pausedWith = null;
+    if (this.state !== 'stopping') this.state = 'consuming';
+  }
+
+  consumerRestarted(): void {
+    this.restarts += 1;
+  }
+
+  /**
+   * How long a consumer that should be fetching has not, when longer than the watchdog allows; null when
+   * all is well or the silence is explained (paused for the infrastructure, starting, stopping).
+   */
+  stuckFor(nowMs: number): number | null {
+    if (this.state !== 'consuming' || this.pausedWith !== null) return null;
+    const since = this.lastFetchAtMs ?? this.startedAtMs;
+    const silence = nowMs - since;
+    return silence > this.options.watchdogMs ? silence : null;
+  }
+
+  /** Ready: joined the group, fetching, not paused. */
+  ready(nowMs: number): boolean {
+    return (
+      this.hasJoined &&
+      this.state === 'consuming' &&
+      this.pausedWith === null &&
+      this.stuckFor(nowMs) === null
+    );
+  }
+
+  snapshot(nowMs: number): IngestHealthSnapshot {
+    return {
+      state: this.state,
+      paused: this.pausedWith,
+      joined: this.hasJoined,
+      partitions: this.partitions,
+      lastBatchAtMs: this.lastBatchAtMs,
+      lastBatchAgeMs: this.lastBatchAtMs === null ? null : nowMs - this.lastBatchAtMs,
+      lastFetchAtMs: this.lastFetchAtMs,
+      consumerRestarts: this.restarts,
+      startedAtMs: this.startedAtMs,
+    };
+  }
+}
