@@ -53,6 +53,7 @@ const jobs = env.JOBS_ENABLED
       concurrency: env.JOBS_CONCURRENCY,
       schedules: { nightly: env.JOBS_NIGHTLY_CRON, reprocessQueue: env.JOBS_REPROCESS_CRON },
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
+      ingest: { kafka, topic: env.READINGS_TOPIC, groupId: env.CONSUMER_GROUP },
     })
   : null;
 

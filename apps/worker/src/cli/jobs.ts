@@ -20,6 +20,7 @@ import { PgBoss } from 'pg-boss';
 import { pino } from 'pino';
 import { env } from '../env';
 import { JobRunner } from '../jobs/runner';
+import { createKafka } from '../kafka';
 
 const usage = `usage: npm run jobs -- <command> [options]
   finalize-day    --day YYYY-MM-DD [--meter ID]...     finalize a closed local day (all meters, or these)
@@ -27,6 +28,8 @@ const usage = `usage: npm run jobs -- <command> [options]
   reprocess       --from DAY --to DAY [--meter ID]...  recompute those days as final
   reprocess-queue [--limit N]                          recompute the (meter, day) keys queued by late data
   nightly         [--grace-hours H]                    finalize due days, then the reprocess queue
+  replay          --from OFFSET|INSTANT [--partitions 0,1,…]
+                                                       re-read the readings topic through ingest (also: npm run replay)
   vee-dry-run     --meter ID --day DAY [--set NAME=VALUE]... [--json]
                                                        what the rules would flag and estimate; changes nothing
   list [--limit N]   show RUN_ID   cancel RUN_ID
@@ -41,6 +44,7 @@ const { values, positionals } = parseArgs({
     meter: { type: 'string', multiple: true },
     limit: { type: 'string' },
     'grace-hours': { type: 'string' },
+    partitions: { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     detach: { type: 'boolean', default: false },
@@ -96,6 +100,15 @@ function jobParams(name: JobName): Record<string, unknown> {
       return { limit: number('limit', values.limit) };
     case 'nightly':
       return { graceHours: number('grace-hours', values['grace-hours']) };
+    case 'replay':
+      return {
+        from: values.from ?? fail('replay needs --from OFFSET or --from INSTANT'),
+        partitions: values.partitions
+          ?.split(',')
+          .map((part) => part.trim())
+          .filter(Boolean)
+          .map((part) => number('partitions', part)),
+      };
   }
 }
 
@@ -121,6 +134,11 @@ async function runJob(sql: Sql, name: JobName): Promise<number> {
       schedules: null,
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
       queues: [name],
+      ingest: {
+        kafka: createKafka({ brokers: env.KAFKA_BROKERS, clientId: `meterops-jobs-cli-${process.pid}` }),
+        topic: env.READINGS_TOPIC,
+        groupId: env.CONSUMER_GROUP,
+      },
     });
     await runner.start();
   }

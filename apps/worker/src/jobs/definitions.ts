@@ -14,6 +14,7 @@ import {
   type ReprocessResult,
 } from '@meterops/db/queries/batch';
 import type { JobName, JobParams } from '@meterops/db/queries/jobs';
+import { followReplay, requestReplay, type ReplayTarget } from '../ingest/replay';
 import type { JobContext } from './context';
 
 export interface JobOutcome {
@@ -25,10 +26,17 @@ export interface JobOutcome {
 
 export interface JobDefinition<N extends JobName> {
   name: N;
-  progressUnit: 'meter-days' | 'days' | 'steps';
+  progressUnit: 'meter-days' | 'days' | 'steps' | 'messages';
   /** pg-boss queue options: retries with backoff, and how long one attempt may run. */
   queue: { retryLimit: number; retryDelay: number; retryBackoff: boolean; expireInSeconds: number };
-  run(ctx: JobContext, params: JobParams<N>, deps: { sql: Sql; graceHours: number }): Promise<JobOutcome>;
+  run(ctx: JobContext, params: JobParams<N>, deps: JobDeps): Promise<JobOutcome>;
+}
+
+export interface JobDeps {
+  sql: Sql;
+  graceHours: number;
+  /** The readings topic and ingest group, for replays; null where no Kafka client is configured. */
+  ingest: ReplayTarget | null;
 }
 
 const retries = { retryLimit: 2, retryDelay: 30, retryBackoff: true } as const;
@@ -200,7 +208,67 @@ const nightlyJob: JobDefinition<'nightly'> = {
   },
 };
 
+const replayJob: JobDefinition<'replay'> = {
+  name: 'replay',
+  progressUnit: 'messages',
+  // Not retried: a second attempt would rewind again; the run says what it re-read.
+  queue: { retryLimit: 0, retryDelay: 30, retryBackoff: false, expireInSeconds: 12 * 3600 },
+  async run(ctx, params, deps) {
+    if (!deps.ingest) throw new Error('replay needs the Kafka settings of the ingest worker');
+    const replay = await requestReplay(deps.sql, deps.ingest, {
+      from: params.from,
+      partitions: params.partitions,
+      requestedBy: `job:${ctx.runId}`,
+    });
+    const windows = replay.partitions
+      .map((entry) => `${entry.partition}: ${entry.fromOffset}–${entry.toOffset - 1n}`)
+      .join(', ');
+    await ctx.log(
+      'info',
+      `replay ${replay.id} of ${deps.ingest.topic} for group ${deps.ingest.groupId} from ${params.from}: ` +
+        (windows || 'nothing to re-read') +
+        (replay.groupOffsetsMoved ? ' (no worker in the group: its Kafka offsets moved too)' : ''),
+    );
+    let lastLoggedAt = 0;
+    const final = await followReplay(deps.sql, replay.id, {
+      checkpoint: ctx.checkpoint,
+      onProgress: async (row, progress) => {
+        ctx.progress(progress.done, progress.total);
+        if (Date.now() - lastLoggedAt > 10_000) {
+          lastLoggedAt = Date.now();
+          await ctx.log(
+            'info',
+            `re-read ${progress.done} of ${progress.total} messages: ${row.inserted} new, ${row.revised} changed ` +
+              `(new versions), ${row.duplicates} unchanged, ${row.rejected} newly rejected`,
+          );
+        }
+      },
+    });
+    const summary = {
+      replayId: final.id,
+      from: params.from,
+      partitions: final.partitions.map((entry) => ({
+        partition: entry.partition,
+        fromOffset: entry.fromOffset,
+        toOffset: entry.toOffset,
+      })),
+      messages: final.records,
+      inserted: final.inserted,
+      revised: final.revised,
+      duplicates: final.duplicates,
+      rejected: final.rejected,
+    };
+    await ctx.log(
+      'info',
+      `replay ${final.id} done: ${final.records} messages, ${final.inserted} new readings, ${final.revised} new ` +
+        `versions, ${final.duplicates} unchanged, ${final.rejected} newly rejected`,
+    );
+    return { items: final.records, summary };
+  },
+};
+
 export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
+  replay: replayJob,
   'finalize-day': finalizeDayJob,
   'estimate-gaps': estimateGapsJob,
   reprocess: reprocessJob,

@@ -20,6 +20,7 @@ import type { MetricsWriter } from '@meterops/metrics/writer';
 import { PgBoss, type JobWithMetadata } from 'pg-boss';
 import type { Logger } from 'pino';
 import { createJobContext, JobCancelledError } from './context';
+import type { ReplayTarget } from '../ingest/replay';
 import { jobDefinitions, type JobDefinition } from './definitions';
 
 export interface JobRunnerOptions {
@@ -36,6 +37,8 @@ export interface JobRunnerOptions {
   finalizeGraceHours: number;
   /** The queues to work on; all by default. */
   queues?: readonly JobName[];
+  /** The readings topic and ingest group the replay job rewinds; without it, replays fail. */
+  ingest?: ReplayTarget | null;
   /** Replaces the jobs' retry settings (tests use a short delay). */
   retryOverrides?: { retryDelay?: number; retryBackoff?: boolean; retryLimit?: number };
 }
@@ -221,6 +224,7 @@ export class JobRunner {
         const outcome = await definition.run(ctx, params, {
           sql,
           graceHours: this.options.finalizeGraceHours,
+          ingest: this.options.ingest ?? null,
         });
         await ctx.flush();
         await ctx.log('info', `completed in ${((performance.now() - started) / 1000).toFixed(1)} s`);

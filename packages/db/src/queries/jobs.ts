@@ -28,6 +28,22 @@ export const jobParamsSchemas = {
     .refine((value) => value.to >= value.from, { message: 'to must not be before from', path: ['to'] }),
   /** Recompute the (meter, day) keys waiting in reprocess_queue. */
   'reprocess-queue': z.object({ limit: z.number().int().min(1).max(1_000_000).optional() }).strict(),
+  /**
+   * Re-read the readings topic from an offset or an instant (all partitions, or these) through the normal
+   * ingest path: same values are no-ops, changed values become versions, all counted.
+   */
+  replay: z
+    .object({
+      from: z
+        .string()
+        .trim()
+        .regex(
+          /^\d{1,19}$|^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/,
+          'an offset, or an ISO-8601 instant with its offset',
+        ),
+      partitions: z.array(z.number().int().min(0).max(100_000)).min(1).max(10_000).optional(),
+    })
+    .strict(),
   /** Finalize every day that is due, then process the reprocess queue. */
   nightly: z
     .object({

@@ -87,6 +87,42 @@ export function StatusBoard() {
           );
         })}
       </ul>
+      <IngestStatus />
     </section>
+  );
+}
+
+const ingestText = {
+  consuming: 'Readings are being ingested',
+  paused: 'Ingest is paused: the workers wait for a service to come back',
+  down: 'No ingest worker is reporting',
+} as const;
+
+/** Whether readings flow, from the workers' own reports. */
+function IngestStatus() {
+  const trpc = useTRPC();
+  const ingest = useQuery(
+    trpc.status.ingest.queryOptions(undefined, {
+      refetchInterval: REFRESH_MS,
+      refetchIntervalInBackground: true,
+      staleTime: 0,
+    }),
+  );
+  if (!ingest.data) return null;
+  const { state, workers } = ingest.data;
+  return (
+    <article className="status-card status-card--wide" aria-labelledby="ingest-status" data-ingest={state}>
+      <header className="status-card__header">
+        <h2 id="ingest-status">Ingest</h2>
+        <span className={`badge ${state === 'consuming' ? 'badge--up' : 'badge--down'}`}>
+          {state === 'consuming' ? 'Running' : state === 'paused' ? 'Paused' : 'Stopped'}
+        </span>
+      </header>
+      <p>{ingestText[state]}.</p>
+      <p className="muted">
+        Workers: {workers.consuming} consuming, {workers.paused} paused
+        {workers.silent > 0 ? `, ${workers.silent} silent` : ''}.
+      </p>
+    </article>
   );
 }

@@ -75,6 +75,14 @@ export function describeJob(name: string, params: Record<string, unknown>): stri
   if (typeof params.from === 'string' && typeof params.to === 'string')
     parts.push(params.from === params.to ? params.from : `${params.from} → ${params.to}`);
   if (typeof params.day === 'string') parts.push(params.day);
+  if (name === 'replay' && typeof params.from === 'string') {
+    parts.push(`from ${params.from}`);
+    parts.push(
+      Array.isArray(params.partitions)
+        ? `partitions ${(params.partitions as number[]).join(', ')}`
+        : 'all partitions',
+    );
+  }
   if (Array.isArray(params.meterIds)) {
     const ids = params.meterIds as string[];
     parts.push(ids.length <= 2 ? ids.join(', ') : `${formatCount(ids.length)} meters`);

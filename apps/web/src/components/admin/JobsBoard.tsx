@@ -21,6 +21,7 @@ export function JobsBoard() {
   return (
     <div className="dashboard">
       <StartReprocessing />
+      <StartReplay />
       <RunList />
     </div>
   );
@@ -152,6 +153,93 @@ function StartReprocessing() {
             disabled={start.isPending || start.isSuccess}
           >
             {start.isPending || start.isSuccess ? 'Starting…' : 'Start reprocessing'}
+          </button>
+        </div>
+      </form>
+    </Panel>
+  );
+}
+
+/**
+ * Re-reads the readings topic from an offset or an instant through the normal ingest path: the same
+ * values change nothing, changed ones become new versions, and the run counts both.
+ */
+function StartReplay() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [from, setFrom] = useState('');
+  const [partitions, setPartitions] = useState('');
+  const start = useMutation(
+    trpc.jobs.start.mutationOptions({
+      onSuccess: async ({ id: runId }) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
+        router.push(`/admin/jobs/${runId}`);
+      },
+    }),
+  );
+  const problem = start.isError ? describeProblem(start.error) : null;
+  const errors = { from: fieldMessage(problem, 'from'), partitions: fieldMessage(problem, 'partitions') };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const list = partitions
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
+    start.mutate({ name: 'replay', from: from.trim(), partitions: list.length > 0 ? list : undefined });
+  };
+  return (
+    <Panel
+      title="Replay the readings topic"
+      description="Re-reads Kafka from an offset or an instant through validation and storage. Unchanged readings stay as they are; changed ones become new versions with a revision; the run counts both. Workers keep running."
+      name="start-replay"
+    >
+      <form className="form form--grid" onSubmit={submit} noValidate>
+        <div className="field">
+          <label htmlFor={`${id}-replay-from`}>From</label>
+          <input
+            id={`${id}-replay-from`}
+            value={from}
+            placeholder="2026-12-01T00:00:00Z or 12345"
+            onChange={(event) => setFrom(event.target.value)}
+            aria-invalid={errors.from ? true : undefined}
+            aria-describedby={errors.from ? `${id}-replay-from-error` : `${id}-replay-from-hint`}
+          />
+          {errors.from ? (
+            <p id={`${id}-replay-from-error`} className="field__error">
+              {errors.from}
+            </p>
+          ) : (
+            <p id={`${id}-replay-from-hint`} className="field__hint">
+              An instant with its offset, or a Kafka offset.
+            </p>
+          )}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-replay-partitions`}>Partitions</label>
+          <input
+            id={`${id}-replay-partitions`}
+            value={partitions}
+            placeholder="all"
+            onChange={(event) => setPartitions(event.target.value)}
+            aria-invalid={errors.partitions ? true : undefined}
+            aria-describedby={errors.partitions ? `${id}-replay-partitions-error` : undefined}
+          />
+          {errors.partitions ? (
+            <p id={`${id}-replay-partitions-error`} className="field__error">
+              {errors.partitions}
+            </p>
+          ) : null}
+        </div>
+        {problem && !errors.from && !errors.partitions ? (
+          <p className="form__error field--wide" role="alert">
+            {problem.message}
+          </p>
+        ) : null}
+        <div className="field--wide">
+          <button type="submit" className="button" disabled={start.isPending || start.isSuccess}>
+            {start.isPending || start.isSuccess ? 'Starting…' : 'Start replay'}
           </button>
         </div>
       </form>

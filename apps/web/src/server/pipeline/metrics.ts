@@ -217,3 +217,72 @@ export async function readCommit(
       : [];
   });
 }
+
+/** A stretch of time a worker's ingest was paused (Postgres or the broker away, a consumer restarting). */
+export interface WorkerIncident {
+  worker: string;
+  group: string;
+  start: number;
+  /** The last paused report; null while the worker still reports itself paused. */
+  end: number | null;
+  reason: string;
+  /** consumer restarts during the incident */
+  restarts: number;
+}
+
+/**
+ * Pauses in (from, to]: consecutive paused reports of a worker (gaps shorter than `gapMs`) make one
+ * incident. Only paused points are read, so the work is bounded by how long workers were paused.
+ */
+export async function readWorkerIncidents(
+  influx: InfluxQuery,
+  params: TimeRange & { gapMs: number; now: number },
+): Promise<WorkerIncident[]> {
+  const series = await influx.query<{
+    time: number;
+    reason: string | null;
+    consumer_restarts: number | null;
+  }>(
+    `SELECT "reason", "consumer_restarts" FROM "${MEASUREMENT.workerStatus}"
+     WHERE "paused" = 1 AND time > $from AND time <= $to GROUP BY "worker", "group" LIMIT 20000`,
+    range(params),
+  );
+  const incidents: WorkerIncident[] = [];
+  for (const entry of series) {
+    let current: (WorkerIncident & { firstRestarts: number; lastRestarts: number }) | null = null;
+    const close = () => {
+      if (!current) return;
+      const { firstRestarts, lastRestarts, ...incident } = current;
+      incidents.push({ ...incident, restarts: lastRestarts - firstRestarts });
+    };
+    for (const row of entry.rows) {
+      const restarts = num(row.consumer_restarts);
+      if (current && current.end !== null && row.time - current.end <= params.gapMs) {
+        current.end = row.time;
+        current.lastRestarts = restarts;
+        if (row.reason) current.reason = row.reason;
+        continue;
+      }
+      close();
+      current = {
+        worker: entry.tags.worker ?? '',
+        group: entry.tags.group ?? '',
+        start: row.time,
+        end: row.time,
+        reason: row.reason ?? 'paused',
+        restarts: 0,
+        firstRestarts: restarts,
+        lastRestarts: restarts,
+      };
+    }
+    close();
+  }
+  // An incident whose last report is recent is still going on.
+  return incidents
+    .map((incident) =>
+      incident.end !== null && params.now - incident.end <= params.gapMs
+        ? { ...incident, end: null }
+        : incident,
+    )
+    .sort((a, b) => b.start - a.start);
+}

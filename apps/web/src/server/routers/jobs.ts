@@ -4,7 +4,14 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { enqueueJob, getJobRun, listJobRuns, requestCancel, type JobRun } from '@meterops/db/queries/jobs';
+import {
+  enqueueJob,
+  getJobRun,
+  jobParamsSchemas,
+  listJobRuns,
+  requestCancel,
+  type JobRun,
+} from '@meterops/db/queries/jobs';
 import { findMeterProfiles } from '@meterops/db/queries/meters';
 import { userNames } from '@meterops/db/queries/service';
 import { daysBetween } from '../../lib/ops-params';
@@ -82,6 +89,8 @@ const startInput = z.discriminatedUnion('name', [
     }),
   z.object({ name: z.literal('reprocess-queue') }),
   z.object({ name: z.literal('finalize-day'), day: daySchema }),
+  // The worker's own schema: the same checks for the portal and `npm run replay`.
+  jobParamsSchemas.replay.extend({ name: z.literal('replay') }),
 ]);
 
 export const jobsRouter = router({
@@ -146,6 +155,11 @@ export const jobsRouter = router({
         params = { from: input.from, to: input.to, ...(meterIds === undefined ? {} : { meterIds }) };
       } else if (input.name === 'finalize-day') {
         params = { day: input.day };
+      } else if (input.name === 'replay') {
+        params = {
+          from: input.from,
+          ...(input.partitions === undefined ? {} : { partitions: input.partitions }),
+        };
       } else {
         params = {};
       }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { InfluxQuery } from '@meterops/metrics/query';
 import { ingestPositions } from '@meterops/db/queries/pipeline';
+import { listWorkerHeartbeats } from '@meterops/db/queries/workers';
 import { pipelineRanges, pipelineRangeSchema, type PipelineRange } from '../../lib/ops-params';
 import { alignDown, BucketCache, nearestRank, nearestRankOfTwo } from '../pipeline/bucket-cache';
 import {
@@ -25,12 +26,26 @@ import {
   partitionId,
   readCommit,
   readLagSamples,
+  readWorkerIncidents,
   type LatencyValues,
   type PartitionKey,
   type PartitionLag,
   type RuleCount,
 } from '../pipeline/metrics';
 import { router, withRole } from '../trpc';
+
+/** A worker that has not reported for this long is shown as silent (stopped, hung or cut off). */
+export const WORKER_SILENT_AFTER_S = 30;
+
+const workerCondition = z.enum([
+  'consuming',
+  'paused',
+  'restarting',
+  'starting',
+  'stopping',
+  'stopped',
+  'silent',
+]);
 
 /** The sliding window of the Burrow-style evaluation and of the lag trend. */
 export const STATUS_WINDOW_MS = 5 * 60_000;
@@ -282,6 +297,84 @@ export const pipelineRouter = router({
         .filter((entry) => entry.rejected + entry.flagged > 0)
         .sort((a, b) => b.rejected - a.rejected || b.flagged - a.flagged || a.rule.localeCompare(b.rule));
       return { from: new Date(range.from), to: new Date(range.to), bucketMs: range.bucketMs, rules };
+    }),
+
+  /**
+   * Every worker process that reported in the last day, with what it says (consuming, paused and why,
+   * restarting) or that it fell silent, and the pauses over the range (from InfluxDB), so an incident and
+   * its recovery stay visible afterwards.
+   */
+  workers: opsProcedure
+    .input(rangeInput)
+    .output(
+      z.object({
+        checkedAt: z.date(),
+        workers: z.array(
+          z.object({
+            workerId: z.string(),
+            consumerGroup: z.string(),
+            host: z.string(),
+            pid: z.number().int(),
+            condition: workerCondition,
+            pausedReason: z.string().nullable(),
+            pausedSince: z.date().nullable(),
+            partitions: z.array(z.number().int()),
+            lastBatchAt: z.date().nullable(),
+            lastFetchAt: z.date().nullable(),
+            consumerRestarts: z.number().int(),
+            startedAt: z.date(),
+            reportedAt: z.date(),
+          }),
+        ),
+        incidents: z.array(
+          z.object({
+            worker: z.string(),
+            group: z.string(),
+            start: z.date(),
+            end: z.date().nullable(),
+            reason: z.string(),
+            restarts: z.number().int(),
+          }),
+        ),
+        incidentsAvailable: z.boolean(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const now = Date.now();
+      const range = rangeOf(input.range, now);
+      const [heartbeats, incidents] = await Promise.all([
+        listWorkerHeartbeats(ctx.sql, { withinHours: 24 }),
+        readWorkerIncidents(ctx.influx, { from: range.from, to: now, gapMs: 20_000, now }).catch(() => null),
+      ]);
+      return {
+        checkedAt: new Date(now),
+        workers: heartbeats.map((beat) => ({
+          workerId: beat.workerId,
+          consumerGroup: beat.consumerGroup,
+          host: beat.host,
+          pid: beat.pid,
+          condition:
+            beat.state === 'stopped'
+              ? 'stopped'
+              : beat.silentSeconds > WORKER_SILENT_AFTER_S
+                ? 'silent'
+                : workerCondition.catch('silent').parse(beat.state),
+          pausedReason: beat.pausedReason,
+          pausedSince: beat.pausedSince,
+          partitions: beat.partitions,
+          lastBatchAt: beat.lastBatchAt,
+          lastFetchAt: beat.lastFetchAt,
+          consumerRestarts: beat.consumerRestarts,
+          startedAt: beat.startedAt,
+          reportedAt: beat.updatedAt,
+        })),
+        incidents: (incidents ?? []).map((incident) => ({
+          ...incident,
+          start: new Date(incident.start),
+          end: incident.end === null ? null : new Date(incident.end),
+        })),
+        incidentsAvailable: incidents !== null,
+      };
     }),
 
   /**

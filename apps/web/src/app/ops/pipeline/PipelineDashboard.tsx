@@ -13,6 +13,7 @@ import {
 } from '../../../components/charts/echarts';
 import { StatusBadge } from '../../../components/ui/Badges';
 import { Panel } from '../../../components/ui/Panel';
+import { WorkersView } from './WorkersPanel';
 import { Segmented } from '../../../components/ui/Segmented';
 import { Stat, StatGrid, type Tone } from '../../../components/ui/Stat';
 import { EmptyState, QueryView } from '../../../components/ui/States';
@@ -65,6 +66,7 @@ export function PipelineDashboard() {
   const throughput = useQuery(trpc.pipeline.throughput.queryOptions({ range }, live));
   const latency = useQuery(trpc.pipeline.latency.queryOptions({ range }, live));
   const rules = useQuery(trpc.pipeline.rules.queryOptions({ range }, live));
+  const workers = useQuery(trpc.pipeline.workers.queryOptions({ range }, live));
   const updatedAt = Math.max(
     consumers.dataUpdatedAt,
     throughput.dataUpdatedAt,
@@ -146,6 +148,25 @@ export function PipelineDashboard() {
           }
         >
           {(data) => <LagView data={data} />}
+        </QueryView>
+      </Panel>
+
+      <Panel
+        title="Workers"
+        description="Each ingest worker as it last reported: consuming, paused (and why), restarting its consumer, or silent. Below, the pauses of the range and when ingest resumed."
+        name="workers"
+      >
+        <QueryView
+          query={workers}
+          height={160}
+          isEmpty={(data) => data.workers.length === 0 && data.incidents.length === 0}
+          empty={
+            <EmptyState title="No worker has reported" height={120}>
+              No worker reported in the last day. Start one with npm run worker.
+            </EmptyState>
+          }
+        >
+          {(data) => <WorkersView data={data} />}
         </QueryView>
       </Panel>
 
