@@ -83,12 +83,20 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 if (env.WORKER_HEALTH_PORT >= 0) {
-  healthServer = await serveHealth(ingest.health, {
-    port: env.WORKER_HEALTH_PORT,
-    host: env.WORKER_HEALTH_HOST,
-    workerId: env.WORKER_ID,
-  });
-  log.info({ port: healthServer.port, host: env.WORKER_HEALTH_HOST }, 'health endpoints: /healthz /readyz');
+  try {
+    healthServer = await serveHealth(ingest.health, {
+      port: env.WORKER_HEALTH_PORT,
+      host: env.WORKER_HEALTH_HOST,
+      workerId: env.WORKER_ID,
+    });
+    log.info({ port: healthServer.port, host: env.WORKER_HEALTH_HOST }, 'health endpoints: /healthz /readyz');
+  } catch (error) {
+    // Ingest matters more than its probe: a taken port (a second worker on the host) is said loudly, not fatal.
+    log.error(
+      { err: error, port: env.WORKER_HEALTH_PORT },
+      'health endpoints not served; set WORKER_HEALTH_PORT to a free port (0 picks one)',
+    );
+  }
 }
 
 log.info(

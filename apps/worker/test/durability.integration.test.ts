@@ -35,6 +35,7 @@ function startWorkerProcess(
       DLQ_TOPIC: topics.dlqTopic,
       CONSUMER_GROUP: topics.groupId,
       WORKER_ID: 'it-crash',
+      WORKER_HEALTH_PORT: '0',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -11,7 +11,7 @@ import { createMetricsWriter, type MetricsWriter } from '@meterops/metrics/write
 import { pino } from 'pino';
 import postgres from 'postgres';
 import { env } from '../src/env';
-import { IngestService } from '../src/ingest/service';
+import { IngestService, type IngestServiceOptions } from '../src/ingest/service';
 import type { BatchOutcome } from '../src/ingest/pipeline';
 import { createKafka, createLagProbe, ensureTopics, type KafkaClient } from '../src/kafka';
 import { planSimulation, type SimulationOptions } from '../src/simulator/plan';
@@ -27,13 +27,16 @@ export interface TestDatabase {
 }
 
 /** A new, migrated database on the configured server, dropped by `drop()`. */
-export async function createTestDatabase(meters = 0): Promise<TestDatabase> {
+export async function createTestDatabase(
+  meters = 0,
+  options: { serverUrl?: string } = {},
+): Promise<TestDatabase> {
   const name = `meterops_it_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const serverUrl = new URL(env.DATABASE_URL);
+  const serverUrl = new URL(options.serverUrl ?? env.DATABASE_URL);
   const admin = postgres({ ...adminOptions(serverUrl), onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
-  const url = new URL(env.DATABASE_URL);
+  const url = new URL(serverUrl.toString());
   url.pathname = `/${name}`;
   await runMigrations(url.toString());
   const { db, sql, close } = createDb({ url: url.toString(), max: 6, applicationName: 'meterops-it' });
@@ -73,10 +76,10 @@ export interface TestTopics {
   groupId: string;
 }
 
-export async function createTestTopics(partitions = 3): Promise<TestTopics> {
+export async function createTestTopics(partitions = 3, client: KafkaClient = kafka): Promise<TestTopics> {
   const id = randomUUID().slice(0, 8);
   const topics = { topic: `it.${id}.readings`, dlqTopic: `it.${id}.readings.dlq`, groupId: `it-${id}` };
-  await ensureTopics(kafka, [
+  await ensureTopics(client, [
     { topic: topics.topic, numPartitions: partitions },
     { topic: topics.dlqTopic, numPartitions: 1 },
   ]);
@@ -107,12 +110,21 @@ export interface RunningIngest {
 export async function startIngest(
   database: TestDatabase,
   topics: TestTopics,
-  options: { metrics?: MetricsWriter; workerId?: string } = {},
+  options: {
+    metrics?: MetricsWriter;
+    workerId?: string;
+    kafka?: KafkaClient;
+    /** Passed to the service: short intervals let tests see reports and sweeps quickly. */
+    service?: Partial<
+      Pick<IngestServiceOptions, 'statusIntervalMs' | 'maxBackoffMs' | 'deadLetterSweep' | 'watchdogMs'>
+    >;
+  } = {},
 ): Promise<RunningIngest> {
   const outcomes: RunningIngest['outcomes'] = [];
   const metrics = options.metrics ?? testMetrics();
   const service = new IngestService({
-    kafka,
+    ...options.service,
+    kafka: options.kafka ?? kafka,
     db: database.db,
     sql: database.sql,
     metrics,
@@ -149,19 +161,31 @@ export async function startIngest(
 }
 
 /** Plans a simulation for the test fleet and sends it; returns the manifest of the correct outcome. */
-export async function simulate(topics: TestTopics, options: SimulationOptions) {
+export async function simulate(topics: TestTopics, options: SimulationOptions, client: KafkaClient = kafka) {
   const planned = planSimulation(options);
-  await produceMessages(kafka, { topic: topics.topic, messages: planned.messages() });
+  await produceMessages(client, { topic: topics.topic, messages: planned.messages() });
   return planned.manifest;
 }
 
 /** Waits until the group has committed everything produced to the topic. */
-export async function waitForCaughtUp(topics: TestTopics, timeoutMs = 60_000): Promise<void> {
-  const probe = createLagProbe(kafka, topics.groupId, topics.topic);
+export async function waitForCaughtUp(
+  topics: TestTopics,
+  timeoutMs = 60_000,
+  client: KafkaClient = kafka,
+): Promise<void> {
+  const probe = createLagProbe(client, topics.groupId, topics.topic);
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      const lags = await probe.read();
+      // A broker that was just restarted answers with leadership errors for a moment: ask again.
+      const lags = await probe.read().catch((error: unknown) => {
+        if (Date.now() > deadline) throw error;
+        return null;
+      });
+      if (lags === null) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
       if (lags.every((entry) => entry.lag === 0n)) return;
       if (Date.now() > deadline) {
         throw new Error(

@@ -44,6 +44,11 @@ export interface IngestServiceOptions {
   watchdogMs?: number;
   /** Longest wait between two tries while the infrastructure is down. */
   maxBackoffMs?: number;
+  /**
+   * How often the dead-letter copies still owed are sent, and how old a rejection must be before the
+   * sweep takes it (younger ones belong to a batch in flight).
+   */
+  deadLetterSweep?: { intervalMs: number; minAgeMs: number };
   /** Told when the consumer cannot be brought back: the process should exit non-zero for its supervisor. */
   onFatal?: (error: Error) => void;
   /** Told after each batch is durable and its offsets committed (tests and benchmarks listen here). */
@@ -94,7 +99,7 @@ export class IngestService {
     this.lagProbe = createLagProbe(kafka, groupId, topic);
     this.every(this.options.lagReportIntervalMs, () => this.reportLag());
     this.every(this.options.statusIntervalMs ?? 5_000, () => this.reportStatus());
-    this.every(30_000, () => this.sweepDeadLetters());
+    this.every(this.options.deadLetterSweep?.intervalMs ?? 30_000, () => this.sweepDeadLetters());
     this.every(15_000, () => this.watchdog());
     await this.startConsumer();
     log.info({ group: groupId, topic }, 'joined consumer group');
@@ -311,7 +316,10 @@ export class IngestService {
     this.sweeping = true;
     try {
       for (let round = 0; round < 20; round++) {
-        const pending = await pendingDeadLetters(this.options.sql, { minAgeMs: 60_000, limit: 500 });
+        const pending = await pendingDeadLetters(this.options.sql, {
+          minAgeMs: this.options.deadLetterSweep?.minAgeMs ?? 60_000,
+          limit: 500,
+        });
         if (pending.length === 0) return;
         await this.sendDeadLetters(pending.map(deadLetter));
         if (pending.length < 500) return;
