@@ -84,6 +84,8 @@ export interface BatchConsumer {
   onFetch(listener: () => void): void;
   /** The group's low watermark (first offset still in the log) per partition. */
   logStart(topic: string): Promise<Map<number, bigint>>;
+  /** Reads a partition this consumer owns again from `offset` on (a replay). */
+  seek(topic: string, partition: number, offset: bigint): void;
 }
 
 export function createBatchConsumer(
@@ -164,6 +166,9 @@ export function createBatchConsumer(
     },
     onFetch(listener) {
       consumer.on(consumer.events.FETCH, () => listener());
+    },
+    seek(topic, partition, offset) {
+      consumer.seek({ topic, partition, offset: offset.toString() });
     },
     async logStart(topic) {
       await (adminConnected ??= admin.connect());

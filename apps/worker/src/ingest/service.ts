@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Db, Sql } from '@meterops/db/client';
-import { markDeadLettered, pendingDeadLetters } from '@meterops/db/queries/ingest';
+import { markDeadLettered, pendingDeadLetters, readIngestPosition } from '@meterops/db/queries/ingest';
+import { activeReplayWindows } from '@meterops/db/queries/replay';
 import { upsertWorkerHeartbeat } from '@meterops/db/queries/workers';
 import {
   commitPoint,
@@ -79,6 +80,8 @@ export class IngestService {
   private restarting: Promise<void> | null = null;
   private consumerStartFailures = 0;
   private sweeping = false;
+  /** Replay windows (`replay:partition`) this consumer already sought to, since its last assignment. */
+  private readonly sought = new Set<string>();
   readonly health: IngestHealth;
 
   constructor(private readonly options: IngestServiceOptions) {
@@ -101,6 +104,7 @@ export class IngestService {
     this.every(this.options.statusIntervalMs ?? 5_000, () => this.reportStatus());
     this.every(this.options.deadLetterSweep?.intervalMs ?? 30_000, () => this.sweepDeadLetters());
     this.every(15_000, () => this.watchdog());
+    this.every(2_000, () => this.followReplays());
     await this.startConsumer();
     log.info({ group: groupId, topic }, 'joined consumer group');
   }
@@ -131,6 +135,7 @@ export class IngestService {
         .flatMap((entry) => entry.partitions)
         .sort((a, b) => a - b);
       this.health.joined(partitions);
+      this.sought.clear();
       log.info({ group: groupId, topic, partitions }, 'partitions assigned');
     });
     consumer.onFetch(() => this.health.fetched());
@@ -187,6 +192,40 @@ export class IngestService {
     if (stuck === null) return;
     this.options.log.error({ silentMs: stuck }, 'consumer has not fetched for too long; restarting it');
     await this.restartConsumer(`watchdog: no fetch for ${Math.round(stuck / 1000)} s`);
+  }
+
+  /**
+   * A replay moved a stored position of an owned partition back: seek there. An idle partition gets no
+   * batch that would show the gap, so this looks for running replays every few seconds.
+   */
+  private async followReplays(): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer || this.health.paused || this.stopping) return;
+    const owned = new Set(this.health.snapshot(Date.now()).partitions);
+    if (owned.size === 0) return;
+    const { sql, groupId, topic, log } = this.options;
+    try {
+      const windows = await activeReplayWindows(sql, { consumerGroup: groupId });
+      for (const window of windows) {
+        const key = `${window.replayId}:${window.partition}`;
+        if (window.topic !== topic || !owned.has(window.partition) || this.sought.has(key)) continue;
+        const stored = await readIngestPosition(sql, {
+          consumerGroup: groupId,
+          topic,
+          partition: window.partition,
+        });
+        this.sought.add(key);
+        if (stored === null || stored >= window.toOffset) continue;
+        this.pipeline.refreshReplays();
+        consumer.seek(topic, window.partition, stored);
+        log.info(
+          { replay: window.replayId, partition: window.partition, offset: stored.toString() },
+          'replay: reading the partition again from its stored position',
+        );
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'could not look for replays; trying again shortly');
+    }
   }
 
   /** Retries `task` until it succeeds while its failures are the infrastructure's, reporting a pause. */
