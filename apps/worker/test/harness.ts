@@ -286,3 +286,10 @@ export async function aggregateMismatches(sql: Sql) {
     where t.kwh is distinct from s.kwh or t.n is distinct from s.actual_intervals`;
   return [...hourly, ...daily, ...dimensions, ...dimensionHours, ...settlement];
 }
+
+/** `items[index]`, failing the test when there is no such element (instead of a non-null assertion). */
+export function nth<T>(items: readonly T[], index: number): T {
+  const item = index < 0 ? items.at(index) : items[index];
+  if (item === undefined) throw new Error(`expected an element at ${index} of ${items.length}`);
+  return item;
+}

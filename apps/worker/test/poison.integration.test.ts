@@ -11,6 +11,7 @@ import {
   createTestDatabase,
   createTestTopics,
   kafka,
+  nth,
   startIngest,
   type RunningIngest,
   type TestDatabase,
@@ -79,7 +80,7 @@ describe('poison messages', () => {
   it('quarantines each hostile message with its exact bytes and goes on with the partition', async () => {
     const topics = await createTestTopics(1);
     running.push(await startIngest(database, topics, { service: { maxBackoffMs: 200 } }));
-    const meter = meters[0]!.id;
+    const meter = nth(meters, 0).id;
     const deep = Buffer.from(
       `{"meterId":"${meter}","readings":[{"intervalStart":"2026-11-10T00:00:00Z","kwh":${nested(5_000)}}]}`,
     );
@@ -99,7 +100,7 @@ describe('poison messages', () => {
       { key: meter, value: Buffer.from(validValue(meter, '2026-11-10T00:45:00Z', 0.25)) },
     ];
     const offsets = await sendRaw(topics, records);
-    await waitForPosition(topics, offsets.at(-1)! + 1n);
+    await waitForPosition(topics, nth(offsets, -1) + 1n);
 
     const rejects = await database.sql<
       { offset: string; itemIndex: number; rule: string; payload: string; payloadBytes: Buffer | null }[]
@@ -108,18 +109,18 @@ describe('poison messages', () => {
       from rejected_readings where topic = ${topics.topic} order by kafka_offset, item_index`;
     const byOffset = new Map(rejects.map((row) => [BigInt(row.offset), row]));
     // The nested kwh fails its item rule; its text cannot be written out, so the message's bytes are kept.
-    expect(byOffset.get(offsets[0]!)?.rule).toBe('not_a_number');
-    expect(byOffset.get(offsets[0]!)?.payloadBytes?.equals(deep)).toBe(true);
-    expect(byOffset.get(offsets[1]!)?.rule).toBe('schema');
+    expect(byOffset.get(nth(offsets, 0))?.rule).toBe('not_a_number');
+    expect(byOffset.get(nth(offsets, 0))?.payloadBytes?.equals(deep)).toBe(true);
+    expect(byOffset.get(nth(offsets, 1))?.rule).toBe('schema');
     // JSON escapes the NUL, so the readable text holds `\u0000` and the bytes hold the message as sent.
-    expect(byOffset.get(offsets[1]!)?.payload).toContain('MTR\\u0000X');
-    expect(byOffset.get(offsets[1]!)?.payloadBytes?.equals(records[1]!.value)).toBe(true);
-    expect(byOffset.get(offsets[2]!)?.rule).toBe('key_mismatch');
-    expect(byOffset.get(offsets[3]!)?.rule).toBe('malformed_json');
-    expect(byOffset.get(offsets[3]!)?.payloadBytes?.equals(invalidUtf8)).toBe(true);
-    expect(byOffset.get(offsets[4]!)?.rule).toBeDefined();
-    expect(byOffset.get(offsets[5]!)?.rule).toMatch(/^(schema|malformed_json|processing_error)$/);
-    expect(byOffset.has(offsets[6]!)).toBe(false);
+    expect(byOffset.get(nth(offsets, 1))?.payload).toContain('MTR\\u0000X');
+    expect(byOffset.get(nth(offsets, 1))?.payloadBytes?.equals(nth(records, 1).value)).toBe(true);
+    expect(byOffset.get(nth(offsets, 2))?.rule).toBe('key_mismatch');
+    expect(byOffset.get(nth(offsets, 3))?.rule).toBe('malformed_json');
+    expect(byOffset.get(nth(offsets, 3))?.payloadBytes?.equals(invalidUtf8)).toBe(true);
+    expect(byOffset.get(nth(offsets, 4))?.rule).toBeDefined();
+    expect(byOffset.get(nth(offsets, 5))?.rule).toMatch(/^(schema|malformed_json|processing_error)$/);
+    expect(byOffset.has(nth(offsets, 6))).toBe(false);
     const [stored] = await database.sql<{ kwh: string }[]>`
       select kwh::text from readings where meter_id = ${meter} and interval_start = '2026-11-10T00:45:00Z'`;
     expect(stored?.kwh).toBe('0.2500');
@@ -203,10 +204,10 @@ describe('poison messages', () => {
     const records = fc.sample(record, { numRuns: 2_000, seed: 20261204 });
     const offsets = await sendRaw(topics, records);
     const sentinelAt = '2026-11-11T12:00:00Z';
-    const [sentinelOffset] = await sendRaw(topics, [
-      { key: meterIds[1]!, value: validValue(meterIds[1]!, sentinelAt, 0.4321) },
+    const sentinelOffsets = await sendRaw(topics, [
+      { key: nth(meterIds, 1), value: validValue(nth(meterIds, 1), sentinelAt, 0.4321) },
     ]);
-    await waitForPosition(topics, sentinelOffset! + 1n, 240_000);
+    await waitForPosition(topics, nth(sentinelOffsets, 0) + 1n, 240_000);
 
     const rejects = await database.sql<{ offset: string; itemIndex: number }[]>`
       select kafka_offset::text as offset, item_index as "itemIndex" from rejected_readings where topic = ${topics.topic}`;
@@ -220,7 +221,7 @@ describe('poison messages', () => {
     );
     const unaccounted: string[] = [];
     records.forEach((entry, index) => {
-      const offset = offsets[index]!.toString();
+      const offset = nth(offsets, index).toString();
       if (rejected.has(`${offset}/-1`)) return;
       const parsed = JSON.parse(entry.value.toString('utf8')) as {
         meterId: string;
@@ -237,7 +238,7 @@ describe('poison messages', () => {
     expect(rejected.size).toBeGreaterThan(500);
     expect(storedKeys.size).toBeGreaterThan(100);
     const [sentinel] = await database.sql<{ kwh: string }[]>`
-      select kwh::text from readings where meter_id = ${meterIds[1]!} and interval_start = ${sentinelAt}`;
+      select kwh::text from readings where meter_id = ${nth(meterIds, 1)} and interval_start = ${sentinelAt}`;
     expect(sentinel?.kwh).toBe('0.4321');
     expect(ingest.service.health.ready(Date.now())).toBe(true);
   }, 300_000);
@@ -253,7 +254,7 @@ describe('poison messages', () => {
       end $$;
       create trigger refuse_poison before insert on readings for each row execute function refuse_poison()`);
     try {
-      const meter = meters[2]!.id;
+      const meter = nth(meters, 2).id;
       const values = [0.01, 0.02, 0.0666, 0.04, 0.05, 0.06, 0.07];
       const offsets = await sendRaw(
         topics,
@@ -265,16 +266,13 @@ describe('poison messages', () => {
       // Started after the send, so the seven messages arrive as one batch.
       const ingest = await startIngest(database, topics, { service: { maxBackoffMs: 200 } });
       running.push(ingest);
-      await waitForPosition(topics, offsets.at(-1)! + 1n);
+      await waitForPosition(topics, nth(offsets, -1) + 1n);
       const rejects = await database.sql<{ offset: string; rule: string; detail: string }[]>`
         select kafka_offset::text as offset, rule, detail from rejected_readings where topic = ${topics.topic}`;
-      expect(rejects).toEqual([
-        {
-          offset: offsets[2]!.toString(),
-          rule: 'processing_error',
-          detail: expect.stringContaining('poison value'),
-        },
+      expect(rejects.map(({ offset, rule }) => ({ offset, rule }))).toEqual([
+        { offset: nth(offsets, 2).toString(), rule: 'processing_error' },
       ]);
+      expect(nth(rejects, 0).detail).toContain('poison value');
       const stored = await database.sql<{ kwh: string }[]>`
         select kwh::text from readings where meter_id = ${meter}
           and interval_start >= '2026-11-08Z' and interval_start < '2026-11-09Z' order by interval_start`;

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { StaleIngestPositionError } from '@meterops/db/queries/ingest';
 import { describe, expect, it, vi } from 'vitest';
 import { isInfrastructureError } from '../src/ingest/errors';
@@ -132,14 +135,14 @@ describe('replay', () => {
 });
 
 describe('postgres.js patch', () => {
-  it('is applied at install: nextWrite settles instead of throwing on a closed socket', async () => {
-    const { createRequire } = await import('node:module');
-    const { readFileSync } = await import('node:fs');
-    const { dirname, join } = await import('node:path');
-    const root = dirname(createRequire(import.meta.url).resolve('postgres/package.json'));
+  it('is applied at install: nextWrite settles instead of throwing on a closed socket', () => {
+    // The package's main entry is cjs/src/index.js; both builds sit beside it.
+    const root = path.resolve(path.dirname(createRequire(import.meta.url).resolve('postgres')), '..', '..');
     for (const build of ['src', 'cjs/src']) {
-      const source = readFileSync(join(root, build, 'connection.js'), 'utf8');
-      expect(source).toMatch(/function nextWrite\(fn\) \{\s+\/\/ meterops patch[\s\S]*?if \(socket === null\)/);
+      const source = fs.readFileSync(path.join(root, build, 'connection.js'), 'utf8');
+      expect(source).toMatch(
+        /function nextWrite\(fn\) \{\s+\/\/ meterops patch[\s\S]*?if \(socket === null\)/,
+      );
     }
   });
 });

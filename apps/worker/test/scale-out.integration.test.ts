@@ -12,6 +12,7 @@ import {
   createTestDatabase,
   createTestTopics,
   kafka,
+  nth,
   simulate,
   startIngest,
   storedSummary,
@@ -98,7 +99,7 @@ describe('scale-out and recovery', () => {
       120_000,
       'all three workers ready',
     );
-    const ready = await health(ports[0]!, '/readyz');
+    const ready = await health(nth(ports, 0), '/readyz');
     expect(ready.body).toMatchObject({ worker: 'it-a', ready: true, state: 'consuming', pausedFor: null });
     // Produced while the workers consume, so the kill lands mid-ingest.
     const sent = simulate(topics, {
@@ -118,7 +119,7 @@ describe('scale-out and recovery', () => {
       120_000,
       'some readings stored',
     );
-    const victim = workers[1]!;
+    const victim = nth(workers, 1);
     victim.child.kill('SIGKILL');
     expect(await victim.exited).toBeNull();
     const manifest = await sent;
@@ -151,7 +152,7 @@ describe('scale-out and recovery', () => {
       'the two survivors to own all six partitions',
     );
 
-    for (const worker of [workers[0]!, workers[2]!]) {
+    for (const worker of [nth(workers, 0), nth(workers, 2)]) {
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
     }
@@ -220,9 +221,10 @@ describe('scale-out and recovery', () => {
     await consumer.subscribe({ topic: topics.dlqTopic, fromBeginning: false });
     const seen = new Set<string>();
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: ({ message }) => {
         const id = message.headers?.['rejection-id']?.toString();
         if (id) seen.add(id);
+        return Promise.resolve();
       },
     });
     cleanups.push(() => consumer.disconnect());
