@@ -3,9 +3,30 @@ import { isJobName, jobNames, parseJobParams } from '../src/queries/jobs';
 
 describe('job arguments', () => {
   it('lists every job the worker runs', () => {
-    expect(jobNames).toEqual(['finalize-day', 'estimate-gaps', 'reprocess', 'reprocess-queue', 'nightly']);
+    expect(jobNames).toEqual([
+      'finalize-day',
+      'estimate-gaps',
+      'reprocess',
+      'reprocess-queue',
+      'replay',
+      'nightly',
+    ]);
     expect(isJobName('finalize-day')).toBe(true);
     expect(isJobName('vacuum')).toBe(false);
+  });
+
+  it('accept an offset or an instant with its offset, and optional partitions, for replay', () => {
+    expect(parseJobParams('replay', { from: '0' })).toEqual({ from: '0' });
+    expect(parseJobParams('replay', { from: '2026-12-01T00:00:00+01:00', partitions: [0, 3] })).toEqual({
+      from: '2026-12-01T00:00:00+01:00',
+      partitions: [0, 3],
+    });
+    for (const from of ['-5', 'yesterday', '2026-12-01', '2026-12-01T00:00:00']) {
+      expect(() => parseJobParams('replay', { from })).toThrow();
+    }
+    expect(() => parseJobParams('replay', { from: '0', partitions: [] })).toThrow();
+    expect(() => parseJobParams('replay', { from: '0', partitions: [-1] })).toThrow();
+    expect(() => parseJobParams('replay', { from: '0', topic: 'other' })).toThrow();
   });
 
   it('accept a day and optional meters for finalize-day and estimate-gaps', () => {
