@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: MeterOps running with demo data, left running.
- *   stack up → migrate → seed the fleet and demo users → build the web app (once) → start worker and
- *   web in the background → backfill the last days through Kafka (with a sprinkling of faults) → run the
+ *   stack up → migrate → seed the fleet and demo users → build the web app (once) → start the worker
+ *   (supervised: restarted with backoff whenever it exits) and web in the background → backfill the last days through Kafka (with a sprinkling of faults) → run the
  *   nightly batch, which finalizes the days that ended a day ago → keep a live simulator sending each
  *   interval as it ends.
  * `npm run demo -- stop` stops the worker, web and simulator (the stack keeps running: `npm run stack -- down`).
@@ -74,9 +74,21 @@ if (values.rebuild || !fs.existsSync(buildId)) {
 }
 
 for (const name of demoProcesses) await stopDetached(logsDir, name, say);
+// Supervised: a worker that exits for any reason is started again, with backoff (scripts/supervise.ts).
 const worker = startProcess({
   name: 'worker',
-  command: ['npm', 'run', 'start', '-w', '@meterops/worker'],
+  command: [
+    'tsx',
+    'scripts/supervise.ts',
+    '--name',
+    'worker',
+    '--',
+    'npm',
+    'run',
+    'start',
+    '-w',
+    '@meterops/worker',
+  ],
   env: appEnv,
   logsDir,
   detached: true,
