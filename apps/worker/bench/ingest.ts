@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest -- [--readings 2000000] [--meters 20000] [--partitions 12] [--concurrency 3]
+ * npm run bench:ingest -- [--readings 2000000] [--meters 20000] [--partitions 12] [--concurrency 3] [--workers 1]
  *                          [--influx-url URL]  (e.g. http://127.0.0.1:9 to measure ingest with InfluxDB down)
  *
  * Sustained end-to-end ingest throughput on this machine: from the first message produced to the last
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     meters: { type: 'string', default: '20000' },
     partitions: { type: 'string', default: '12' },
     concurrency: { type: 'string', default: '3' },
+    /** Worker processes in the group, to measure scale-out. */
+    workers: { type: 'string', default: '1' },
     'end-day': { type: 'string', default: '2026-11-01' },
     'influx-url': { type: 'string' },
   },
@@ -72,28 +74,39 @@ await ensureTopics(kafka, [
   { topic: `${topic}.dlq`, numPartitions: 1 },
 ]);
 
-const worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-  cwd: fileURLToPath(new URL('..', import.meta.url)),
-  env: {
-    ...process.env,
-    DATABASE_URL: benchUrl.toString(),
-    READINGS_TOPIC: topic,
-    DLQ_TOPIC: `${topic}.dlq`,
-    CONSUMER_GROUP: groupId,
-    INGEST_CONCURRENCY: values.concurrency,
-    WORKER_ID: 'bench',
-    ...(values['influx-url'] ? { INFLUX_URL: values['influx-url'] } : {}),
-    LOG_LEVEL: 'info',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-await new Promise<void>((resolve, reject) => {
-  worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before joining`)));
-  worker.stdout?.on('data', (chunk: Buffer) => {
-    if (chunk.toString().includes('partitions assigned')) resolve();
-  });
-});
-say('worker joined; producing');
+const workerCount = Number(values.workers);
+const workers = Array.from({ length: workerCount }, (_, index) =>
+  spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: {
+      ...process.env,
+      DATABASE_URL: benchUrl.toString(),
+      READINGS_TOPIC: topic,
+      DLQ_TOPIC: `${topic}.dlq`,
+      CONSUMER_GROUP: groupId,
+      INGEST_CONCURRENCY: values.concurrency,
+      WORKER_ID: `bench-${index + 1}`,
+      WORKER_HEALTH_PORT: '0',
+      // The first process runs the batch jobs too, as a deployed worker does; the others only ingest.
+      JOBS_ENABLED: index === 0 ? 'true' : 'false',
+      ...(values['influx-url'] ? { INFLUX_URL: values['influx-url'] } : {}),
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }),
+);
+await Promise.all(
+  workers.map(
+    (worker) =>
+      new Promise<void>((resolve, reject) => {
+        worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before joining`)));
+        worker.stdout?.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('partitions assigned')) resolve();
+        });
+      }),
+  ),
+);
+say(`${workerCount} worker process${workerCount > 1 ? 'es' : ''} joined; producing`);
 
 const started = performance.now();
 const probe = createLagProbe(kafka, groupId, topic);
@@ -127,8 +140,13 @@ for (;;) {
 const ingestSeconds = (performance.now() - started) / 1000;
 await producing;
 await probe.stop();
-worker.kill('SIGTERM');
-await new Promise((resolve) => worker.once('exit', resolve));
+await Promise.all(
+  workers.map((worker) => {
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    return exited;
+  }),
+);
 
 const [stored] = await sql<
   { count: number; kwh: string }[]
