@@ -45,6 +45,8 @@ const schema = z.object({
       .default('meterops'),
   ),
   INFLUX_TOKEN: z.preprocess(unsetIfEmpty, z.string().optional()),
+  /** Longest a query of the web app may run before Postgres cancels it. */
+  DB_STATEMENT_TIMEOUT_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1_000).default(30_000)),
   /** `Secure` on the session cookie; off by default because the local stack serves plain http. */
   SESSION_COOKIE_SECURE: z.preprocess(unsetIfEmpty, z.stringbool().default(false)),
 });

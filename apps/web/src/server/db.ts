@@ -13,4 +13,6 @@ export const { db, sql } = (globalForDb.meteropsWebDb ??= createDb({
   url: env.DATABASE_URL,
   max: 10,
   applicationName: 'meterops-web',
+  // A page's query that runs longer than this is cancelled rather than holding a connection of the pool.
+  statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
 }));
