@@ -64,7 +64,8 @@ function instant(flag: string, raw: string | undefined): Date | undefined {
 const actor = values.actor?.trim() ?? '';
 if (!/^cli:\S+$/.test(actor)) fail('--actor must be cli:<name>, e.g. --actor cli:alice');
 const reason = values.reason?.trim();
-if (command === 'dismiss' && (reason === undefined || reason.length < 3)) {
+// A dry run only counts, so it needs no reason.
+if (command === 'dismiss' && !values['dry-run'] && (reason === undefined || reason.length < 3)) {
   fail('dismiss needs --reason "…" (at least 3 characters)');
 }
 const limit = values.limit === undefined ? MAX_REJECTS_PER_ACTION : Number(values.limit);
