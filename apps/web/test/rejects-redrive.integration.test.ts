@@ -224,7 +224,11 @@ describe('re-driving unknown_meter rejects once the meter is registered', () => 
     ]);
     const rows = await resolutionsOf([...unknownIds, alreadyDismissed]);
     for (const row of rows.slice(0, 3)) {
-      expect(row).toMatchObject({ resolution: 'redriven', resolved_by: operator.id, resolution_note: null });
+      expect(row).toMatchObject({
+        resolution: 'redriven',
+        resolved_by: operator.id,
+        resolution_note: 'meter registered',
+      });
       expect(row.resolved_ms).toBeGreaterThanOrEqual(before.getTime() - 1_000);
       expect(row.resolved_ms).toBeLessThanOrEqual(after.getTime() + 1_000);
     }
@@ -259,7 +263,9 @@ describe('re-driving by filter', () => {
     expect(await caller.rejects.openCount({ rule: 'malformed_json', meterId: otherMeter })).toMatchObject({
       open: 1,
     });
-    expect(await caller.rejects.redrive({ rule: 'malformed_json', meterId: otherMeter })).toEqual({
+    expect(
+      await caller.rejects.redrive({ rule: 'malformed_json', meterId: otherMeter, note: ' head-end fixed ' }),
+    ).toEqual({
       redriven: 1,
       messages: 1,
       remaining: 0,
@@ -270,6 +276,9 @@ describe('re-driving by filter', () => {
       value: wholeMessageBytes,
       headers: { [REDRIVE_OF_HEADER]: String(wholeMessageId), [REDRIVEN_BY_HEADER]: operator.id },
     });
+    expect(await resolutionsOf([wholeMessageId])).toMatchObject([
+      { resolution: 'redriven', resolved_by: operator.id, resolution_note: 'head-end fixed' },
+    ]);
   });
 
   it('leaves the rejects open when publishing fails', async () => {

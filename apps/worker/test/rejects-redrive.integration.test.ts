@@ -46,8 +46,10 @@ afterAll(async () => {
 });
 
 async function rejectsOf(meter: string) {
-  return database.sql<{ id: number; rule: string; resolution: string; resolvedBy: string | null }[]>`
-    select id::int, rule, resolution, resolved_by as "resolvedBy" from rejected_readings
+  return database.sql<
+    { id: number; rule: string; resolution: string; resolvedBy: string | null; note: string | null }[]
+  >`
+    select id::int, rule, resolution, resolved_by as "resolvedBy", resolution_note as note from rejected_readings
     where meter_id = ${meter} order by id`;
 }
 
@@ -64,7 +66,13 @@ describe('re-driving an unknown meter’s reading once the meter is registered',
     ]);
     await waitForCaughtUp(topics);
     expect(await rejectsOf(meterId)).toEqual([
-      { id: expect.any(Number) as number, rule: 'unknown_meter', resolution: 'open', resolvedBy: null },
+      {
+        id: expect.any(Number) as number,
+        rule: 'unknown_meter',
+        resolution: 'open',
+        resolvedBy: null,
+        note: null,
+      },
     ]);
   });
 
@@ -99,7 +107,7 @@ describe('re-driving an unknown meter’s reading once the meter is registered',
     expect(stored).toEqual([{ kwh: '0.4321', quality: 'actual' }]);
     // Stored, not rejected a second time; the one reject is resolved with who did it.
     expect(await rejectsOf(meterId)).toEqual([
-      { id: reject?.id, rule: 'unknown_meter', resolution: 'redriven', resolvedBy: 'cli:it' },
+      { id: reject?.id, rule: 'unknown_meter', resolution: 'redriven', resolvedBy: 'cli:it', note: null },
     ]);
   });
 
@@ -181,6 +189,8 @@ describe('npm run rejects', () => {
       'unknown_meter',
       '--meter',
       meterId,
+      '--reason',
+      'registered late',
       '--actor',
       'cli:ops',
     );
@@ -193,9 +203,9 @@ describe('npm run rejects', () => {
     const stored = await database.sql<{ kwh: string }[]>`
       select kwh::text from readings where meter_id = ${meterId} and interval_start = ${start}`;
     expect(stored).toEqual([{ kwh: '1.5000' }]);
-    expect((await rejectsOf(meterId)).map((row) => [row.resolution, row.resolvedBy])).toEqual([
-      ['redriven', 'cli:it'],
-      ['redriven', 'cli:ops'],
+    expect((await rejectsOf(meterId)).map((row) => [row.resolution, row.resolvedBy, row.note])).toEqual([
+      ['redriven', 'cli:it', null],
+      ['redriven', 'cli:ops', 'registered late'],
     ]);
   }, 90_000);
 });

@@ -20,7 +20,7 @@ const usage = `usage: npm run rejects -- <redrive|dismiss> [options] --actor cli
   --meter ID         only rejects of this meter
   --from ISO         received at or after (e.g. 2026-11-20T00:00:00Z)
   --to ISO           received before
-  --reason TEXT      why (required for dismiss, kept on each reject)
+  --reason TEXT      why, kept on each reject (required for dismiss)
   --limit N          resolve at most N (default and maximum ${MAX_REJECTS_PER_ACTION})
   --dry-run          only count the open rejects it would touch
 Re-drive publishes to ${env.READINGS_TOPIC} (READINGS_TOPIC); the running worker validates them again.`;
@@ -114,6 +114,7 @@ async function redrive(database: typeof db, target: number): Promise<void> {
     const result = await redriveRejects(database, {
       ...selection,
       actor,
+      ...(reason ? { note: reason } : {}),
       limit,
       publish: (messages) =>
         producer.send(

@@ -54,7 +54,7 @@ const unknownMeterSelection = (meterId: string) => ({ rule: 'unknown_meter', met
 function redrive(
   ctx: Pick<Context, 'db' | 'readings'>,
   actor: string,
-  selection: z.infer<typeof selectionSchema>,
+  selection: z.infer<typeof selectionSchema> & { note?: string },
 ) {
   return redriveRejects(ctx.db, {
     ...selection,
@@ -62,6 +62,9 @@ function redrive(
     publish: (messages) => ctx.readings.publish(messages),
   });
 }
+
+/** Why a meter's unknown_meter rejects were re-driven, kept on each of them. */
+const REGISTERED_NOTE = 'meter registered';
 
 export const rejectsRouter = router({
   /** The quarantine list, newest first, filtered by rule, meter and time received. */
@@ -148,7 +151,16 @@ export const rejectsRouter = router({
    * as any producer's message), at most MAX_REJECTS_PER_ACTION per call.
    */
   redrive: opsProcedure
-    .input(selectionSchema)
+    .input(
+      z
+        .object({
+          ...filterShape,
+          rule: ruleSchema.optional(),
+          /** Optional: why, kept on each reject. */
+          note: z.string().trim().max(500, 'Keep the note under 500 characters').optional(),
+        })
+        .refine(rangeInOrder, rangeMessage),
+    )
     .output(redriveOutcome)
     .mutation(({ ctx, input }) => redrive(ctx, ctx.user.id, input)),
 
@@ -189,6 +201,6 @@ export const rejectsRouter = router({
           `Meter ${input.meterId} is not registered; its readings would be rejected again.`,
         );
       }
-      return redrive(ctx, ctx.user.id, unknownMeterSelection(input.meterId));
+      return redrive(ctx, ctx.user.id, { ...unknownMeterSelection(input.meterId), note: REGISTERED_NOTE });
     }),
 });
