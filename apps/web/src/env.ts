@@ -29,6 +29,14 @@ const schema = z.object({
       )
       .pipe(z.array(hostPort).min(1)),
   ),
+  /** Where re-driven rejects are published: the topic the worker consumes. */
+  READINGS_TOPIC: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name')
+      .default('meter.readings'),
+  ),
   INFLUX_URL: z.preprocess(
     unsetIfEmpty,
     z

@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { mapError } from '../src/server/errors';
 
@@ -20,6 +21,16 @@ describe('mapError', () => {
   it('turns an unreachable database into SERVICE_UNAVAILABLE', () => {
     expect(mapError(queryError('ECONNREFUSED')).code).toBe('SERVICE_UNAVAILABLE');
     expect(mapError(queryError('08006')).code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('turns a Kafka failure, also one a transaction rethrew, into SERVICE_UNAVAILABLE', () => {
+    const refused = new KafkaJSNumberOfRetriesExceeded(
+      new KafkaJSConnectionError('Connection error: ECONNREFUSED'),
+      { retryCount: 5, retryTime: 4_000 },
+    );
+    const mapped = mapError(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: refused }));
+    expect(mapped.code).toBe('SERVICE_UNAVAILABLE');
+    expect(mapped.cause).toBe(refused);
   });
 
   it('turns a cancelled statement into TIMEOUT', () => {

@@ -61,6 +61,15 @@ const expectations: Record<string, Expectation> = {
   'consumption.settlement': { access: ops, input: () => ({ day: quietDay }) },
   'rejects.list': { access: ops, input: () => ({ meterId: 'SECURITY-TEST', page: 1 }) },
   'rejects.byRule': { access: ops, input: () => ({ meterId: 'SECURITY-TEST' }) },
+  // The actions select nothing open, so an allowed call changes nothing and publishes nothing.
+  'rejects.openCount': { access: ops, input: () => ({ meterId: 'SECURITY-TEST' }) },
+  'rejects.redrive': { access: ops, input: () => ({ meterId: 'SECURITY-TEST', rule: 'security_test' }) },
+  'rejects.dismiss': {
+    access: ops,
+    input: () => ({ meterId: 'SECURITY-TEST', rule: 'security_test', reason: 'security test' }),
+  },
+  'rejects.redriveMeterCount': { access: ops, input: () => ({ meterId: 'SECURITY-TEST' }) },
+  'rejects.redriveMeter': { access: ops, input: ({ portal }) => ({ meterId: portal.meterId }) },
   // Customer service: agents and admins. The portal fixture's meter belongs to the customer actor.
   'service.search': { access: service, input: ({ portal }) => ({ query: portal.meterId }) },
   'service.meter': { access: service, input: ({ portal }) => ({ meterId: portal.meterId }) },

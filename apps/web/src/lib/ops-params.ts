@@ -101,3 +101,14 @@ export function periodsOf(
   }
   return [...new Set(days.map((day) => `${day.slice(0, 7)}-01`))];
 }
+
+/** What became of a reject: still in quarantine, sent through ingest again, or set aside with a reason. */
+export const REJECT_RESOLUTIONS = ['open', 'redriven', 'dismissed'] as const;
+export const rejectResolutionSchema = z.enum(REJECT_RESOLUTIONS);
+
+/** Why an operator dismisses rejects; kept on each of them. */
+export const dismissReasonSchema = z
+  .string()
+  .trim()
+  .min(3, 'Give a reason for the dismissal (at least 3 characters)')
+  .max(500, 'Keep the reason under 500 characters');

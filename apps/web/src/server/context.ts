@@ -2,6 +2,7 @@ import type { Db, Sql } from '@meterops/db/client';
 import type { InfluxQuery } from '@meterops/metrics/query';
 import { readSessionToken, serializeClearedSessionCookie, serializeSessionCookie } from './auth/cookie';
 import { validateSessionToken } from './auth/session';
+import { readingsPublisher } from './kafka';
 
 export interface CreateContextOptions {
   db: Db;
@@ -39,6 +40,8 @@ export async function createContext({ db, sql, influx, headers, resHeaders }: Cr
     db,
     sql,
     influx,
+    /** Where re-driven rejects go: the readings topic the worker consumes. */
+    readings: readingsPublisher(),
     user: validated?.user ?? null,
     session: validated?.session ?? null,
     clientAddress: clientAddressFrom(headers),

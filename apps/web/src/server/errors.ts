@@ -41,6 +41,19 @@ const unavailableCodes = new Set([
 ]);
 
 /**
+ * A kafkajs failure anywhere along the cause chain (its error classes are all named `KafkaJS…`): the broker
+ * is unreachable or refused the messages. Re-drives publish inside their transaction, so nothing changed.
+ */
+function isKafkaFailure(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth += 1) {
+    if (current.name.startsWith('KafkaJS')) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
  * A domain function's refusal of one input (the batch layer's `CorrectionError`: an Error with a string
  * `field`), answered like a schema failure so the form shows it next to that field.
  */
@@ -69,6 +82,12 @@ export function mapError(error: TRPCError): TRPCError {
     return mapped('CONFLICT', 'That refers to a record that does not exist or is still in use.');
   if (code === '40001' || code === '40P01')
     return mapped('CONFLICT', 'Someone else changed the same data; try again.');
+  if (isKafkaFailure(cause)) {
+    return mapped(
+      'SERVICE_UNAVAILABLE',
+      'Kafka did not take the messages; nothing was changed. Try again shortly.',
+    );
+  }
   if (code === '57014' || hasTimeout(cause))
     return mapped('TIMEOUT', 'The request took too long; try again.');
   if (code !== null && (unavailableCodes.has(code) || code.startsWith('08') || code === '57P03')) {

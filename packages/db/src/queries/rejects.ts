@@ -1,9 +1,17 @@
-/** The quarantine: what producers sent that failed a hard rule, for the operations portal. */
-import { and, count, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+/**
+ * The quarantine: what producers sent that failed a hard rule, for the operations portal; and its
+ * resolution (re-drive or dismissal), the one place rejected_readings.resolution is written.
+ */
+import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { buildRedriveMessages, slicesForPublishing, type RedriveMessage } from '@meterops/domain/redrive';
 import type { Db } from '../client';
 import { rejectedReadings } from '../schema/index';
 
-export interface RejectFilter {
+export const rejectResolutions = ['open', 'redriven', 'dismissed'] as const;
+export type RejectResolution = (typeof rejectResolutions)[number];
+
+/** Which rejects an action applies to; it only ever touches the open ones among them. */
+export interface RejectSelection {
   rule?: string;
   meterId?: string;
   /** Received at or after. */
@@ -11,6 +19,18 @@ export interface RejectFilter {
   /** Received before. */
   to?: Date;
 }
+
+export interface RejectFilter extends RejectSelection {
+  resolution?: RejectResolution;
+}
+
+/** Rejects one re-drive or dismissal resolves at most; the caller runs it again for the rest. */
+export const MAX_REJECTS_PER_ACTION = 10_000;
+/**
+ * Rejects claimed and published per transaction. Bounds memory (a whole-message payload can be ~110 kB)
+ * and how long row locks are held while Kafka acknowledges.
+ */
+const REDRIVE_CHUNK = 500;
 
 export interface RejectedReadingRow {
   id: number;
@@ -27,6 +47,10 @@ export interface RejectedReadingRow {
   itemIndex: number;
   kafkaTimestamp: Date | null;
   resolution: string;
+  /** A user id, or `cli:<name>`, as corrections record their actor. */
+  resolvedBy: string | null;
+  resolvedAt: Date | null;
+  resolutionNote: string | null;
 }
 
 function whereOf(filter: RejectFilter, options: { withRule: boolean }): SQL | undefined {
@@ -35,7 +59,14 @@ function whereOf(filter: RejectFilter, options: { withRule: boolean }): SQL | un
     filter.meterId !== undefined ? eq(rejectedReadings.meterId, filter.meterId) : undefined,
     filter.from !== undefined ? gte(rejectedReadings.receivedAt, filter.from) : undefined,
     filter.to !== undefined ? lt(rejectedReadings.receivedAt, filter.to) : undefined,
+    filter.resolution !== undefined ? eq(rejectedReadings.resolution, filter.resolution) : undefined,
   );
+}
+
+/** The open rejects of a selection: what a re-drive or dismissal would touch. */
+function openOf(selection: RejectSelection): SQL | undefined {
+  const { rule, meterId, from, to } = selection;
+  return whereOf({ rule, meterId, from, to, resolution: 'open' }, { withRule: true });
 }
 
 /**
@@ -63,6 +94,9 @@ export async function listRejectedReadings(
         itemIndex: rejectedReadings.itemIndex,
         kafkaTimestamp: rejectedReadings.kafkaTimestamp,
         resolution: rejectedReadings.resolution,
+        resolvedBy: rejectedReadings.resolvedBy,
+        resolvedAt: rejectedReadings.resolvedAt,
+        resolutionNote: rejectedReadings.resolutionNote,
       })
       .from(rejectedReadings)
       .where(where)
@@ -88,4 +122,114 @@ export async function rejectedCountsByRule(
     .where(whereOf(params, { withRule: false }))
     .groupBy(rejectedReadings.rule)
     .orderBy(desc(sql`count(*)`), rejectedReadings.rule);
+}
+
+/** How many open rejects a re-drive or dismissal of this selection would touch (the dry run). */
+export async function countOpenRejects(db: Db, selection: RejectSelection): Promise<number> {
+  const [row] = await db.select({ total: count() }).from(rejectedReadings).where(openOf(selection));
+  return row?.total ?? 0;
+}
+
+/**
+ * Open rejects of the selection, oldest first, locked for this transaction. Rows another transaction
+ * holds are skipped rather than waited for: two operators re-driving one selection at once split it,
+ * and `resolution = 'open'` in the update keeps a row from being resolved twice whatever the timing.
+ */
+function claimable(db: Pick<Db, 'select'>, selection: RejectSelection, limit: number) {
+  return db
+    .select({ id: rejectedReadings.id })
+    .from(rejectedReadings)
+    .where(openOf(selection))
+    .orderBy(asc(rejectedReadings.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+export interface RedriveProgress {
+  redriven: number;
+  messages: number;
+}
+
+export interface RedriveOutcome extends RedriveProgress {
+  /** Open rejects of the selection left after this action (beyond its limit, or added meanwhile). */
+  remaining: number;
+}
+
+/**
+ * Re-drives the open rejects of a selection, at most `limit`: each chunk is claimed (marked 'redriven'
+ * with who and when) and published in one transaction, so a failed publish rolls the chunk back and its
+ * rejects stay open. A chunk is committed only after Kafka acknowledged every message of it; should the
+ * commit itself fail after that, the chunk stays open and a later re-drive sends it again, which ingest
+ * absorbs (the same value for the same interval is a no-op). No reject is ever claimed twice.
+ */
+export async function redriveRejects(
+  db: Db,
+  params: RejectSelection & {
+    actor: string;
+    note?: string;
+    limit?: number;
+    publish: (messages: RedriveMessage[]) => Promise<void>;
+    onProgress?: (progress: RedriveProgress) => void;
+  },
+): Promise<RedriveOutcome> {
+  const { actor, note, publish, onProgress, limit = MAX_REJECTS_PER_ACTION, ...selection } = params;
+  const progress: RedriveProgress = { redriven: 0, messages: 0 };
+  while (progress.redriven < limit) {
+    const claimed = await db.transaction(async (tx) => {
+      const rows = await tx
+        .update(rejectedReadings)
+        .set({
+          resolution: 'redriven',
+          resolvedBy: actor,
+          resolvedAt: sql`now()`,
+          resolutionNote: note ?? null,
+        })
+        .where(
+          and(
+            eq(rejectedReadings.resolution, 'open'),
+            inArray(
+              rejectedReadings.id,
+              claimable(tx, selection, Math.min(REDRIVE_CHUNK, limit - progress.redriven)),
+            ),
+          ),
+        )
+        .returning({
+          id: rejectedReadings.id,
+          itemIndex: rejectedReadings.itemIndex,
+          meterId: rejectedReadings.meterId,
+          messageKey: rejectedReadings.messageKey,
+          payload: rejectedReadings.payload,
+          payloadBytes: rejectedReadings.payloadBytes,
+        });
+      const messages = buildRedriveMessages(rows, { actor });
+      for (const slice of slicesForPublishing(messages)) await publish(slice);
+      return { rejects: rows.length, messages: messages.length };
+    });
+    if (claimed.rejects === 0) break;
+    progress.redriven += claimed.rejects;
+    progress.messages += claimed.messages;
+    onProgress?.({ ...progress });
+  }
+  return { ...progress, remaining: await countOpenRejects(db, selection) };
+}
+
+/** Dismisses the open rejects of a selection, at most `limit`, recording who, when and why. */
+export async function dismissRejects(
+  db: Db,
+  params: RejectSelection & { actor: string; reason: string; limit?: number },
+): Promise<{ dismissed: number; remaining: number }> {
+  const { actor, reason, limit = MAX_REJECTS_PER_ACTION, ...selection } = params;
+  const rows = await db.transaction((tx) =>
+    tx
+      .update(rejectedReadings)
+      .set({ resolution: 'dismissed', resolvedBy: actor, resolvedAt: sql`now()`, resolutionNote: reason })
+      .where(
+        and(
+          eq(rejectedReadings.resolution, 'open'),
+          inArray(rejectedReadings.id, claimable(tx, selection, limit)),
+        ),
+      )
+      .returning({ id: rejectedReadings.id }),
+  );
+  return { dismissed: rows.length, remaining: await countOpenRejects(db, selection) };
 }

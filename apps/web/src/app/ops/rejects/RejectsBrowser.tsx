@@ -6,9 +6,16 @@ import { Pagination } from '../../../components/ui/Pagination';
 import { Panel } from '../../../components/ui/Panel';
 import { EmptyState, QueryView } from '../../../components/ui/States';
 import { formatCount, formatRule, formatUtc } from '../../../lib/format';
-import { meterIdSchema, REJECTS_PAGE_SIZES, ruleSchema } from '../../../lib/ops-params';
+import {
+  meterIdSchema,
+  REJECT_RESOLUTIONS,
+  rejectResolutionSchema,
+  REJECTS_PAGE_SIZES,
+  ruleSchema,
+} from '../../../lib/ops-params';
 import { useUrlState } from '../../../lib/use-url-state';
 import { useTRPC, type RouterOutputs } from '../../../trpc/client';
+import { ResolvePanel, resolutionLabels } from './ResolvePanel';
 
 const REFRESH_MS = 30_000;
 type PageSize = (typeof REJECTS_PAGE_SIZES)[number];
@@ -24,6 +31,7 @@ const parseState = (params: URLSearchParams) => {
   const size = Number(params.get('size'));
   return {
     rule: ruleSchema.safeParse(params.get('rule')).data ?? null,
+    resolution: rejectResolutionSchema.safeParse(params.get('resolution')).data ?? null,
     meter: meterIdSchema.safeParse(params.get('meter')).data ?? null,
     from: parseUtcMinute(params.get('from')) ? params.get('from') : null,
     to: parseUtcMinute(params.get('to')) ? params.get('to') : null,
@@ -48,9 +56,15 @@ export function RejectsBrowser() {
       placeholderData: keepPreviousData,
     }),
   );
+  const selection = { ...range, ...(state.rule ? { rule: state.rule } : {}) };
   const list = useQuery(
     trpc.rejects.list.queryOptions(
-      { ...range, ...(state.rule ? { rule: state.rule } : {}), page: state.page, pageSize: state.pageSize },
+      {
+        ...selection,
+        ...(state.resolution ? { resolution: state.resolution } : {}),
+        page: state.page,
+        pageSize: state.pageSize,
+      },
       { refetchInterval: REFRESH_MS, placeholderData: keepPreviousData },
     ),
   );
@@ -59,7 +73,7 @@ export function RejectsBrowser() {
   return (
     <div className="dashboard">
       <Filters
-        key={`${state.rule ?? ''}|${state.meter ?? ''}|${state.from ?? ''}|${state.to ?? ''}`}
+        key={`${state.rule ?? ''}|${state.meter ?? ''}|${state.from ?? ''}|${state.to ?? ''}|${state.resolution ?? ''}`}
         state={state}
         rules={byRule.data?.rules ?? []}
         onApply={(filters) => setState({ ...filters, page: null })}
@@ -107,6 +121,12 @@ export function RejectsBrowser() {
         </QueryView>
       </Panel>
 
+      <ResolvePanel
+        key={JSON.stringify(selection)}
+        selection={selection}
+        resolutionFilter={state.resolution}
+      />
+
       <Panel
         title="Quarantine"
         description="Newest first. The payload is what was rejected, as received; the Kafka position points at the whole message."
@@ -153,6 +173,7 @@ export function RejectsBrowser() {
                       <th scope="col">Meter · interval</th>
                       <th scope="col">Kafka position</th>
                       <th scope="col">Detail and payload</th>
+                      <th scope="col">Resolution</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -217,6 +238,20 @@ function RejectRow({ row }: { row: Row }) {
         </button>
         {expanded ? <pre className="payload">{prettyPayload(row.payload)}</pre> : null}
       </td>
+      <td className="resolution-cell" data-cell="resolution" data-resolution={row.resolution}>
+        <span className={`badge badge--resolution-${row.resolution}`}>
+          {resolutionLabels[row.resolution]}
+        </span>
+        {row.resolvedAt ? (
+          <div className="muted small">
+            by {row.resolvedByName ?? row.resolvedBy ?? 'unknown'},{' '}
+            <time dateTime={row.resolvedAt.toISOString()}>
+              {formatUtc(row.resolvedAt, { seconds: false })}
+            </time>
+          </div>
+        ) : null}
+        {row.resolutionNote ? <p className="detail">“{row.resolutionNote}”</p> : null}
+      </td>
     </tr>
   );
 }
@@ -240,6 +275,7 @@ function Filters({
   onApply: (filters: Record<string, string | null>) => void;
 }) {
   const [rule, setRule] = useState(state.rule ?? '');
+  const [resolution, setResolution] = useState<string>(state.resolution ?? '');
   const [meter, setMeter] = useState(state.meter ?? '');
   const [from, setFrom] = useState(state.from ?? '');
   const [to, setTo] = useState(state.to ?? '');
@@ -256,7 +292,13 @@ function Filters({
     if (fromDate && toDate && fromDate >= toDate)
       return setProblem('“Received to” must be after “received from”.');
     setProblem(null);
-    onApply({ rule: rule || null, meter: trimmedMeter || null, from: from || null, to: to || null });
+    onApply({
+      rule: rule || null,
+      meter: trimmedMeter || null,
+      from: from || null,
+      to: to || null,
+      resolution: resolution || null,
+    });
   };
 
   const ruleOptions = [
@@ -271,6 +313,21 @@ function Filters({
           {ruleOptions.map((option) => (
             <option key={option} value={option}>
               {formatRule(option)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="control">
+        <label htmlFor="filter-resolution">Resolution</label>
+        <select
+          id="filter-resolution"
+          value={resolution}
+          onChange={(event) => setResolution(event.target.value)}
+        >
+          <option value="">Any</option>
+          {REJECT_RESOLUTIONS.map((option) => (
+            <option key={option} value={option}>
+              {resolutionLabels[option]}
             </option>
           ))}
         </select>
@@ -312,7 +369,7 @@ function Filters({
         <button
           type="button"
           className="button button--small"
-          onClick={() => onApply({ rule: null, meter: null, from: null, to: null })}
+          onClick={() => onApply({ rule: null, meter: null, from: null, to: null, resolution: null })}
         >
           Clear
         </button>
