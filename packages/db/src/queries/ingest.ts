@@ -126,24 +126,22 @@ async function storeReadings(
   params: { fleet: FleetExpectations; actor: string },
   result: IngestWriteResult,
 ): Promise<void> {
-  {
-    await tx`
-      create temp table if not exists ingest_changes (
-        meter_id text not null,
-        interval_start timestamptz not null,
-        d_kwh numeric not null,
-        d_actual int not null,
-        d_estimated int not null
-      ) on commit delete rows`;
-    for (const round of rounds) {
-      const counts = await upsertReadings(tx, round, params.actor);
-      result.inserted += counts.inserted;
-      result.revised += counts.revised;
-      result.duplicates += round.length - counts.inserted - counts.revised;
-    }
-    if (result.inserted + result.revised > 0) {
-      result.reprocessKeys = await foldIntoAggregates(tx, params.fleet);
-    }
+  await tx`
+    create temp table if not exists ingest_changes (
+      meter_id text not null,
+      interval_start timestamptz not null,
+      d_kwh numeric not null,
+      d_actual int not null,
+      d_estimated int not null
+    ) on commit delete rows`;
+  for (const round of rounds) {
+    const counts = await upsertReadings(tx, round, params.actor);
+    result.inserted += counts.inserted;
+    result.revised += counts.revised;
+    result.duplicates += round.length - counts.inserted - counts.revised;
+  }
+  if (result.inserted + result.revised > 0) {
+    result.reprocessKeys = await foldIntoAggregates(tx, params.fleet);
   }
 }
 
