@@ -251,7 +251,11 @@ export class IngestPipeline {
     }
     const meterIds = decoded.flatMap(({ result }) => (result.ok ? [result.message.meterId] : []));
     await this.fleet.resolveUnknown(meterIds);
-    await this.baselines.prepare(meterIds, now);
+    // Only meters of the fleet: ids a producer makes up must not grow the cache (or cost a query).
+    await this.baselines.prepare(
+      meterIds.filter((id) => this.fleet.get(id) !== undefined),
+      now,
+    );
 
     for (const { message, result } of decoded) {
       if (!result.ok) {
