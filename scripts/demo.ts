@@ -60,9 +60,27 @@ const appEnv = { ...stackEnvVars(info), WEB_PORT: String(env.WEB_PORT) };
 run('applying migrations', ['npm', 'run', 'db:migrate'], appEnv);
 run(
   `seeding ${values.meters} meters and the demo users`,
-  ['npm', 'run', 'db:seed', '--', '--meters', values.meters],
+  // --demo: the demo users (published password) are wanted here, whatever NODE_ENV says.
+  ['npm', 'run', 'db:seed', '--', '--meters', values.meters, '--demo'],
   appEnv,
 );
+
+/**
+ * DATABASE_URL with another user: the stack's Postgres trusts local connections, so the app roles of
+ * migration 0008 need no password here. Elsewhere set WEB_DATABASE_URL and WORKER_DATABASE_URL.
+ */
+function databaseUrlAs(role: string): string {
+  const url = new URL(info.postgres.url);
+  url.username = role;
+  url.password = '';
+  return url.toString();
+}
+// Web and worker run as the least-privileged roles; migrate and seed above ran as the owner.
+const webEnv = { ...appEnv, WEB_DATABASE_URL: env.WEB_DATABASE_URL ?? databaseUrlAs('meterops_web') };
+const workerEnv = {
+  ...appEnv,
+  WORKER_DATABASE_URL: env.WORKER_DATABASE_URL ?? databaseUrlAs('meterops_worker'),
+};
 
 const buildId = path.join(REPO_ROOT, 'apps', 'web', '.next', 'BUILD_ID');
 if (values.rebuild || !fs.existsSync(buildId)) {
@@ -77,7 +95,7 @@ for (const name of demoProcesses) await stopDetached(logsDir, name, say);
 const worker = startProcess({
   name: 'worker',
   command: ['npm', 'run', 'start', '-w', '@meterops/worker'],
-  env: appEnv,
+  env: workerEnv,
   logsDir,
   detached: true,
 });
@@ -86,7 +104,7 @@ say(`worker running (log ${path.relative(REPO_ROOT, worker.logFile)})`);
 const web = startProcess({
   name: 'web',
   command: ['npm', 'run', 'start', '-w', '@meterops/web'],
-  env: appEnv,
+  env: webEnv,
   logsDir,
   detached: true,
 });
@@ -114,7 +132,11 @@ run(
 );
 // What the 02:30 nightly would have done on the backfilled days, so the portal shows final days beside
 // the provisional ones of yesterday and today from the start. The running worker carries it out.
-run('finalizing the closed days as the nightly batch does', ['npm', 'run', 'jobs', '--', 'nightly'], appEnv);
+run(
+  'finalizing the closed days as the nightly batch does',
+  ['npm', 'run', 'jobs', '--', 'nightly'],
+  workerEnv,
+);
 const simulator = startProcess({
   name: 'simulator',
   command: [

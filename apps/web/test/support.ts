@@ -27,6 +27,8 @@ export const testInflux = createInfluxQuery({
   url: env.INFLUX_URL,
   database: env.INFLUX_DB,
   token: env.INFLUX_TOKEN,
+  username: env.INFLUX_USERNAME,
+  password: env.INFLUX_PASSWORD,
 });
 
 /** Creates the configured InfluxDB database if it is missing (CREATE DATABASE is idempotent). */
