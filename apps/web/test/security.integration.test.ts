@@ -25,7 +25,7 @@ type Access = 'public' | 'authed' | readonly UserRole[];
 interface Expectation {
   access: Access;
   /** Input for a call that should succeed when access is allowed. */
-  input?: (fixture: { probe: TestUser; portal: PortalFixture }) => unknown;
+  input?: (fixture: { probe: TestUser; resetTarget: TestUser; portal: PortalFixture }) => unknown;
 }
 
 /** The operations pages: operators and admins only. */
@@ -43,6 +43,15 @@ const expectations: Record<string, Expectation> = {
   },
   'auth.signOut': { access: 'public' },
   'auth.me': { access: 'authed' },
+  // Each actor changes its own password (the actor's account is used only through fresh sessions after).
+  'auth.changePassword': {
+    access: 'authed',
+    input: () => ({
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'a fresh matrix passphrase',
+      confirmPassword: 'a fresh matrix passphrase',
+    }),
+  },
   'status.health': { access: 'public' },
   'pipeline.throughput': { access: ops, input: () => ({ range: '1h' }) },
   'pipeline.latency': { access: ops, input: () => ({ range: '15m' }) },
@@ -127,6 +136,7 @@ const expectations: Record<string, Expectation> = {
   },
   'users.setRole': { access: admin, input: ({ probe }) => ({ id: probe.id, role: 'operator' }) },
   'users.setDisabled': { access: admin, input: ({ probe }) => ({ id: probe.id, disabled: false }) },
+  'users.resetPassword': { access: admin, input: ({ resetTarget }) => ({ id: resetTarget.id }) },
   // The end customer's own usage; the customer id always comes from the session.
   'usage.meters': { access: customer },
   'usage.report': {
@@ -174,6 +184,8 @@ const { db, sql, close } = createTestDb();
 const data = new TestData(db);
 const actorUsers = new Map<Actor, TestUser | null>();
 let probe: TestUser;
+/** Its password is reset by the admin case, so it is no one else's fixture. */
+let resetTarget: TestUser;
 let portal: PortalFixture;
 
 beforeAll(async () => {
@@ -181,6 +193,7 @@ beforeAll(async () => {
   actorUsers.set('signed-out', null);
   for (const role of userRole.enumValues) actorUsers.set(role, await data.user(role));
   probe = await data.user('operator');
+  resetTarget = await data.user('agent');
   const customerActor = actorUsers.get('customer');
   if (!customerActor?.customerId) throw new Error('the customer actor has no customer');
   portal = await PortalFixture.create(sql, customerActor.customerId);
@@ -207,7 +220,7 @@ describe('app router access policy', () => {
     if (!expectation) throw new Error(`no expectation for ${path}`);
     const ctx = await contextFor(db, actorUsers.get(actor) ?? null);
     const call = procedureAt(createCaller(ctx), path);
-    const outcome = await outcomeOf(call(expectation.input?.({ probe, portal })));
+    const outcome = await outcomeOf(call(expectation.input?.({ probe, resetTarget, portal })));
     expect(outcome).toBe(expectedOutcome(expectation.access, actor));
   });
 });
