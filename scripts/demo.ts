@@ -19,7 +19,7 @@ import {
   waitForHttp,
   waitForLog,
 } from './lib/processes';
-import { ensureStackUp, stackEnvVars } from './lib/stack';
+import { appRoleEnvVars, ensureStackUp, stackEnvVars } from './lib/stack';
 
 hideKafkajsTimeoutWarning();
 
@@ -65,22 +65,10 @@ run(
   appEnv,
 );
 
-/**
- * DATABASE_URL with another user: the stack's Postgres trusts local connections, so the app roles of
- * migration 0008 need no password here. Elsewhere set WEB_DATABASE_URL and WORKER_DATABASE_URL.
- */
-function databaseUrlAs(role: string): string {
-  const url = new URL(info.postgres.url);
-  url.username = role;
-  url.password = '';
-  return url.toString();
-}
 // Web and worker run as the least-privileged roles; migrate and seed above ran as the owner.
-const webEnv = { ...appEnv, WEB_DATABASE_URL: env.WEB_DATABASE_URL ?? databaseUrlAs('meterops_web') };
-const workerEnv = {
-  ...appEnv,
-  WORKER_DATABASE_URL: env.WORKER_DATABASE_URL ?? databaseUrlAs('meterops_worker'),
-};
+const roles = appRoleEnvVars(env, info.postgres.url);
+const webEnv = { ...appEnv, WEB_DATABASE_URL: roles.WEB_DATABASE_URL };
+const workerEnv = { ...appEnv, WORKER_DATABASE_URL: roles.WORKER_DATABASE_URL };
 
 const buildId = path.join(REPO_ROOT, 'apps', 'web', '.next', 'BUILD_ID');
 if (values.rebuild || !fs.existsSync(buildId)) {

@@ -194,6 +194,27 @@ export function stackEnvVars(info: StackInfo): Record<string, string> {
   };
 }
 
+/**
+ * WEB_DATABASE_URL and WORKER_DATABASE_URL for running web and worker as the least-privileged roles of
+ * migration 0008: the ones configured, or `databaseUrl` with the role as its user. The local Postgres
+ * trusts connections from 127.0.0.1, so the roles need no password there; elsewhere configure both.
+ */
+export function appRoleEnvVars(
+  env: ScriptEnv,
+  databaseUrl: string,
+): { WEB_DATABASE_URL: string; WORKER_DATABASE_URL: string } {
+  const as = (role: string) => {
+    const url = new URL(databaseUrl);
+    url.username = role;
+    url.password = '';
+    return url.toString();
+  };
+  return {
+    WEB_DATABASE_URL: env.WEB_DATABASE_URL ?? as('meterops_web'),
+    WORKER_DATABASE_URL: env.WORKER_DATABASE_URL ?? as('meterops_worker'),
+  };
+}
+
 // ───────────────────────────── commands ─────────────────────────────
 
 /**
