@@ -1,7 +1,8 @@
 /**
  * Every procedure of the app router, called under every role and signed out. The table below is the
  * access policy; a procedure added to the router without an entry here fails the first test, so nothing
- * ships without a decision about who may call it.
+ * ships without a decision about who may call it. The procedures run on the web app's least-privileged
+ * database role (meterops_web), so an allowed call also proves the role has the grants it needs.
  */
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import {
   TEST_PASSWORD,
   TestData,
   type TestUser,
+  webRoleUrl,
 } from './support';
 import { FIXTURE_DAY, PortalFixture } from './portal-fixtures';
 
@@ -181,6 +183,7 @@ async function outcomeOf(call: Promise<unknown>): Promise<string> {
 }
 
 const { db, sql, close } = createTestDb();
+const asWebRole = createTestDb({ url: webRoleUrl() });
 const data = new TestData(db);
 const actorUsers = new Map<Actor, TestUser | null>();
 let probe: TestUser;
@@ -204,10 +207,20 @@ afterAll(async () => {
   await portal.cleanup();
   await data.cleanup();
   await close();
+  await asWebRole.close();
 });
 
 describe('app router access policy', () => {
   const procedurePaths = Object.keys(appRouter._def.procedures).sort();
+
+  it('calls the procedures on a database role that is neither superuser nor owner', async () => {
+    const [role] = await asWebRole.sql<{ superuser: boolean; ownsRevisions: boolean }[]>`
+      select rolsuper as superuser,
+        pg_has_role(current_user, (select relowner from pg_class where oid = 'reading_revisions'::regclass), 'USAGE')
+          as "ownsRevisions"
+      from pg_roles where rolname = current_user`;
+    expect(role).toEqual({ superuser: false, ownsRevisions: false });
+  });
 
   it('has an expectation for every procedure, and none for procedures that no longer exist', () => {
     expect(procedurePaths).toEqual(Object.keys(expectations).sort());
@@ -218,7 +231,7 @@ describe('app router access policy', () => {
   it.each(cases)('$path as $actor', async ({ path, actor }) => {
     const expectation = expectations[path];
     if (!expectation) throw new Error(`no expectation for ${path}`);
-    const ctx = await contextFor(db, actorUsers.get(actor) ?? null);
+    const ctx = await contextFor(asWebRole.db, actorUsers.get(actor) ?? null);
     const call = procedureAt(createCaller(ctx), path);
     const outcome = await outcomeOf(call(expectation.input?.({ probe, resetTarget, portal })));
     expect(outcome).toBe(expectedOutcome(expectation.access, actor));
