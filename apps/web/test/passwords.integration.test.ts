@@ -161,6 +161,19 @@ describe('an administrator resetting a password', () => {
     expect((await signIn(customer.email, chosen)).result.home).toBe(CHANGE_PASSWORD_PATH);
   });
 
+  it('applies the same strength rule to the initial password of a new user', async () => {
+    const admin = createCaller(await contextFor(db, await data.user('admin')));
+    const email = data.unknownEmail();
+    const weak = await fieldErrorsOf(
+      admin.users.create({ email, name: 'Weak Start', password: 'meterops-demo', role: 'agent' }),
+    );
+    expect(weak.password).toEqual(['This password is published or too common; choose another']);
+    const repetitive = await fieldErrorsOf(
+      admin.users.create({ email, name: 'Weak Start', password: 'abababababab', role: 'agent' }),
+    );
+    expect(repetitive.password).toEqual(['Use more different characters (at least 5)']);
+  });
+
   it("refuses an administrator's own account (they change it with their current password)", async () => {
     const admin = await data.user('admin');
     await expect(

@@ -76,6 +76,8 @@ export const usersRouter = router({
     .input(createUserSchema)
     .output(z.object({ id: z.string() }))
     .mutation(async ({ ctx, input }) => {
+      const weakness = passwordWeakness(input.password, input);
+      if (weakness !== null) throw fieldError('password', weakness);
       if (await emailTaken(ctx.db, { email: input.email }))
         throw fieldError('email', 'A user with this email exists');
       const customerId = input.role === 'customer' ? (input.customerId ?? null) : null;
