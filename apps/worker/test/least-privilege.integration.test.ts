@@ -3,9 +3,12 @@
  * meterops_worker, ingest and the job queue do their whole work, partitions included; connected as
  * meterops_worker or meterops_web, no statement can change or remove a revision row.
  */
+import { randomUUID } from 'node:crypto';
 import { createDb } from '@meterops/db/client';
 import { enqueueJob, getJobRun } from '@meterops/db/queries/jobs';
 import { seedFleet } from '@meterops/db/seed';
+import { runMigrations } from '@meterops/db/migrate';
+import { PgBoss } from 'pg-boss';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobRunner } from '../src/jobs/runner';
@@ -216,3 +219,78 @@ describe('the web role', () => {
     }
   });
 });
+
+describe('a database where pg-boss ran as a superuser before migration 0008', () => {
+  it('hands the pgboss schema and its queues over to the worker role', async () => {
+    // pg-boss installed by a superuser before migration 0008 ran, as on a demo database migrated earlier.
+    const { url, drop } = await emptyDatabase();
+    try {
+      const asSuperuser = new PgBoss({
+        connectionString: url,
+        schema: 'pgboss',
+        max: 1,
+        schedule: false,
+        supervise: false,
+      });
+      asSuperuser.on('error', () => {});
+      await asSuperuser.start();
+      await asSuperuser.createQueue('before-handover');
+      await asSuperuser.send('before-handover', { n: 1 });
+      await asSuperuser.stop({ graceful: false });
+
+      await runMigrations(url);
+      const owners = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const foreign = await owners<{ name: string }[]>`
+          select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'pgboss' and c.relowner <> 'meterops_worker'::regrole`;
+        expect(foreign).toEqual([]);
+      } finally {
+        await owners.end({ timeout: 5 });
+      }
+
+      const asWorker = new PgBoss({
+        connectionString: urlAs(url, 'meterops_worker'),
+        schema: 'pgboss',
+        createSchema: false,
+        max: 1,
+        schedule: false,
+        supervise: false,
+      });
+      asWorker.on('error', () => {});
+      await asWorker.start();
+      try {
+        const [earlier] = await asWorker.fetch('before-handover');
+        expect(earlier?.data).toEqual({ n: 1 });
+        await asWorker.createQueue('after-handover');
+        await asWorker.send('after-handover', { n: 2 });
+        const [later] = await asWorker.fetch('after-handover');
+        expect(later?.data).toEqual({ n: 2 });
+      } finally {
+        await asWorker.stop({ graceful: false });
+      }
+    } finally {
+      await drop();
+    }
+  });
+});
+
+/** A new database on the configured server with no migration applied. */
+async function emptyDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `meterops_it_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const maintenance = new URL(database.url);
+  maintenance.pathname = '/postgres';
+  const admin = postgres(maintenance.toString(), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(database.url);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const dropper = postgres(maintenance.toString(), { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}

@@ -76,6 +76,37 @@ describe('npm run users -- create-admin', () => {
     expect(await verifyPassword(row?.passwordHash ?? '', 'river copper signal 31')).toBe(true);
   });
 
+  it('asks on a terminal twice, without echo, and again after a weak password', async () => {
+    const address = email();
+    const password = 'harbour lantern quartz 12';
+    // util-linux `script` gives the CLI a pseudo-terminal; answers go in as each prompt appears.
+    const child = spawn(
+      'script',
+      ['-qfec', `npx tsx src/cli/users.ts create-admin --email ${address}`, '/dev/null'],
+      {
+        cwd: packageDir,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    const answers = ['short\r', `${password}\r`, `${password}\r`];
+    const prompts = /(Password for the new administrator: |Same password again: )/g;
+    let output = '';
+    let answered = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const asked = output.match(prompts)?.length ?? 0;
+      while (answered < asked && answered < answers.length) child.stdin.write(answers[answered++]);
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(0);
+    expect(output).toContain('password refused: Use at least 12 characters');
+    expect(output).toContain(`created administrator ${address}`);
+    expect(output).not.toContain(password);
+    expect(output).not.toContain('short');
+    const [row] = await db.select().from(users).where(eq(users.email, address));
+    expect(await verifyPassword(row?.passwordHash ?? '', password)).toBe(true);
+  });
+
   it('refuses a weak password with the reason, and creates nothing', async () => {
     const address = email();
     for (const [password, reason] of [
