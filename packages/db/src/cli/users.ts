@@ -36,8 +36,9 @@ if (name.length < 2 || name.length > 100) fail('--name must be 2 to 100 characte
 /** Reads one line from a terminal without echoing it. */
 function promptHidden(question: string): Promise<string> {
   const { stdin, stdout } = process;
-  stdout.write(question);
+  // Echo goes off before the question appears, so nothing typed after it is shown.
   stdin.setRawMode(true);
+  stdout.write(question);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {
