@@ -19,7 +19,7 @@ import {
   waitForHttp,
   waitForLog,
 } from './lib/processes';
-import { ensureStackUp, stackEnvVars } from './lib/stack';
+import { appRoleEnvVars, ensureStackUp, stackEnvVars } from './lib/stack';
 
 hideKafkajsTimeoutWarning();
 
@@ -60,9 +60,15 @@ const appEnv = { ...stackEnvVars(info), WEB_PORT: String(env.WEB_PORT) };
 run('applying migrations', ['npm', 'run', 'db:migrate'], appEnv);
 run(
   `seeding ${values.meters} meters and the demo users`,
-  ['npm', 'run', 'db:seed', '--', '--meters', values.meters],
+  // --demo: the demo users (published password) are wanted here, whatever NODE_ENV says.
+  ['npm', 'run', 'db:seed', '--', '--meters', values.meters, '--demo'],
   appEnv,
 );
+
+// Web and worker run as the least-privileged roles; migrate and seed above ran as the owner.
+const roles = appRoleEnvVars(env, info.postgres.url);
+const webEnv = { ...appEnv, WEB_DATABASE_URL: roles.WEB_DATABASE_URL };
+const workerEnv = { ...appEnv, WORKER_DATABASE_URL: roles.WORKER_DATABASE_URL };
 
 const buildId = path.join(REPO_ROOT, 'apps', 'web', '.next', 'BUILD_ID');
 if (values.rebuild || !fs.existsSync(buildId)) {
@@ -89,7 +95,7 @@ const worker = startProcess({
     '-w',
     '@meterops/worker',
   ],
-  env: appEnv,
+  env: workerEnv,
   logsDir,
   detached: true,
 });
@@ -98,7 +104,7 @@ say(`worker running (log ${path.relative(REPO_ROOT, worker.logFile)})`);
 const web = startProcess({
   name: 'web',
   command: ['npm', 'run', 'start', '-w', '@meterops/web'],
-  env: appEnv,
+  env: webEnv,
   logsDir,
   detached: true,
 });
@@ -126,7 +132,11 @@ run(
 );
 // What the 02:30 nightly would have done on the backfilled days, so the portal shows final days beside
 // the provisional ones of yesterday and today from the start. The running worker carries it out.
-run('finalizing the closed days as the nightly batch does', ['npm', 'run', 'jobs', '--', 'nightly'], appEnv);
+run(
+  'finalizing the closed days as the nightly batch does',
+  ['npm', 'run', 'jobs', '--', 'nightly'],
+  workerEnv,
+);
 const simulator = startProcess({
   name: 'simulator',
   command: [

@@ -21,7 +21,7 @@ import {
   waitForLog,
   type StartedProcess,
 } from './lib/processes';
-import { recreateInfluxDatabase, ensureStackUp, stackEnvVars } from './lib/stack';
+import { appRoleEnvVars, recreateInfluxDatabase, ensureStackUp, stackEnvVars } from './lib/stack';
 
 hideKafkajsTimeoutWarning();
 
@@ -174,12 +174,17 @@ async function e2e(): Promise<void> {
   };
   try {
     if (run(['npm', 'run', 'db:migrate'], appEnv) !== 0) return failStep('migrate', 1);
-    if (run(['npm', 'run', 'db:seed', '--', '--meters', '200'], appEnv) !== 0) return failStep('seed', 1);
+    // --demo: the suite signs in with the demo accounts, whatever NODE_ENV the caller has.
+    if (run(['npm', 'run', 'db:seed', '--', '--meters', '200', '--demo'], appEnv) !== 0)
+      return failStep('seed', 1);
+    // Web and worker run as the least-privileged roles, as in production; the suite's own checks
+    // (DATABASE_URL) stay with the owner.
+    const roles = appRoleEnvVars(env, e2eUrl.toString());
     if (run(['npm', 'run', 'topics', '-w', '@meterops/worker'], appEnv) !== 0) return failStep('topics', 1);
     const worker = startProcess({
       name: 'worker',
       command: ['npm', 'run', 'start', '-w', '@meterops/worker'],
-      env: appEnv,
+      env: { ...appEnv, WORKER_DATABASE_URL: roles.WORKER_DATABASE_URL },
       logsDir,
     });
     started.push(worker);
@@ -217,7 +222,7 @@ async function e2e(): Promise<void> {
     const web = startProcess({
       name: 'web',
       command: ['npm', 'run', 'start', '-w', '@meterops/web'],
-      env: appEnv,
+      env: { ...appEnv, WEB_DATABASE_URL: roles.WEB_DATABASE_URL },
       logsDir,
     });
     started.push(web);

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kafkaSecurityEnv } from '@meterops/domain/transport';
 import { z } from 'zod';
 
 /** Repository root: this file lives in `<root>/scripts/lib/`. */
@@ -37,6 +38,9 @@ const schema = z.object({
     unsetIfEmpty,
     z.url({ protocol: /^postgres(ql)?$/ }).default(ENV_DEFAULTS.DATABASE_URL),
   ),
+  /** The roles the demo runs web and worker as (migration 0008); default: DATABASE_URL's, as those roles. */
+  WEB_DATABASE_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  WORKER_DATABASE_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   KAFKA_BROKERS: z.preprocess(
     unsetIfEmpty,
     z
@@ -50,6 +54,13 @@ const schema = z.object({
       )
       .pipe(z.array(hostPort).min(1)),
   ),
+  /**
+   * `scram`: the broker the stack starts also listens on 127.0.0.1:9094 with SASL_PLAINTEXT, accepting
+   * SCRAM-SHA-512 for KAFKA_SCRAM_USERNAME / KAFKA_SCRAM_PASSWORD. The PLAINTEXT listener on 9092 stays.
+   */
+  KAFKA_SASL: z.preprocess(unsetIfEmpty, z.enum(['none', 'scram']).default('none')),
+  KAFKA_SCRAM_USERNAME: z.preprocess(unsetIfEmpty, z.string().default('meterops')),
+  KAFKA_SCRAM_PASSWORD: z.preprocess(unsetIfEmpty, z.string().optional()),
   READINGS_TOPIC: z.preprocess(unsetIfEmpty, objectName.default(ENV_DEFAULTS.READINGS_TOPIC)),
   DLQ_TOPIC: z.preprocess(unsetIfEmpty, objectName.default(ENV_DEFAULTS.DLQ_TOPIC)),
   CONSUMER_GROUP: z.preprocess(unsetIfEmpty, objectName.default(ENV_DEFAULTS.CONSUMER_GROUP)),
@@ -78,7 +89,19 @@ const schema = z.object({
   ),
 });
 
-export type ScriptEnv = z.infer<typeof schema>;
+const withKafkaSecurity = schema
+  .superRefine((settings, ctx) => {
+    if (settings.KAFKA_SASL === 'scram' && settings.KAFKA_SCRAM_PASSWORD === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SCRAM_PASSWORD'],
+        message: 'required when KAFKA_SASL=scram',
+      });
+    }
+  })
+  .and(kafkaSecurityEnv);
+
+export type ScriptEnv = z.infer<typeof withKafkaSecurity>;
 
 /** Thrown with every invalid variable listed, so a misconfiguration is fixed in one round. */
 export class EnvError extends Error {
@@ -86,7 +109,7 @@ export class EnvError extends Error {
 }
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): ScriptEnv {
-  const parsed = schema.safeParse(source);
+  const parsed = withKafkaSecurity.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new EnvError(`invalid environment:\n${problems.join('\n')}`);

@@ -4,6 +4,7 @@
  *
  * Every value has a default, so `next build` succeeds without any service or variable configured.
  */
+import { kafkaSecurityEnv } from '@meterops/domain/transport';
 import { z } from 'zod';
 
 const unsetIfEmpty = (value: unknown): unknown => (value === '' ? undefined : value);
@@ -16,6 +17,11 @@ const schema = z.object({
     unsetIfEmpty,
     z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/meterops'),
   ),
+  /**
+   * What the web app connects as; in production the meterops_web role (migration 0008), which reads and
+   * writes rows but cannot change the schema or the revision history. Default: DATABASE_URL.
+   */
+  WEB_DATABASE_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   KAFKA_BROKERS: z.preprocess(
     unsetIfEmpty,
     z
@@ -55,14 +61,24 @@ const schema = z.object({
   INFLUX_TOKEN: z.preprocess(unsetIfEmpty, z.string().optional()),
   /** Longest a query of the web app may run before Postgres cancels it. */
   DB_STATEMENT_TIMEOUT_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1_000).default(30_000)),
+  /** InfluxDB 1.x user (HTTP basic auth), an alternative to INFLUX_TOKEN. */
+  INFLUX_USERNAME: z.preprocess(unsetIfEmpty, z.string().optional()),
+  INFLUX_PASSWORD: z.preprocess(unsetIfEmpty, z.string().optional()),
   /** `Secure` on the session cookie; off by default because the local stack serves plain http. */
   SESSION_COOKIE_SECURE: z.preprocess(unsetIfEmpty, z.stringbool().default(false)),
 });
 
-export type WebEnv = z.infer<typeof schema>;
+const withDefaults = schema
+  .transform((settings) => ({
+    ...settings,
+    WEB_DATABASE_URL: settings.WEB_DATABASE_URL ?? settings.DATABASE_URL,
+  }))
+  .and(kafkaSecurityEnv);
+
+export type WebEnv = z.infer<typeof withDefaults>;
 
 function load(): WebEnv {
-  const parsed = schema.safeParse(process.env);
+  const parsed = withDefaults.safeParse(process.env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid environment for the web app:\n${problems.join('\n')}`);

@@ -1,7 +1,8 @@
 /**
  * Every procedure of the app router, called under every role and signed out. The table below is the
  * access policy; a procedure added to the router without an entry here fails the first test, so nothing
- * ships without a decision about who may call it.
+ * ships without a decision about who may call it. The procedures run on the web app's least-privileged
+ * database role (meterops_web), so an allowed call also proves the role has the grants it needs.
  */
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import {
   TEST_PASSWORD,
   TestData,
   type TestUser,
+  webRoleUrl,
 } from './support';
 import { FIXTURE_DAY, PortalFixture } from './portal-fixtures';
 
@@ -25,7 +27,7 @@ type Access = 'public' | 'authed' | readonly UserRole[];
 interface Expectation {
   access: Access;
   /** Input for a call that should succeed when access is allowed. */
-  input?: (fixture: { probe: TestUser; portal: PortalFixture }) => unknown;
+  input?: (fixture: { probe: TestUser; resetTarget: TestUser; portal: PortalFixture }) => unknown;
 }
 
 /** The operations pages: operators and admins only. */
@@ -43,6 +45,15 @@ const expectations: Record<string, Expectation> = {
   },
   'auth.signOut': { access: 'public' },
   'auth.me': { access: 'authed' },
+  // Each actor changes its own password (the actor's account is used only through fresh sessions after).
+  'auth.changePassword': {
+    access: 'authed',
+    input: () => ({
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'a fresh matrix passphrase',
+      confirmPassword: 'a fresh matrix passphrase',
+    }),
+  },
   'status.health': { access: 'public' },
   'status.ingest': { access: 'public' },
   'pipeline.throughput': { access: ops, input: () => ({ range: '1h' }) },
@@ -138,6 +149,7 @@ const expectations: Record<string, Expectation> = {
   },
   'users.setRole': { access: admin, input: ({ probe }) => ({ id: probe.id, role: 'operator' }) },
   'users.setDisabled': { access: admin, input: ({ probe }) => ({ id: probe.id, disabled: false }) },
+  'users.resetPassword': { access: admin, input: ({ resetTarget }) => ({ id: resetTarget.id }) },
   // The end customer's own usage; the customer id always comes from the session.
   'usage.meters': { access: customer },
   'usage.report': {
@@ -182,9 +194,12 @@ async function outcomeOf(call: Promise<unknown>): Promise<string> {
 }
 
 const { db, sql, close } = createTestDb();
+const asWebRole = createTestDb({ url: webRoleUrl() });
 const data = new TestData(db);
 const actorUsers = new Map<Actor, TestUser | null>();
 let probe: TestUser;
+/** Its password is reset by the admin case, so it is no one else's fixture. */
+let resetTarget: TestUser;
 let portal: PortalFixture;
 
 beforeAll(async () => {
@@ -192,6 +207,7 @@ beforeAll(async () => {
   actorUsers.set('signed-out', null);
   for (const role of userRole.enumValues) actorUsers.set(role, await data.user(role));
   probe = await data.user('operator');
+  resetTarget = await data.user('agent');
   const customerActor = actorUsers.get('customer');
   if (!customerActor?.customerId) throw new Error('the customer actor has no customer');
   portal = await PortalFixture.create(sql, customerActor.customerId);
@@ -202,10 +218,20 @@ afterAll(async () => {
   await portal.cleanup();
   await data.cleanup();
   await close();
+  await asWebRole.close();
 });
 
 describe('app router access policy', () => {
   const procedurePaths = Object.keys(appRouter._def.procedures).sort();
+
+  it('calls the procedures on a database role that is neither superuser nor owner', async () => {
+    const [role] = await asWebRole.sql<{ superuser: boolean; ownsRevisions: boolean }[]>`
+      select rolsuper as superuser,
+        pg_has_role(current_user, (select relowner from pg_class where oid = 'reading_revisions'::regclass), 'USAGE')
+          as "ownsRevisions"
+      from pg_roles where rolname = current_user`;
+    expect(role).toEqual({ superuser: false, ownsRevisions: false });
+  });
 
   it('has an expectation for every procedure, and none for procedures that no longer exist', () => {
     expect(procedurePaths).toEqual(Object.keys(expectations).sort());
@@ -216,9 +242,9 @@ describe('app router access policy', () => {
   it.each(cases)('$path as $actor', async ({ path, actor }) => {
     const expectation = expectations[path];
     if (!expectation) throw new Error(`no expectation for ${path}`);
-    const ctx = await contextFor(db, actorUsers.get(actor) ?? null);
+    const ctx = await contextFor(asWebRole.db, actorUsers.get(actor) ?? null);
     const call = procedureAt(createCaller(ctx), path);
-    const outcome = await outcomeOf(call(expectation.input?.({ probe, portal })));
+    const outcome = await outcomeOf(call(expectation.input?.({ probe, resetTarget, portal })));
     expect(outcome).toBe(expectedOutcome(expectation.access, actor));
   });
 });

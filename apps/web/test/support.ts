@@ -27,6 +27,8 @@ export const testInflux = createInfluxQuery({
   url: env.INFLUX_URL,
   database: env.INFLUX_DB,
   token: env.INFLUX_TOKEN,
+  username: env.INFLUX_USERNAME,
+  password: env.INFLUX_PASSWORD,
 });
 
 /** Creates the configured InfluxDB database if it is missing (CREATE DATABASE is idempotent). */
@@ -37,10 +39,23 @@ export async function ensureTestInfluxDatabase(): Promise<void> {
 /** The raw-SQL pool created beside each test client, so contexts built from a `db` get its `sql` too. */
 const sqlOf = new WeakMap<Db, Sql>();
 
-export function createTestDb() {
-  const database = createDb({ max: 4, applicationName: 'meterops-web-tests' });
+export function createTestDb(options: { url?: string } = {}) {
+  const database = createDb({ url: options.url, max: 4, applicationName: 'meterops-web-tests' });
   sqlOf.set(database.db, database.sql);
   return database;
+}
+
+/**
+ * What the web app connects as in production: WEB_DATABASE_URL when it is set apart from DATABASE_URL,
+ * otherwise DATABASE_URL as the `meterops_web` role of migration 0008 (the local Postgres trusts
+ * 127.0.0.1, so the role needs no password). Test data is made with the owner's connection instead.
+ */
+export function webRoleUrl(): string {
+  if (env.WEB_DATABASE_URL !== env.DATABASE_URL) return env.WEB_DATABASE_URL;
+  const url = new URL(env.DATABASE_URL);
+  url.username = 'meterops_web';
+  url.password = '';
+  return url.toString();
 }
 
 /** A client address no other test uses, so per-address throttling never leaks between tests. */

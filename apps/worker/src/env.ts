@@ -1,8 +1,15 @@
 import { hostname } from 'node:os';
+import { kafkaSecurityEnv } from '@meterops/domain/transport';
 import { z } from 'zod';
 
 const schema = z.object({
+  /** The owner's (or a superuser's) URL: migrations, seeding and tests. */
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/meterops'),
+  /**
+   * What the worker connects as; in production the meterops_worker role (migration 0008), which may
+   * ingest and run jobs but not change the schema or the revision history. Default: DATABASE_URL.
+   */
+  WORKER_DATABASE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
@@ -18,6 +25,9 @@ const schema = z.object({
   INFLUX_URL: z.url().default('http://127.0.0.1:8086'),
   INFLUX_DB: z.string().min(1).default('meterops'),
   INFLUX_TOKEN: z.string().optional(),
+  /** InfluxDB 1.x user (HTTP basic auth), an alternative to INFLUX_TOKEN. */
+  INFLUX_USERNAME: z.string().optional(),
+  INFLUX_PASSWORD: z.string().optional(),
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   /** Partitions one worker process works on at once; each holds one Postgres connection while it writes. */
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
@@ -49,7 +59,14 @@ const schema = z.object({
   INGEST_WATCHDOG_MS: z.coerce.number().int().min(5_000).default(120_000),
 });
 
-export type WorkerEnv = z.infer<typeof schema>;
+const withDefaults = schema
+  .transform((settings) => ({
+    ...settings,
+    WORKER_DATABASE_URL: settings.WORKER_DATABASE_URL ?? settings.DATABASE_URL,
+  }))
+  .and(kafkaSecurityEnv);
+
+export type WorkerEnv = z.infer<typeof withDefaults>;
 
 /** The worker's settings; the only place the worker reads the environment. */
-export const env: WorkerEnv = schema.parse(process.env);
+export const env: WorkerEnv = withDefaults.parse(process.env);

@@ -2,6 +2,7 @@
  * The worker's only contact with the Kafka client library. Everything else sees these small types, so
  * kafkajs can be replaced (for example by @confluentinc/kafka-javascript's KafkaJS-style API) here alone.
  */
+import type { KafkaClientSecurity } from '@meterops/domain/transport';
 import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
 
 export interface KafkaMessage {
@@ -47,11 +48,20 @@ function hideKafkajsTimeoutWarning(): void {
   });
 }
 
-export function createKafka(options: { brokers: string[]; clientId: string }) {
+/**
+ * `security` carries TLS and SASL (SCRAM-SHA-512 in the stack's SCRAM listener) from the environment
+ * (`kafkaClientSecurity(env)`); without it the client speaks PLAINTEXT, as to the local broker.
+ */
+export function createKafka(options: {
+  brokers: string[];
+  clientId: string;
+  security?: KafkaClientSecurity;
+}) {
   hideKafkajsTimeoutWarning();
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...options.security,
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 300, retries: 8 },
   });

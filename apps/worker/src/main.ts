@@ -1,3 +1,4 @@
+import { kafkaClientSecurity } from '@meterops/domain/transport';
 import { createDb } from '@meterops/db/client';
 import { createMetricsWriter } from '@meterops/metrics/writer';
 import { pino } from 'pino';
@@ -9,6 +10,7 @@ import { createKafka } from './kafka';
 
 const log = pino({ level: env.LOG_LEVEL, base: { worker: env.WORKER_ID } });
 const { db, sql, close } = createDb({
+  url: env.WORKER_DATABASE_URL,
   max: env.INGEST_CONCURRENCY + 2 + (env.JOBS_ENABLED ? env.JOBS_CONCURRENCY * 2 + 1 : 0),
   applicationName: `meterops-worker`,
   statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
@@ -17,11 +19,17 @@ const metrics = createMetricsWriter({
   url: env.INFLUX_URL,
   database: env.INFLUX_DB,
   token: env.INFLUX_TOKEN,
+  username: env.INFLUX_USERNAME,
+  password: env.INFLUX_PASSWORD,
   tags: { worker: env.WORKER_ID },
   onError: (error, stats) =>
     log.warn({ err: error.message, dropped: stats.dropped }, 'metrics write failed; ingest goes on'),
 });
-const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `meterops-worker-${env.WORKER_ID}` });
+const kafka = createKafka({
+  brokers: env.KAFKA_BROKERS,
+  clientId: `meterops-worker-${env.WORKER_ID}`,
+  security: kafkaClientSecurity(env),
+});
 const ingest = new IngestService({
   kafka,
   db,
@@ -45,7 +53,7 @@ const ingest = new IngestService({
 
 const jobs = env.JOBS_ENABLED
   ? new JobRunner({
-      databaseUrl: env.DATABASE_URL,
+      databaseUrl: env.WORKER_DATABASE_URL,
       sql,
       log: log.child({ component: 'jobs' }),
       metrics,

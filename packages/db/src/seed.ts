@@ -3,6 +3,7 @@ import { addDays } from '@meterops/domain/time';
 import { sql as dsql } from 'drizzle-orm';
 import type { Db } from './client';
 import { customerIdFor, fleetRegions, fleetTariffs, maxKwhPerInterval, meterIdFor } from './fleet';
+import { dbEnv } from './env';
 import { hashPassword } from './password';
 import { billingPeriods, customers, meters, tariffs, users } from './schema/index';
 
@@ -122,18 +123,28 @@ export const demoUsers = [
   { email: 'customer@meterops.test', name: 'Chris Customer', role: 'customer', customerId: customerIdFor(0) },
 ] as const;
 
-/** Creates the demo users, or resets their password and role if they exist. Needs the fleet's first customer. */
-export async function seedDemoUsers(db: Db): Promise<void> {
-  const passwordHash = await hashPassword(demoPassword);
-  for (const user of demoUsers) {
-    await db
-      .insert(users)
-      .values({ ...user, passwordHash })
-      .onConflictDoUpdate({
-        target: users.email,
-        set: { passwordHash, role: user.role, customerId: user.customerId, disabledAt: null },
-      });
+export class DemoUsersRefusedError extends Error {
+  override name = 'DemoUsersRefusedError';
+}
+
+/**
+ * Creates the demo users that do not exist yet. An existing account is left exactly as it is: a
+ * password its owner changed stays changed, and an account an administrator disabled stays disabled.
+ * The demo password is published, so outside a demo (NODE_ENV=production without `demo: true`) this
+ * refuses to run at all.
+ */
+export async function seedDemoUsers(db: Db, options: { demo?: boolean } = {}): Promise<void> {
+  if (dbEnv.NODE_ENV === 'production' && options.demo !== true) {
+    throw new DemoUsersRefusedError(
+      'refusing to create the demo users (their password is published) with NODE_ENV=production; ' +
+        'create an administrator with `npm run users -- create-admin --email …`, or pass --demo for a demo',
+    );
   }
+  const passwordHash = await hashPassword(demoPassword);
+  await db
+    .insert(users)
+    .values(demoUsers.map((user) => ({ ...user, passwordHash })))
+    .onConflictDoNothing({ target: users.email });
 }
 
 export async function countFleet(db: Db): Promise<number> {

@@ -1,9 +1,9 @@
-export interface InfluxQueryOptions {
+import { influxAuthorization, type InfluxCredentials } from './auth';
+
+export interface InfluxQueryOptions extends InfluxCredentials {
   /** Base URL of InfluxDB, e.g. `http://127.0.0.1:8086`. */
   url: string;
   database: string;
-  /** Sent as `Authorization: Token …`; InfluxDB 1.x without auth needs none. */
-  token?: string;
   /** Default 10 000 ms for queries; `ping()` uses at most 2 000 ms. */
   timeoutMs?: number;
 }
@@ -64,9 +64,8 @@ export function createInfluxQuery(options: InfluxQueryOptions): InfluxQuery {
   const baseUrl = options.url.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const queryUrl = `${baseUrl}/query?${new URLSearchParams({ db: options.database, epoch: 'ms' }).toString()}`;
-  const authorization: Record<string, string> = options.token
-    ? { authorization: `Token ${options.token}` }
-    : {};
+  const header = influxAuthorization(options);
+  const authorization: Record<string, string> = header === undefined ? {} : { authorization: header };
 
   return {
     async query<Row extends object = InfluxRow>(

@@ -2,14 +2,13 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Socket } from 'node:net';
 import { HttpError, InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
+import { influxAuthorization, type InfluxCredentials } from './auth';
 
-export interface MetricsWriterOptions {
+export interface MetricsWriterOptions extends InfluxCredentials {
   /** Base URL of InfluxDB, e.g. `http://127.0.0.1:8086`. */
   url: string;
   /** Database written through the v1 `/write` endpoint (a DBRP-mapped bucket on 2.x, a database on 3.x). */
   database: string;
-  /** Sent as `Authorization: Token …`; InfluxDB 1.x without auth needs none. */
-  token?: string;
   /** Tags added to every point; a point's own tag of the same name wins. */
   tags?: Readonly<Record<string, string>>;
   /**
@@ -141,9 +140,11 @@ export function createMetricsWriter(options: MetricsWriterOptions): MetricsWrite
   }
 
   const agent = socketClosingAgent(options.url, requestTimeoutMs);
+  const authorization = influxAuthorization(options);
   const writeApi = new InfluxDB({
     url: options.url,
-    token: options.token,
+    // Set as a header rather than `token`, so that basic auth (InfluxDB 1.x users) goes the same way.
+    headers: authorization === undefined ? undefined : { authorization },
     timeout: requestTimeoutMs,
     transportOptions: { agent },
   }).getWriteApi('', options.database, 'ms', {

@@ -15,7 +15,8 @@ export interface OwnInfluxd {
   dispose(): Promise<void>;
 }
 
-export async function ownInfluxd(): Promise<OwnInfluxd> {
+/** `authEnabled` turns on InfluxDB's user authentication (`[http] auth-enabled`). */
+export async function ownInfluxd(options: { authEnabled?: boolean } = {}): Promise<OwnInfluxd> {
   const dir = await mkdtemp(join(tmpdir(), 'metrics-influxd-'));
   const [httpPort, rpcPort] = [await freePort(), await freePort()];
   const config = join(dir, 'influxdb.conf');
@@ -34,6 +35,7 @@ export async function ownInfluxd(): Promise<OwnInfluxd> {
       '[http]',
       `  bind-address = "127.0.0.1:${httpPort}"`,
       '  log-enabled = false',
+      `  auth-enabled = ${options.authEnabled === true}`,
       '[monitor]',
       '  store-enabled = false',
       '[continuous_queries]',

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { roleLabels, sectionsFor } from '../lib/access';
+import { CHANGE_PASSWORD_PATH, roleLabels, sectionsFor } from '../lib/access';
 import { getCurrentUser } from '../server/auth/current';
 import { NavLinks } from './NavLinks';
 import { SignOutButton } from './SignOutButton';
@@ -26,6 +26,9 @@ export async function TopBar() {
                 <span className="account__name">{user.name}</span>
                 <span className="account__role">{roleLabels[user.role]}</span>
               </span>
+              <Link href={CHANGE_PASSWORD_PATH} className="button button--ghost">
+                Password
+              </Link>
               <SignOutButton />
             </>
           ) : (

@@ -30,6 +30,9 @@ export const roleLabels: Record<UserRole, string> = {
 };
 
 /** Where `/` and a successful sign-in take each role. */
+/** Where every signed-in user changes their password, and where a reset password sends them. */
+export const CHANGE_PASSWORD_PATH = '/account/password';
+
 export function homeFor(role: UserRole): string {
   switch (role) {
     case 'operator':

@@ -50,3 +50,23 @@ export const setRoleSchema = z
     customerId: customerIdSchema.nullable().optional(),
   })
   .superRefine(bindingMatchesRole);
+
+/** Bounded so that a huge body cannot be fed to the password hash; the strength rule is checked on the server. */
+const passwordInput = (missing: string) => z.string().min(1, missing).max(1_024, 'At most 1024 characters');
+
+export const changePasswordSchema = z
+  .object({
+    currentPassword: passwordInput('Enter your current password'),
+    newPassword: passwordInput('Enter a new password'),
+    confirmPassword: passwordInput('Enter the new password again'),
+  })
+  .refine((value) => value.newPassword === value.confirmPassword, {
+    path: ['confirmPassword'],
+    message: 'The two new passwords differ',
+  });
+
+/** Without `password`, the server generates a temporary one and shows it to the administrator once. */
+export const resetPasswordSchema = z.object({
+  id: z.uuid(),
+  password: passwordInput('Enter a temporary password, or let one be generated').optional(),
+});

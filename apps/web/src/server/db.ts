@@ -10,7 +10,7 @@ const globalForDb = globalThis as typeof globalThis & { meteropsWebDb?: ReturnTy
  * `next build` opens no connection.
  */
 export const { db, sql } = (globalForDb.meteropsWebDb ??= createDb({
-  url: env.DATABASE_URL,
+  url: env.WEB_DATABASE_URL,
   max: 10,
   applicationName: 'meterops-web',
   // A page's query that runs longer than this is cancelled rather than holding a connection of the pool.

@@ -2,6 +2,8 @@
  * Reachability of the services the platform runs on, for the public status page. Each check has its own
  * deadline and never throws: a service that is down is a result, not an error.
  */
+import { kafkaClientSecurity } from '@meterops/domain/transport';
+import { influxAuthorization } from '@meterops/metrics/auth';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Db } from '@meterops/db/client';
 import { pingDatabase } from '@meterops/db/queries/status';
@@ -75,6 +77,7 @@ async function probeKafka(): Promise<string> {
   const kafka = new Kafka({
     clientId: 'meterops-web-status',
     brokers: env.KAFKA_BROKERS,
+    ...kafkaClientSecurity(env),
     connectionTimeout: 1_500,
     requestTimeout: 2_000,
     retry: { retries: 0 },
@@ -96,9 +99,17 @@ async function probePostgres(db: Db): Promise<string> {
   return `PostgreSQL ${serverVersion}`;
 }
 
+const influxAuthorizationHeader = influxAuthorization({
+  token: env.INFLUX_TOKEN,
+  username: env.INFLUX_USERNAME,
+  password: env.INFLUX_PASSWORD,
+});
+const influxHeaders: Record<string, string> =
+  influxAuthorizationHeader === undefined ? {} : { authorization: influxAuthorizationHeader };
+
 async function probeInflux(): Promise<string> {
   const response = await fetch(`${env.INFLUX_URL}/ping`, {
-    headers: env.INFLUX_TOKEN ? { Authorization: `Token ${env.INFLUX_TOKEN}` } : {},
+    headers: influxHeaders,
     signal: AbortSignal.timeout(2_000),
     cache: 'no-store',
   });
@@ -122,7 +133,7 @@ let inFlight: Promise<ComponentHealth[]> | null = null;
 export function checkHealth(db: Db): Promise<ComponentHealth[]> {
   inFlight ??= Promise.all([
     measure('Kafka', env.KAFKA_BROKERS.join(','), probeKafka),
-    measure('Postgres', postgresAddress(env.DATABASE_URL), () => probePostgres(db)),
+    measure('Postgres', postgresAddress(env.WEB_DATABASE_URL), () => probePostgres(db)),
     measure('InfluxDB', new URL(env.INFLUX_URL).host, probeInflux),
   ]).finally(() => {
     inFlight = null;

@@ -7,6 +7,8 @@ export const influx = createInfluxQuery({
   url: env.INFLUX_URL,
   database: env.INFLUX_DB,
   token: env.INFLUX_TOKEN,
+  username: env.INFLUX_USERNAME,
+  password: env.INFLUX_PASSWORD,
   // A dashboard request should fail visibly rather than hang the page's refresh.
   timeoutMs: 5_000,
 });

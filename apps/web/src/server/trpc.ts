@@ -27,13 +27,30 @@ const mapErrors = t.middleware(async ({ next }) => {
 /** Anyone, signed in or not. */
 export const publicProcedure = t.procedure.use(mapErrors);
 
-/** A signed-in user of any role; `ctx.user` and `ctx.session` are non-null from here on. */
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+/**
+ * A signed-in user, even one who must change a reset password first: only for what that user needs
+ * (who am I, change my password). `ctx.user` and `ctx.session` are non-null from here on.
+ */
+export const signedInProcedure = publicProcedure.use(({ ctx, next }) => {
   const { user, session } = ctx;
   if (user === null || session === null) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
   }
   return next({ ctx: { user, session } });
+});
+
+/**
+ * A signed-in user of any role. A user whose password an administrator reset is refused here until
+ * they choose a new one, so a temporary password opens nothing but the change-password page.
+ */
+export const authedProcedure = signedInProcedure.use(({ ctx, next }) => {
+  if (ctx.user.mustChangePassword) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'Your password was reset: choose a new password before anything else.',
+    });
+  }
+  return next();
 });
 
 /** A signed-in user with one of `roles`; `ctx.user.role` is narrowed to them. */

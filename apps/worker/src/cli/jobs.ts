@@ -65,7 +65,11 @@ if (values.help || command === undefined) {
 }
 
 const actor = `cli:${userInfo().username}`;
-const { sql, close } = createDb({ max: 4, applicationName: 'meterops-jobs-cli' });
+const { sql, close } = createDb({
+  url: env.WORKER_DATABASE_URL,
+  max: 4,
+  applicationName: 'meterops-jobs-cli',
+});
 let exitCode = 0;
 try {
   if (command === 'vee-dry-run') exitCode = await dryRun(sql);
@@ -125,7 +129,7 @@ async function runJob(sql: Sql, name: JobName): Promise<number> {
       values.here ? 'running it in this process (--here)' : 'no worker serves this queue; running it here',
     );
     runner = new JobRunner({
-      databaseUrl: env.DATABASE_URL,
+      databaseUrl: env.WORKER_DATABASE_URL,
       sql,
       log,
       metrics: null,
@@ -163,8 +167,9 @@ async function runJob(sql: Sql, name: JobName): Promise<number> {
 /** True when a live pg-boss instance (a worker) is working on the queue. */
 async function workerServes(name: JobName): Promise<boolean> {
   const boss = new PgBoss({
-    connectionString: env.DATABASE_URL,
+    connectionString: env.WORKER_DATABASE_URL,
     schema: 'pgboss',
+    createSchema: false,
     max: 1,
     schedule: false,
     supervise: false,

@@ -1,3 +1,4 @@
+import { kafkaClientSecurity } from '@meterops/domain/transport';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +84,11 @@ if (days > 0) {
   console.log(`manifest: ${manifestPath}`);
 }
 
-const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'meterops-simulator' });
+const kafka = createKafka({
+  brokers: env.KAFKA_BROKERS,
+  clientId: 'meterops-simulator',
+  security: kafkaClientSecurity(env),
+});
 const result = await produceMessages(kafka, {
   // --days 0 with --follow: live traffic only.
   topic,

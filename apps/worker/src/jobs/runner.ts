@@ -64,6 +64,8 @@ export class JobRunner {
     const boss = new PgBoss({
       connectionString: this.options.databaseUrl,
       schema: 'pgboss',
+      // Migration 0008 creates the schema, owned by the worker's role, which has no CREATE on the database.
+      createSchema: false,
       application_name: `meterops-jobs-${this.options.workerId}`,
       max: 4,
       schedule: this.options.schedules !== null,

@@ -13,6 +13,8 @@ export interface SessionUser {
   role: UserRole;
   /** Set only for `customer` users: the one customer they may see. */
   customerId: string | null;
+  /** An administrator reset the password: until the user changes it, nothing else is allowed. */
+  mustChangePassword: boolean;
 }
 
 export interface StoredSession {
@@ -28,6 +30,7 @@ const sessionUserColumns = {
   name: users.name,
   role: users.role,
   customerId: users.customerId,
+  mustChangePassword: users.mustChangePassword,
 };
 
 /** Emails are stored lower-case; callers pass the address normalised the same way. */
@@ -66,6 +69,21 @@ export async function findSessionWithUser(
 
 export async function extendSession(db: Db, params: { sessionId: string; expiresAt: Date }): Promise<void> {
   await db.update(sessions).set({ expiresAt: params.expiresAt }).where(eq(sessions.id, params.sessionId));
+}
+
+/** Ends every session of the user, on every device: after a password change or reset. */
+export async function revokeUserSessions(db: Db, userId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.userId, userId));
+}
+
+/** The stored hash, to check the current password before a change; null for an unknown user. */
+export async function findPasswordHash(db: Db, params: { userId: string }): Promise<string | null> {
+  const [row] = await db
+    .select({ passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, params.userId))
+    .limit(1);
+  return row?.passwordHash ?? null;
 }
 
 export async function deleteSession(db: Db, params: { sessionId: string }): Promise<void> {

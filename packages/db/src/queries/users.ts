@@ -5,7 +5,7 @@
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { customers, sessions, users } from '../schema/index';
-import type { UserRole } from './auth';
+import { revokeUserSessions, type UserRole } from './auth';
 
 export interface ManagedUser {
   id: string;
@@ -15,6 +15,8 @@ export interface ManagedUser {
   customerId: string | null;
   customerName: string | null;
   disabledAt: Date | null;
+  /** A reset password the user has not replaced yet. */
+  mustChangePassword: boolean;
   createdAt: Date;
   /** Start of the newest session still stored; null if the user has none. */
   lastSessionAt: Date | null;
@@ -28,6 +30,7 @@ const managedColumns = {
   customerId: users.customerId,
   customerName: customers.name,
   disabledAt: users.disabledAt,
+  mustChangePassword: users.mustChangePassword,
   createdAt: users.createdAt,
 };
 
@@ -75,7 +78,14 @@ export async function emailTaken(db: Db, params: { email: string }): Promise<boo
 /** Emails are stored lower-case, as sign-in looks them up. */
 export async function createUser(
   db: Db,
-  params: { email: string; name: string; passwordHash: string; role: UserRole; customerId: string | null },
+  params: {
+    email: string;
+    name: string;
+    passwordHash: string;
+    role: UserRole;
+    customerId: string | null;
+    mustChangePassword?: boolean;
+  },
 ): Promise<{ id: string }> {
   const [row] = await db
     .insert(users)
@@ -132,6 +142,26 @@ export async function changeUser(
     }
     return 'changed';
   });
+}
+
+/**
+ * Replaces a user's password and ends all their sessions. `mustChangePassword` is true for an
+ * administrator's reset (a temporary password the user must replace at the next sign-in) and false when
+ * the user chose the password. The password is stored before the sessions are revoked, so that no
+ * session can be started with the old password after the revocation. Returns false for an unknown user.
+ */
+export async function setPassword(
+  db: Db,
+  params: { userId: string; passwordHash: string; mustChangePassword: boolean },
+): Promise<boolean> {
+  const updated = await db
+    .update(users)
+    .set({ passwordHash: params.passwordHash, mustChangePassword: params.mustChangePassword })
+    .where(eq(users.id, params.userId))
+    .returning({ id: users.id });
+  if (updated.length === 0) return false;
+  await revokeUserSessions(db, params.userId);
+  return true;
 }
 
 /** Users per role, enabled ones only, for the administration overview. */

@@ -16,6 +16,11 @@ export const users = pgTable(
     /** The one customer a `customer` user may see; null for staff. */
     customerId: t.text().references(() => customers.id),
     disabledAt: t.timestamp({ withTimezone: true }),
+    /**
+     * Set by an administrator's reset (a temporary password): until the user chooses a new password, the
+     * web app sends them to the change page and refuses every other procedure.
+     */
+    mustChangePassword: t.boolean().notNull().default(false),
     createdAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
   }),
   (table) => [

@@ -17,7 +17,7 @@ type User = RouterOutputs['users']['list']['users'][number];
 export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   const trpc = useTRPC();
   const users = useQuery(trpc.users.list.queryOptions());
-  const [editing, setEditing] = useState<string | null>(null);
+  const [editing, setEditing] = useState<{ id: string; form: 'role' | 'password' } | null>(null);
   return (
     <div className="dashboard">
       <CreateUser />
@@ -41,14 +41,18 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                 </thead>
                 <tbody>
                   {data.users.map((user) =>
-                    editing === user.id ? (
+                    editing?.id === user.id ? (
                       <tr key={user.id} className="row--form" data-user={user.email}>
                         <td colSpan={6}>
-                          <EditRole
-                            user={user}
-                            isSelf={user.id === currentUserId}
-                            onDone={() => setEditing(null)}
-                          />
+                          {editing.form === 'role' ? (
+                            <EditRole
+                              user={user}
+                              isSelf={user.id === currentUserId}
+                              onDone={() => setEditing(null)}
+                            />
+                          ) : (
+                            <ResetPassword user={user} onDone={() => setEditing(null)} />
+                          )}
                         </td>
                       </tr>
                     ) : (
@@ -56,7 +60,8 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                         key={user.id}
                         user={user}
                         isSelf={user.id === currentUserId}
-                        onEdit={() => setEditing(user.id)}
+                        onEdit={() => setEditing({ id: user.id, form: 'role' })}
+                        onResetPassword={() => setEditing({ id: user.id, form: 'password' })}
                       />
                     ),
                   )}
@@ -70,7 +75,17 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   );
 }
 
-function UserRow({ user, isSelf, onEdit }: { user: User; isSelf: boolean; onEdit: () => void }) {
+function UserRow({
+  user,
+  isSelf,
+  onEdit,
+  onResetPassword,
+}: {
+  user: User;
+  isSelf: boolean;
+  onEdit: () => void;
+  onResetPassword: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const setDisabled = useMutation(
@@ -103,6 +118,7 @@ function UserRow({ user, isSelf, onEdit }: { user: User; isSelf: boolean; onEdit
         ) : (
           <span className="badge badge--up">Active</span>
         )}
+        {user.mustChangePassword ? <span className="tag tag--muted">must change password</span> : null}
         {setDisabled.isError ? (
           <p className="field__error" role="alert">
             {describeProblem(setDisabled.error).message}
@@ -126,6 +142,16 @@ function UserRow({ user, isSelf, onEdit }: { user: User; isSelf: boolean; onEdit
           >
             Change role
           </button>
+          {isSelf ? null : (
+            <button
+              type="button"
+              className="button button--small"
+              onClick={onResetPassword}
+              aria-label={`Reset password of ${user.email}`}
+            >
+              Reset password
+            </button>
+          )}
           {isSelf ? null : (
             <button
               type="button"
@@ -253,6 +279,117 @@ function EditRole({ user, isSelf, onDone }: { user: User; isSelf: boolean; onDon
           disabled={setRoleMutation.isPending}
         >
           Save role
+        </button>
+        <button type="button" className="button button--small button--quiet" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * A temporary password for a user who lost theirs: generated (shown here once) or typed by the
+ * administrator. The user's sessions end, and they must choose a new password at the next sign-in.
+ */
+function ResetPassword({ user, onDone }: { user: User; onDone: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [mode, setMode] = useState<'generate' | 'set'>('generate');
+  const [password, setPassword] = useState('');
+  const reset = useMutation(
+    trpc.users.resetPassword.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() }),
+    }),
+  );
+  const problem = reset.isError ? describeProblem(reset.error) : null;
+  const passwordError = fieldMessage(problem, 'password');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    reset.mutate({ id: user.id, password: mode === 'set' ? password : undefined });
+  };
+  if (reset.isSuccess) {
+    return (
+      <div className="form" role="status" aria-label={`Password of ${user.email} reset`}>
+        {reset.data.temporaryPassword !== null ? (
+          <p>
+            Temporary password for {user.email}:{' '}
+            <code className="mono" data-temporary-password>
+              {reset.data.temporaryPassword}
+            </code>
+            <br />
+            <span className="muted small">
+              Shown this once. Give it to the user by a separate channel; they choose their own at the next
+              sign-in.
+            </span>
+          </p>
+        ) : (
+          <p>The temporary password is set; {user.email} chooses their own at the next sign-in.</p>
+        )}
+        <button type="button" className="button button--small" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="form form--grid"
+      onSubmit={submit}
+      noValidate
+      aria-label={`Reset password of ${user.email}`}
+    >
+      <p className="field--wide small">
+        <strong>{user.name}</strong> <span className="mono muted">{user.email}</span>
+        <span className="muted">
+          {' '}
+          · their sessions end, and they must choose a new password at the next sign-in
+        </span>
+      </p>
+      <fieldset className="field field--wide">
+        <legend>Temporary password</legend>
+        <label>
+          <input
+            type="radio"
+            name={`${id}-mode`}
+            checked={mode === 'generate'}
+            onChange={() => setMode('generate')}
+          />{' '}
+          Generate one and show it to me once
+        </label>
+        <label>
+          <input type="radio" name={`${id}-mode`} checked={mode === 'set'} onChange={() => setMode('set')} />{' '}
+          Set it myself
+        </label>
+      </fieldset>
+      {mode === 'set' ? (
+        <div className="field field--wide">
+          <label htmlFor={`${id}-password`}>Temporary password</label>
+          <input
+            id={`${id}-password`}
+            type="text"
+            autoComplete="off"
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+            aria-invalid={passwordError ? true : undefined}
+            aria-describedby={passwordError ? `${id}-password-error` : undefined}
+          />
+          {passwordError ? (
+            <p id={`${id}-password-error`} className="field__error">
+              {passwordError}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+      {problem && !passwordError ? (
+        <p className="form__error field--wide" role="alert">
+          {problem.message}
+        </p>
+      ) : null}
+      <div className="row-actions field--wide">
+        <button type="submit" className="button button--primary button--small" disabled={reset.isPending}>
+          Reset password
         </button>
         <button type="button" className="button button--small button--quiet" onClick={onDone}>
           Cancel

@@ -3,7 +3,7 @@ import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import type { SessionUser, UserRole } from '@meterops/db/queries/auth';
-import { hasRole, homeFor } from '../../lib/access';
+import { CHANGE_PASSWORD_PATH, hasRole, homeFor } from '../../lib/access';
 import { db } from '../db';
 import { SESSION_COOKIE } from './cookie';
 import { validateSessionToken } from './session';
@@ -30,6 +30,8 @@ export async function requireRole<const R extends UserRole>(
 ): Promise<SessionUser & { role: R }> {
   const user = await getCurrentUser();
   if (user === null) redirect(`/sign-in?next=${encodeURIComponent(path)}`);
+  // A reset password opens nothing until the user has chosen their own.
+  if (user.mustChangePassword) redirect(CHANGE_PASSWORD_PATH);
   if (!hasRole(user, roles)) redirect(homeFor(user.role));
   return user;
 }

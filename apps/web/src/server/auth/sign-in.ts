@@ -83,6 +83,7 @@ export async function signInWithPassword(
     name: user.name,
     role: user.role,
     customerId: user.customerId,
+    mustChangePassword: user.mustChangePassword,
   };
   return { outcome: 'signed-in', user: sessionUser, token, session };
 }

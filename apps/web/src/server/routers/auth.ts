@@ -1,11 +1,17 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { userRole } from '@meterops/db/schema';
-import { homeFor } from '../../lib/access';
+import { passwordWeakness } from '@meterops/domain/password-policy';
+import { hashPassword, verifyPassword } from '@meterops/db/password';
+import { findPasswordHash } from '@meterops/db/queries/auth';
+import { setPassword } from '@meterops/db/queries/users';
+import { CHANGE_PASSWORD_PATH, homeFor } from '../../lib/access';
+import { changePasswordSchema } from '../../lib/user-params';
 import { serializeClearedSessionCookie, serializeSessionCookie } from '../auth/cookie';
-import { invalidateSession } from '../auth/session';
+import { invalidateSession, startSession } from '../auth/session';
 import { signInWithPassword } from '../auth/sign-in';
-import { authedProcedure, publicProcedure, router } from '../trpc';
+import { fieldError } from '../field-error';
+import { publicProcedure, router, signedInProcedure } from '../trpc';
 
 const sessionUser = z.object({
   id: z.uuid(),
@@ -13,6 +19,7 @@ const sessionUser = z.object({
   name: z.string(),
   role: z.enum(userRole.enumValues),
   customerId: z.string().nullable(),
+  mustChangePassword: z.boolean(),
 });
 
 export const authRouter = router({
@@ -40,7 +47,10 @@ export const authRouter = router({
           // Signing in again (another account, or the same) replaces the session this browser had.
           if (ctx.session) await invalidateSession(ctx.db, ctx.session.id);
           ctx.resHeaders.append('set-cookie', serializeSessionCookie(result.token, result.session.expiresAt));
-          return { user: result.user, home: homeFor(result.user.role) };
+          return {
+            user: result.user,
+            home: result.user.mustChangePassword ? CHANGE_PASSWORD_PATH : homeFor(result.user.role),
+          };
       }
     }),
 
@@ -54,8 +64,35 @@ export const authRouter = router({
       return { signedOut: true as const };
     }),
 
-  me: authedProcedure
+  me: signedInProcedure
     .input(z.void())
     .output(sessionUser)
     .query(({ ctx }) => ctx.user),
+
+  /**
+   * Every user changes their own password, proving the current one. All their sessions end (other
+   * devices, and any session of someone who knew the old password); this browser gets a new one.
+   */
+  changePassword: signedInProcedure
+    .input(changePasswordSchema)
+    .output(z.object({ home: z.string() }))
+    .mutation(async ({ ctx, input }) => {
+      const storedHash = await findPasswordHash(ctx.db, { userId: ctx.user.id });
+      if (storedHash === null || !(await verifyPassword(storedHash, input.currentPassword))) {
+        throw fieldError('currentPassword', 'This is not your current password');
+      }
+      const weakness = passwordWeakness(input.newPassword, ctx.user);
+      if (weakness !== null) throw fieldError('newPassword', weakness);
+      if (input.newPassword === input.currentPassword) {
+        throw fieldError('newPassword', 'Choose a password different from the current one');
+      }
+      await setPassword(ctx.db, {
+        userId: ctx.user.id,
+        passwordHash: await hashPassword(input.newPassword),
+        mustChangePassword: false,
+      });
+      const { token, session } = await startSession(ctx.db, ctx.user.id);
+      ctx.resHeaders.append('set-cookie', serializeSessionCookie(token, session.expiresAt));
+      return { home: homeFor(ctx.user.role) };
+    }),
 });

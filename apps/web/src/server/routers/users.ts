@@ -1,20 +1,36 @@
 /** Users and roles, for administrators. */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
+import { passwordWeakness } from '@meterops/domain/password-policy';
 import { hashPassword } from '@meterops/db/password';
 import {
   changeUser,
   createUser,
   customerExists,
   emailTaken,
+  getManagedUser,
   listUsers,
+  setPassword,
   type UserChange,
 } from '@meterops/db/queries/users';
-import { createUserSchema, roleSchema, setRoleSchema } from '../../lib/user-params';
+import { createUserSchema, resetPasswordSchema, roleSchema, setRoleSchema } from '../../lib/user-params';
 import { fieldError } from '../field-error';
 import { router, withRole } from '../trpc';
 
 const adminProcedure = withRole('admin');
+
+/**
+ * A temporary password: 16 random bytes (128 bits) as four groups of base64url characters, easy to
+ * read out to the user and far beyond guessing for the short time it is valid.
+ */
+function generateTemporaryPassword(): string {
+  return (
+    randomBytes(16)
+      .toString('base64url')
+      .match(/.{1,6}/g) ?? []
+  ).join('-');
+}
 
 async function apply(
   db: Parameters<typeof changeUser>[0],
@@ -46,6 +62,7 @@ export const usersRouter = router({
             customerId: z.string().nullable(),
             customerName: z.string().nullable(),
             disabledAt: z.date().nullable(),
+            mustChangePassword: z.boolean(),
             createdAt: z.date(),
             lastSessionAt: z.date().nullable(),
           }),
@@ -59,6 +76,8 @@ export const usersRouter = router({
     .input(createUserSchema)
     .output(z.object({ id: z.string() }))
     .mutation(async ({ ctx, input }) => {
+      const weakness = passwordWeakness(input.password, input);
+      if (weakness !== null) throw fieldError('password', weakness);
       if (await emailTaken(ctx.db, { email: input.email }))
         throw fieldError('email', 'A user with this email exists');
       const customerId = input.role === 'customer' ? (input.customerId ?? null) : null;
@@ -87,6 +106,37 @@ export const usersRouter = router({
         throw fieldError('customerId', `There is no customer ${customerId}`);
       }
       return apply(ctx.db, input.id, { kind: 'role', role: input.role, customerId });
+    }),
+
+  /**
+   * Sets a temporary password (the administrator's, or a generated one returned once and never stored in
+   * clear) that the user must replace at the next sign-in, and ends all the user's sessions.
+   * Administrators change their own password on the account page instead.
+   */
+  resetPassword: adminProcedure
+    .input(resetPasswordSchema)
+    .output(z.object({ temporaryPassword: z.string().nullable() }))
+    .mutation(async ({ ctx, input }) => {
+      if (input.id === ctx.user.id) {
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message: 'Change your own password on the account page, with your current password.',
+        });
+      }
+      const target = await getManagedUser(ctx.db, { id: input.id });
+      if (target === null) throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such user.' });
+      if (input.password !== undefined) {
+        const weakness = passwordWeakness(input.password, target);
+        if (weakness !== null) throw fieldError('password', weakness);
+      }
+      const temporaryPassword = input.password ?? generateTemporaryPassword();
+      await setPassword(ctx.db, {
+        userId: target.id,
+        passwordHash: await hashPassword(temporaryPassword),
+        mustChangePassword: true,
+      });
+      // TODO(merge): recordStaffAction (password reset of target.id by ctx.user.id)
+      return { temporaryPassword: input.password === undefined ? temporaryPassword : null };
     }),
 
   /** Disabling ends the user's sessions at once; an administrator cannot disable themselves. */
