@@ -14,12 +14,8 @@ import {
   storedSummary,
   waitForCaughtUp,
 } from './harness';
-import {
-  startPrivateKafka,
-  startPrivatePostgres,
-  type PrivateKafka,
-  type PrivatePostgres,
-} from './private-services';
+import { startPrivateKafka, type PrivateKafka } from './private-kafka';
+import { startPrivatePostgres, type PrivatePostgres } from './private-postgres';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -79,8 +75,8 @@ describe('infrastructure failures', () => {
 
   it('rides out a broker crash: the consumer comes back by itself and nothing is lost or counted twice', async () => {
     const broker: PrivateKafka = await startPrivateKafka();
-    cleanups.push(() => broker.destroy());
-    const client = createKafka({ brokers: broker.brokers, clientId: 'meterops-it-broker-crash' });
+    cleanups.push(() => broker.stop());
+    const client = createKafka({ brokers: [broker.plaintext], clientId: 'meterops-it-broker-crash' });
     const database = await createTestDatabase(simulation.meters);
     cleanups.push(() => database.drop());
     const topics = await createTestTopics(4, client);
@@ -95,7 +91,7 @@ describe('infrastructure failures', () => {
     const storedBefore = ingest.totals().inserted;
     await broker.kill();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    await broker.start();
+    await broker.restart();
     await waitForCaughtUp(topics, 180_000, client);
     expect(ingest.totals().inserted).toBeGreaterThan(storedBefore);
     await waitFor(() => ingest.service.health.ready(Date.now()), 60_000, 'the worker to be ready again');

@@ -56,7 +56,7 @@ describe('Kafka with SASL/SCRAM-SHA-512', () => {
     const received = new Promise<KafkaBatch>((resolve) => {
       void consumer.run((batch) => {
         resolve(batch);
-        return Promise.resolve();
+        return Promise.resolve(true);
       });
     });
     try {

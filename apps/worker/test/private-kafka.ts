@@ -1,7 +1,7 @@
 /**
  * A Kafka broker of the test's own, started from the stack's jars with the stack's server.properties
- * (scripts/lib/kafka-config.ts) on free ports, so that a test can change how it listens (SCRAM) without
- * touching the broker everyone shares.
+ * (scripts/lib/kafka-config.ts) on free ports, so that a test can change how it listens (SCRAM), or kill
+ * and restart it, without touching the broker everyone shares.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,13 +17,24 @@ import { kafkaServerProperties, scramCredential } from '../../../scripts/lib/kaf
 export interface PrivateKafka {
   /** host:port of the PLAINTEXT listener. */
   plaintext: string;
-  /** host:port of the SASL_PLAINTEXT (SCRAM-SHA-512) listener. */
+  /** host:port of the SASL_PLAINTEXT (SCRAM-SHA-512) listener, when started with a user. */
   scram: string;
+  /** SIGKILL: the broker dies mid-request, as on a crash or a lost machine. */
+  kill(): Promise<void>;
+  /** Starts it again on the same data and ports. */
+  restart(): Promise<void>;
+  /** Kills it and deletes its data. */
   stop(): Promise<void>;
 }
 
-/** Starts a broker whose SCRAM listener knows exactly one user; resolves once both listeners accept. */
-export async function startPrivateKafka(user: { username: string; password: string }): Promise<PrivateKafka> {
+/**
+ * Starts a broker (with a SCRAM listener that knows exactly one user, when given one); resolves once it
+ * serves requests.
+ */
+export async function startPrivateKafka(user?: {
+  username: string;
+  password: string;
+}): Promise<PrivateKafka> {
   const libs = join(loadEnv().METEROPS_STATE_DIR, 'kafka', 'libs');
   if (!existsSync(libs)) throw new Error(`no Kafka jars in ${libs}: run npm run stack -- up once`);
   const dir = await mkdtemp(join(tmpdir(), 'meterops-kafka-'));
@@ -39,7 +50,7 @@ export async function startPrivateKafka(user: { username: string; password: stri
         host,
         plaintextPort,
         controllerPort,
-        scramPort,
+        scramPort: user ? scramPort : undefined,
       }),
       '',
     ].join('\n'),
@@ -72,52 +83,71 @@ export async function startPrivateKafka(user: { username: string; password: stri
       clusterId(),
       '-c',
       config,
-      '--add-scram',
-      scramCredential(user.username, user.password),
+      ...(user ? ['--add-scram', scramCredential(user.username, user.password)] : []),
     ],
     { encoding: 'utf8' },
   );
   if (format.status !== 0)
     throw new Error(`kafka storage format failed:\n${format.stdout}\n${format.stderr}`);
 
-  const out = openSync(log, 'a');
-  const child: ChildProcess = spawn(
-    'java',
-    [
-      '-Xms128m',
-      '-Xmx384m',
-      '-XX:+UseSerialGC',
-      `-Dlog4j2.configurationFile=${log4j}`,
-      '-cp',
-      classpath,
-      'kafka.Kafka',
-      config,
-    ],
-    { stdio: ['ignore', out, out] },
-  );
-  closeSync(out);
-
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
+  let child: ChildProcess | null = null;
+  const start = async () => {
+    const out = openSync(log, 'a');
+    const started = spawn(
+      'java',
+      [
+        '-Xms128m',
+        '-Xmx384m',
+        '-XX:+UseSerialGC',
+        `-Dlog4j2.configurationFile=${log4j}`,
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        config,
+      ],
+      { stdio: ['ignore', out, out] },
+    );
+    closeSync(out);
+    child = started;
+    const logged = (await readFile(log, 'utf8').catch(() => '')).split('Kafka Server started').length;
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const text = await readFile(log, 'utf8').catch(() => '');
+      // The broker logs this once every listener is bound and it serves requests.
+      if (text.split('Kafka Server started').length > logged) return;
+      if (started.exitCode !== null || Date.now() > deadline) {
+        await kill();
+        throw new Error(`the private Kafka broker did not start:\n${text.slice(-3_000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+  const kill = async () => {
+    const running = child;
+    if (running && running.exitCode === null && running.signalCode === null) {
+      const exited = once(running, 'exit');
+      running.kill('SIGKILL');
       await exited;
     }
+    child = null;
+  };
+  const stop = async () => {
+    await kill();
     await rm(dir, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const text = await readFile(log, 'utf8').catch(() => '');
-    // The broker logs this once every listener is bound and it serves requests.
-    if (text.includes('Kafka Server started')) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`the private Kafka broker did not start:\n${text.slice(-3_000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  try {
+    await start();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
-  return { plaintext: `${host}:${plaintextPort}`, scram: `${host}:${scramPort}`, stop };
+  return {
+    plaintext: `${host}:${plaintextPort}`,
+    scram: `${host}:${scramPort}`,
+    kill,
+    restart: start,
+    stop,
+  };
 }
 
 /** A Kafka cluster id: 16 random bytes in URL-safe base64; the command line refuses one starting with "-". */
