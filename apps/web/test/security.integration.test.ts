@@ -7,6 +7,7 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRole } from '@meterops/db/queries/auth';
 import { userRole } from '@meterops/db/schema';
+import { SESSION_COOKIE } from '../src/server/auth/cookie';
 import { appRouter, createCaller } from '../src/server/root';
 import { authedProcedure, createCallerFactory, router, withRole } from '../src/server/trpc';
 import {
@@ -241,10 +242,10 @@ describe('authorization middleware', () => {
 
   it('treats a forged or unknown session cookie as signed out', async () => {
     const forged = createProbeCaller(
-      await contextWithCookie(db, 'meterops_session=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
+      await contextWithCookie(db, `${SESSION_COOKIE}=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`),
     );
     await expect(forged.anyone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    const malformed = createProbeCaller(await contextWithCookie(db, 'meterops_session=../../etc/passwd'));
+    const malformed = createProbeCaller(await contextWithCookie(db, `${SESSION_COOKIE}=../../etc/passwd`));
     await expect(malformed.anyone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 });

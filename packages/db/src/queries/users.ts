@@ -5,7 +5,7 @@
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { customers, sessions, users } from '../schema/index';
-import type { UserRole } from './auth';
+import { revokeUserSessions, type UserRole } from './auth';
 
 export interface ManagedUser {
   id: string;
@@ -91,8 +91,8 @@ export type UserChange =
 /**
  * Changes a user's role (with the customer binding the role needs) or disables or enables them. Ending
  * the last enabled administrator is refused (returns 'last_admin'), counted inside the transaction under
- * a lock on the administrators, so two admins demoting each other at once cannot both succeed. Disabling
- * also deletes the user's sessions.
+ * a lock on the administrators, so two admins demoting each other at once cannot both succeed. Disabling,
+ * and a change of role or customer, also end the user's sessions.
  */
 export async function changeUser(
   db: Db,
@@ -105,7 +105,7 @@ export async function changeUser(
       .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)))
       .for('update');
     const [target] = await tx
-      .select({ id: users.id })
+      .select({ id: users.id, role: users.role, customerId: users.customerId })
       .from(users)
       .where(eq(users.id, params.id))
       .for('update');
@@ -116,17 +116,21 @@ export async function changeUser(
       (change.kind === 'disable' || (change.kind === 'role' && change.role !== 'admin'));
     if (endsAdmin && admins.length <= 1) return 'last_admin';
     if (change.kind === 'role') {
-      // Sessions read the role from users on every request, so the change applies at the next one.
       await tx
         .update(users)
         .set({ role: change.role, customerId: change.customerId })
         .where(eq(users.id, params.id));
+      // A session opened under the old role ends: the user signs in again under the new one, so no page or
+      // request already in flight keeps what the old role could see.
+      if (target.role !== change.role || target.customerId !== change.customerId) {
+        await revokeUserSessions(tx, params.id);
+      }
     } else if (change.kind === 'disable') {
       await tx
         .update(users)
         .set({ disabledAt: new Date() })
         .where(and(eq(users.id, params.id), isNull(users.disabledAt)));
-      await tx.delete(sessions).where(eq(sessions.userId, params.id));
+      await revokeUserSessions(tx, params.id);
     } else {
       await tx.update(users).set({ disabledAt: null }).where(eq(users.id, params.id));
     }
