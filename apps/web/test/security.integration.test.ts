@@ -128,6 +128,7 @@ const expectations: Record<string, Expectation> = {
   },
   'users.setRole': { access: admin, input: ({ probe }) => ({ id: probe.id, role: 'operator' }) },
   'users.setDisabled': { access: admin, input: ({ probe }) => ({ id: probe.id, disabled: false }) },
+  'audit.list': { access: admin, input: () => ({ action: 'user.role_changed' }) },
   // The end customer's own usage; the customer id always comes from the session.
   'usage.meters': { access: customer },
   'usage.report': {

@@ -96,6 +96,11 @@ export class TestData {
     return { id: row.id, email, role, customerId };
   }
 
+  /** A user a test created through the app, to be removed with the others. */
+  adopt(userId: string): void {
+    this.userIds.push(userId);
+  }
+
   async cleanup(): Promise<void> {
     // Sessions go with their users (on delete cascade).
     if (this.userIds.length > 0) await this.db.delete(users).where(inArray(users.id, this.userIds));

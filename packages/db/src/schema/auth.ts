@@ -38,10 +38,16 @@ export const sessions = pgTable(
     expiresAt: t.timestamp({ withTimezone: true }).notNull(),
     createdAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
   }),
-  (table) => [index('sessions_user_idx').on(table.userId)],
+  (table) => [
+    index('sessions_user_idx').on(table.userId),
+    index('sessions_expires_at_idx').on(table.expiresAt),
+  ],
 );
 
-/** Failed sign-ins, for slowing down guessing per account and per client address. */
+/**
+ * Sign-in attempts, for slowing down guessing per client address and account. Attempts the throttle
+ * refused are not kept, and housekeeping deletes those older than the throttling window.
+ */
 export const signInAttempts = pgTable(
   'sign_in_attempts',
   (t) => ({
@@ -54,5 +60,6 @@ export const signInAttempts = pgTable(
   (table) => [
     index('sign_in_attempts_email_idx').on(table.email, table.attemptedAt),
     index('sign_in_attempts_address_idx').on(table.clientAddress, table.attemptedAt),
+    index('sign_in_attempts_attempted_at_idx').on(table.attemptedAt),
   ],
 );

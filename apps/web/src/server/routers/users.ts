@@ -1,7 +1,9 @@
-/** Users and roles, for administrators. */
+/** Users and roles, for administrators. Every change is recorded in the staff audit trail. */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { hashPassword } from '@meterops/db/password';
+import { recordStaffAction } from '@meterops/db/queries/audit';
+import type { SessionUser } from '@meterops/db/queries/auth';
 import {
   changeUser,
   createUser,
@@ -12,16 +14,17 @@ import {
 } from '@meterops/db/queries/users';
 import { createUserSchema, roleSchema, setRoleSchema } from '../../lib/user-params';
 import { fieldError } from '../field-error';
+import { staffActor } from '../staff-actor';
 import { router, withRole } from '../trpc';
 
 const adminProcedure = withRole('admin');
 
 async function apply(
-  db: Parameters<typeof changeUser>[0],
+  ctx: { db: Parameters<typeof changeUser>[0]; user: SessionUser; clientAddress: string },
   id: string,
   change: UserChange,
 ): Promise<{ ok: true }> {
-  const outcome = await changeUser(db, { id, change });
+  const outcome = await changeUser(ctx.db, { id, change, actor: staffActor(ctx) });
   if (outcome === 'not_found') throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such user.' });
   if (outcome === 'last_admin') {
     throw new TRPCError({
@@ -65,12 +68,23 @@ export const usersRouter = router({
       if (customerId !== null && !(await customerExists(ctx.db, { customerId }))) {
         throw fieldError('customerId', `There is no customer ${customerId}`);
       }
-      return createUser(ctx.db, {
-        email: input.email,
-        name: input.name,
-        passwordHash: await hashPassword(input.password),
-        role: input.role,
-        customerId,
+      const passwordHash = await hashPassword(input.password);
+      return ctx.db.transaction(async (tx) => {
+        const created = await createUser(tx, {
+          email: input.email,
+          name: input.name,
+          passwordHash,
+          role: input.role,
+          customerId,
+        });
+        await recordStaffAction(tx, {
+          actor: staffActor(ctx),
+          action: 'user.created',
+          targetType: 'user',
+          targetId: created.id,
+          details: { email: input.email.toLowerCase(), role: input.role, customerId },
+        });
+        return created;
       });
     }),
 
@@ -86,7 +100,7 @@ export const usersRouter = router({
       if (customerId !== null && !(await customerExists(ctx.db, { customerId }))) {
         throw fieldError('customerId', `There is no customer ${customerId}`);
       }
-      return apply(ctx.db, input.id, { kind: 'role', role: input.role, customerId });
+      return apply(ctx, input.id, { kind: 'role', role: input.role, customerId });
     }),
 
   /** Disabling ends the user's sessions at once; an administrator cannot disable themselves. */
@@ -97,6 +111,6 @@ export const usersRouter = router({
       if (input.id === ctx.user.id && input.disabled) {
         throw new TRPCError({ code: 'FORBIDDEN', message: 'You cannot disable your own account.' });
       }
-      return apply(ctx.db, input.id, input.disabled ? { kind: 'disable' } : { kind: 'enable' });
+      return apply(ctx, input.id, input.disabled ? { kind: 'disable' } : { kind: 'enable' });
     }),
 });
