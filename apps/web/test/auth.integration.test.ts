@@ -233,6 +233,18 @@ describe('sign-in throttling', () => {
     expect(result.user.id).toBe(user.id);
   });
 
+  it('bounds what one signed-out address can add to sign_in_attempts, however many attempts it makes', async () => {
+    const clientAddress = uniqueClientAddress();
+    for (let attempt = 0; attempt < 3 * signInThrottle.addressLimit; attempt += 1) {
+      await signInError(data.unknownEmail(), 'guess', clientAddress);
+    }
+    const rows = await db
+      .select({ id: signInAttempts.id })
+      .from(signInAttempts)
+      .where(eq(signInAttempts.clientAddress, clientAddress));
+    expect(rows).toHaveLength(signInThrottle.addressLimit);
+  });
+
   it('does not let a burst of parallel guesses from one address past the limit', async () => {
     const user = await data.user('operator');
     const attacker = uniqueClientAddress();

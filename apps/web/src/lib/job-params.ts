@@ -21,4 +21,5 @@ export const jobLabels: Record<string, string> = {
   'finalize-day': 'Finalize a day',
   'estimate-gaps': 'Estimate gaps',
   nightly: 'Nightly batch',
+  housekeeping: 'Housekeeping',
 };

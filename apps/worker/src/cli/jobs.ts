@@ -27,6 +27,7 @@ const usage = `usage: npm run jobs -- <command> [options]
   reprocess       --from DAY --to DAY [--meter ID]...  recompute those days as final
   reprocess-queue [--limit N]                          recompute the (meter, day) keys queued by late data
   nightly         [--grace-hours H]                    finalize due days, then the reprocess queue
+  housekeeping    [--retention-hours H]                delete expired sessions and old sign-in attempts
   vee-dry-run     --meter ID --day DAY [--set NAME=VALUE]... [--json]
                                                        what the rules would flag and estimate; changes nothing
   list [--limit N]   show RUN_ID   cancel RUN_ID
@@ -41,6 +42,7 @@ const { values, positionals } = parseArgs({
     meter: { type: 'string', multiple: true },
     limit: { type: 'string' },
     'grace-hours': { type: 'string' },
+    'retention-hours': { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     detach: { type: 'boolean', default: false },
@@ -96,6 +98,8 @@ function jobParams(name: JobName): Record<string, unknown> {
       return { limit: number('limit', values.limit) };
     case 'nightly':
       return { graceHours: number('grace-hours', values['grace-hours']) };
+    case 'housekeeping':
+      return { attemptRetentionHours: number('retention-hours', values['retention-hours']) };
   }
 }
 

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Db, DbTransaction } from '../client';
+import type { Db, DbTransaction, Sql } from '../client';
 import type { userRole } from '../schema/index';
 import { sessions, signInAttempts, users } from '../schema/index';
 
@@ -171,4 +171,35 @@ export async function deleteSignInAttempt(db: Db, params: { attemptId: number })
 export async function revokeUserSessions(db: Db | DbTransaction, userId: string): Promise<number> {
   const deleted = await db.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
   return deleted.length;
+}
+
+/**
+ * Housekeeping of the sign-in tables: sessions past their expiry (a session nobody presents again is
+ * otherwise never deleted) and sign-in attempts older than the retention. Deletes in batches, so a large
+ * backlog never holds long locks.
+ */
+export async function purgeSignInState(
+  sql: Sql,
+  params: { attemptRetentionHours: number; batchSize?: number },
+): Promise<{ sessions: number; signInAttempts: number }> {
+  const batchSize = params.batchSize ?? 10_000;
+  let expiredSessions = 0;
+  for (;;) {
+    const deleted = await sql`
+      delete from sessions where id in (
+        select id from sessions where expires_at <= now() limit ${batchSize})`;
+    expiredSessions += deleted.count;
+    if (deleted.count < batchSize) break;
+  }
+  let oldAttempts = 0;
+  for (;;) {
+    const deleted = await sql`
+      delete from sign_in_attempts where id in (
+        select id from sign_in_attempts
+        where attempted_at < now() - make_interval(secs => ${params.attemptRetentionHours * 3600})
+        limit ${batchSize})`;
+    oldAttempts += deleted.count;
+    if (deleted.count < batchSize) break;
+  }
+  return { sessions: expiredSessions, signInAttempts: oldAttempts };
 }
