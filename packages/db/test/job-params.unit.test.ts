@@ -3,9 +3,24 @@ import { isJobName, jobNames, parseJobParams } from '../src/queries/jobs';
 
 describe('job arguments', () => {
   it('lists every job the worker runs', () => {
-    expect(jobNames).toEqual(['finalize-day', 'estimate-gaps', 'reprocess', 'reprocess-queue', 'nightly']);
+    expect(jobNames).toEqual([
+      'finalize-day',
+      'estimate-gaps',
+      'reprocess',
+      'reprocess-queue',
+      'nightly',
+      'housekeeping',
+    ]);
     expect(isJobName('finalize-day')).toBe(true);
     expect(isJobName('vacuum')).toBe(false);
+  });
+
+  it('keep sign-in attempts at least an hour, so the throttling window always sees them', () => {
+    expect(parseJobParams('housekeeping', {})).toEqual({});
+    expect(parseJobParams('housekeeping', { attemptRetentionHours: 24 })).toEqual({
+      attemptRetentionHours: 24,
+    });
+    expect(() => parseJobParams('housekeeping', { attemptRetentionHours: 0.25 })).toThrow();
   });
 
   it('accept a day and optional meters for finalize-day and estimate-gaps', () => {
