@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessions, signInAttempts, users } from '@meterops/db/schema';
@@ -230,6 +231,19 @@ describe('sign-in throttling', () => {
       code: 'TOO_MANY_REQUESTS',
     });
     const { result } = await signIn(user.email, TEST_PASSWORD);
+    expect(result.user.id).toBe(user.id);
+  });
+
+  it('counts the IPv6 addresses of one /64 network as one address', async () => {
+    const user = await data.user('operator');
+    const network = `2001:db8:${randomUUID().slice(0, 4)}`;
+    for (let attempt = 0; attempt < signInThrottle.pairLimit; attempt += 1) {
+      await signInError(user.email, 'wrong', `${network}:1::${attempt + 1}`);
+    }
+    expect(await signInError(user.email, TEST_PASSWORD, `${network}:1:ffff::9`)).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+    });
+    const { result } = await signIn(user.email, TEST_PASSWORD, `${network}:2::1`);
     expect(result.user.id).toBe(user.id);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveClientAddress } from '../src/server/client-address';
+import { resolveClientAddress, throttlingBlock } from '../src/server/client-address';
 import { failureDelayMs, secondsUntilAllowed, signInThrottle } from '../src/server/auth/throttle';
 
 describe('sign-in spacing', () => {
@@ -71,5 +71,22 @@ describe('client address', () => {
     expect(
       resolveClientAddress({ forwardedFor: undefined, socketAddress: '::ffff:192.0.2.1', trustedProxies: 0 }),
     ).toBe('192.0.2.1');
+  });
+});
+
+describe('throttling block', () => {
+  it('counts an IPv6 address by its /64 network, written out or compressed', () => {
+    expect(throttlingBlock('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(throttlingBlock('2001:0db8:0001:0002::ffff')).toBe('2001:db8:1:2::/64');
+    expect(throttlingBlock('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(throttlingBlock('::1')).toBe('0:0:0:0::/64');
+    expect(throttlingBlock('FE80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+
+  it('keeps IPv4 addresses and anything that is not an address as they are', () => {
+    expect(throttlingBlock('192.0.2.1')).toBe('192.0.2.1');
+    expect(throttlingBlock('unknown')).toBe('unknown');
+    expect(throttlingBlock('test-1234')).toBe('test-1234');
+    expect(throttlingBlock('not:an:address')).toBe('not:an:address');
   });
 });

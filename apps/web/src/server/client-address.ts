@@ -34,3 +34,24 @@ export function resolveClientAddress(params: {
   const client = chain[Math.max(0, chain.length - 1 - params.trustedProxies)] ?? 'unknown';
   return normalise(client);
 }
+
+/**
+ * The block sign-in throttling counts an address in: an IPv4 address by itself, an IPv6 address by its
+ * /64 network, because one subscriber or host gets a whole /64 and could otherwise try from 2^64 addresses.
+ * Anything that is not an IP address (tests, `unknown`) is its own block.
+ */
+export function throttlingBlock(address: string): string {
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.split('%')[0]?.toLowerCase().split('::') ?? [];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  if (groups.length !== 8 || !groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return address;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

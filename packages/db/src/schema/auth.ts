@@ -53,6 +53,7 @@ export const signInAttempts = pgTable(
   (t) => ({
     id: t.bigserial({ mode: 'number' }).primaryKey(),
     email: t.text().notNull(),
+    /** The client's IPv4 address, or its IPv6 /64 network (`2001:db8:1:2::/64`). */
     clientAddress: t.text().notNull(),
     succeeded: t.boolean().notNull(),
     attemptedAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -16,6 +16,7 @@ import {
   type SessionUser,
   type StoredSession,
 } from '@meterops/db/queries/auth';
+import { throttlingBlock } from '../client-address';
 import { startSession } from './session';
 import { failureDelayMs, secondsUntilAllowed, signInThrottle } from './throttle';
 
@@ -39,7 +40,8 @@ export async function signInWithPassword(
   db: Db,
   params: { email: string; password: string; clientAddress: string },
 ): Promise<SignInResult> {
-  const { email, password, clientAddress } = params;
+  const { email, password } = params;
+  const clientAddress = throttlingBlock(params.clientAddress);
   const attemptId = await recordSignInAttempt(db, { email, clientAddress, succeeded: false });
   const failures = await recentSignInFailures(db, {
     email,
