@@ -56,7 +56,8 @@ function run(step: string, command: string[], extraEnv: Record<string, string>):
 }
 
 const info = await ensureStackUp({ say });
-const appEnv = { ...stackEnvVars(info), WEB_PORT: String(env.WEB_PORT) };
+// The demo serves plain http on this machine: a Secure (`__Host-`) cookie would not be kept there.
+const appEnv = { ...stackEnvVars(info), WEB_PORT: String(env.WEB_PORT), SESSION_COOKIE_SECURE: 'false' };
 run('applying migrations', ['npm', 'run', 'db:migrate'], appEnv);
 run(
   `seeding ${values.meters} meters and the demo users`,

@@ -159,6 +159,8 @@ async function e2e(): Promise<void> {
     CONSUMER_GROUP: `e2e-${runId}`,
     WEB_PORT: '3100',
     LAG_REPORT_INTERVAL_MS: '1000',
+    // The e2e web app serves plain http: a Secure (`__Host-`) cookie would not be kept there.
+    SESSION_COOKIE_SECURE: 'false',
   };
   const manifestPath = path.join(resultsDir, 'e2e-manifest.json');
   const started: StartedProcess[] = [];

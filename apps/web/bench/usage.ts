@@ -7,6 +7,7 @@
 import type { Db, Sql } from '@meterops/db/client';
 import { dailyKwhByMeter, usagePeriod } from '@meterops/db/queries/usage';
 import type { InfluxQuery } from '@meterops/metrics/query';
+import { SESSION_COOKIE } from '../src/server/auth/cookie';
 import { startSession } from '../src/server/auth/session';
 import { createContext } from '../src/server/context';
 import { createCaller } from '../src/server/root';
@@ -45,7 +46,7 @@ export async function usageEndpoints(deps: {
       returning id`;
     if (user === undefined) throw new Error('bench customer was not created');
     const { token } = await startSession(db, user.id);
-    const cookie = `meterops_session=${token}`;
+    const cookie = `${SESSION_COOKIE}=${token}`;
     const ctx = await createContext({
       db,
       sql,

@@ -23,6 +23,7 @@ import { planFleet, seedDemoUsers } from '@meterops/db/seed';
 import { createInfluxQuery } from '@meterops/metrics/query';
 import { createRandom } from '@meterops/domain/random';
 import { env } from '../src/env';
+import { SESSION_COOKIE } from '../src/server/auth/cookie';
 import { startSession } from '../src/server/auth/session';
 import { createContext } from '../src/server/context';
 import { completenessRouter } from '../src/server/routers/completeness';
@@ -518,7 +519,7 @@ async function measure(last: string): Promise<void> {
       db,
       sql,
       influx,
-      headers: new Headers({ cookie: `meterops_session=${token}`, 'x-forwarded-for': 'bench' }),
+      headers: new Headers({ cookie: `${SESSION_COOKIE}=${token}`, 'x-forwarded-for': 'bench' }),
       resHeaders: new Headers(),
     });
     const caller = createCaller(ctx);

@@ -64,21 +64,40 @@ const schema = z.object({
   /** InfluxDB 1.x user (HTTP basic auth), an alternative to INFLUX_TOKEN. */
   INFLUX_USERNAME: z.preprocess(unsetIfEmpty, z.string().optional()),
   INFLUX_PASSWORD: z.preprocess(unsetIfEmpty, z.string().optional()),
-  /** `Secure` on the session cookie; off by default because the local stack serves plain http. */
-  SESSION_COOKIE_SECURE: z.preprocess(unsetIfEmpty, z.stringbool().default(false)),
+  /**
+   * `Secure` and the `__Host-` prefix on the session cookie, and HSTS. On unless NODE_ENV is `development`
+   * (`next start` runs as production): a deployment must not depend on remembering to turn it on. Local
+   * runs over plain http (the demo, the e2e suite) set it to false explicitly.
+   */
+  SESSION_COOKIE_SECURE: z.preprocess(unsetIfEmpty, z.stringbool().optional()),
+  /** Port of the web app's server (server.ts). */
+  WEB_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(65_535).default(3000)),
+  /**
+   * Reverse proxies in front of the web app that append the client address to X-Forwarded-For. With 0 the
+   * header is ignored (a client can write anything into it) and the socket address is used; with N the
+   * N-th address from the right is the client's.
+   */
+  TRUSTED_PROXIES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(10).default(0)),
+  /**
+   * Fewest other homes a comparison with similar homes may be drawn from; below it the portal says there
+   * are not enough, because the quartiles of a handful of homes give away a neighbour's usage.
+   */
+  PEER_MIN_COUNT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(5).max(1_000).default(10)),
 });
 
 const withDefaults = schema
-  .transform((settings) => ({
+  .transform(({ SESSION_COOKIE_SECURE, ...settings }) => ({
     ...settings,
     WEB_DATABASE_URL: settings.WEB_DATABASE_URL ?? settings.DATABASE_URL,
+    SESSION_COOKIE_SECURE: SESSION_COOKIE_SECURE ?? settings.NODE_ENV !== 'development',
   }))
   .and(kafkaSecurityEnv);
 
 export type WebEnv = z.infer<typeof withDefaults>;
 
-function load(): WebEnv {
-  const parsed = withDefaults.safeParse(process.env);
+/** Validates an environment; exported for the tests of its defaults. */
+export function parseWebEnv(source: Record<string, string | undefined>): WebEnv {
+  const parsed = withDefaults.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid environment for the web app:\n${problems.join('\n')}`);
@@ -86,4 +105,4 @@ function load(): WebEnv {
   return parsed.data;
 }
 
-export const env = load();
+export const env = parseWebEnv(process.env);

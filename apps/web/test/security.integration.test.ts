@@ -8,6 +8,7 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRole } from '@meterops/db/queries/auth';
 import { userRole } from '@meterops/db/schema';
+import { SESSION_COOKIE } from '../src/server/auth/cookie';
 import { appRouter, createCaller } from '../src/server/root';
 import { authedProcedure, createCallerFactory, router, withRole } from '../src/server/trpc';
 import {
@@ -150,6 +151,7 @@ const expectations: Record<string, Expectation> = {
   'users.setRole': { access: admin, input: ({ probe }) => ({ id: probe.id, role: 'operator' }) },
   'users.setDisabled': { access: admin, input: ({ probe }) => ({ id: probe.id, disabled: false }) },
   'users.resetPassword': { access: admin, input: ({ resetTarget }) => ({ id: resetTarget.id }) },
+  'audit.list': { access: admin, input: () => ({ action: 'user.role_changed' }) },
   // The end customer's own usage; the customer id always comes from the session.
   'usage.meters': { access: customer },
   'usage.report': {
@@ -278,10 +280,10 @@ describe('authorization middleware', () => {
 
   it('treats a forged or unknown session cookie as signed out', async () => {
     const forged = createProbeCaller(
-      await contextWithCookie(db, 'meterops_session=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
+      await contextWithCookie(db, `${SESSION_COOKIE}=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`),
     );
     await expect(forged.anyone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    const malformed = createProbeCaller(await contextWithCookie(db, 'meterops_session=../../etc/passwd'));
+    const malformed = createProbeCaller(await contextWithCookie(db, `${SESSION_COOKIE}=../../etc/passwd`));
     await expect(malformed.anyone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 });

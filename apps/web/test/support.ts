@@ -11,6 +11,7 @@ import { customers, signInAttempts, users } from '@meterops/db/schema';
 import { createInfluxQuery, type InfluxQuery } from '@meterops/metrics/query';
 import { env } from '../src/env';
 import { createContext, type Context } from '../src/server/context';
+import { SESSION_COOKIE } from '../src/server/auth/cookie';
 import { startSession } from '../src/server/auth/session';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -110,6 +111,11 @@ export class TestData {
     return { id: row.id, email, role, customerId };
   }
 
+  /** A user a test created through the app, to be removed with the others. */
+  adopt(userId: string): void {
+    this.userIds.push(userId);
+  }
+
   async cleanup(): Promise<void> {
     // Sessions go with their users (on delete cascade).
     if (this.userIds.length > 0) await this.db.delete(users).where(inArray(users.id, this.userIds));
@@ -138,5 +144,5 @@ export async function contextWithCookie(
 export async function contextFor(db: Db, user: TestUser | null): Promise<Context> {
   if (user === null) return contextWithCookie(db, null);
   const { token } = await startSession(db, user.id);
-  return contextWithCookie(db, `meterops_session=${token}`);
+  return contextWithCookie(db, `${SESSION_COOKIE}=${token}`);
 }

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '../src/server/root';
+import { SESSION_COOKIE } from '../src/server/auth/cookie';
 import { startSession } from '../src/server/auth/session';
 import { handleUsageCsv } from '../src/server/usage/csv';
 import { FIXTURE_DAY, PortalFixture } from './portal-fixtures';
@@ -32,7 +33,7 @@ afterAll(async () => {
 
 async function csv(user: TestUser | null, query: Record<string, string>): Promise<Response> {
   const headers = new Headers();
-  if (user !== null) headers.set('cookie', `meterops_session=${(await startSession(db, user.id)).token}`);
+  if (user !== null) headers.set('cookie', `${SESSION_COOKIE}=${(await startSession(db, user.id)).token}`);
   const url = `http://portal.test/usage/export?${new URLSearchParams(query).toString()}`;
   return handleUsageCsv(new Request(url, { headers }), { db, sql });
 }

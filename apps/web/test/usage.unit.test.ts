@@ -3,7 +3,7 @@ import { usagePeriod } from '@meterops/db/queries/usage';
 import { parseMeterList } from '../src/lib/job-params';
 import { createUserSchema } from '../src/lib/user-params';
 import { localIso, usageCsv } from '../src/server/usage/csv';
-import { percentileRank, quantile } from '../src/server/usage/peers';
+import { othersThan, percentileRank, quantile } from '../src/server/usage/peers';
 import type { UsageReport } from '../src/server/usage/report';
 
 describe('usagePeriod', () => {
@@ -31,6 +31,12 @@ describe('comparison with similar homes', () => {
     expect(percentileRank(peers, 4)).toBe(90);
     expect(percentileRank(peers, 9)).toBe(100);
     expect(percentileRank(new Float64Array(), 1)).toBeNull();
+  });
+
+  it('leaves out one occurrence of the home itself from its peers', () => {
+    expect([...othersThan(peers, 2)]).toEqual([1, 2, 3, 4]);
+    expect([...othersThan(peers, 4)]).toEqual([1, 2, 2, 3]);
+    expect([...othersThan(peers, 7)]).toEqual([1, 2, 2, 3, 4]);
   });
 
   it('interpolates quartiles like percentile_cont', () => {

@@ -41,6 +41,8 @@ const schema = z.object({
   JOBS_NIGHTLY_CRON: z.string().min(1).default('30 2 * * *'),
   /** How often late data queued for reprocessing is folded into the final numbers (cron, UTC). */
   JOBS_REPROCESS_CRON: z.string().min(1).default('*/10 * * * *'),
+  /** When expired sessions and old sign-in attempts are deleted (cron, UTC). */
+  JOBS_HOUSEKEEPING_CRON: z.string().min(1).default('17 * * * *'),
   /** Hours after a local day ends before the nightly run finalizes it (late profiles arrive the next morning). */
   JOBS_FINALIZE_GRACE_HOURS: z.coerce
     .number()

@@ -59,7 +59,11 @@ const jobs = env.JOBS_ENABLED
       metrics,
       workerId: env.WORKER_ID,
       concurrency: env.JOBS_CONCURRENCY,
-      schedules: { nightly: env.JOBS_NIGHTLY_CRON, reprocessQueue: env.JOBS_REPROCESS_CRON },
+      schedules: {
+        nightly: env.JOBS_NIGHTLY_CRON,
+        reprocessQueue: env.JOBS_REPROCESS_CRON,
+        housekeeping: env.JOBS_HOUSEKEEPING_CRON,
+      },
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
       ingest: { kafka, topic: env.READINGS_TOPIC, groupId: env.CONSUMER_GROUP },
     })

@@ -44,3 +44,6 @@ export function createDb(options: CreateDbOptions = {}) {
 
 export type Db = ReturnType<typeof createDb>['db'];
 export type Sql = ReturnType<typeof createDb>['sql'];
+
+/** The handle `db.transaction` passes to its callback; query functions that join a caller's transaction take it. */
+export type DbTransaction = Parameters<Parameters<Db['transaction']>[0]>[0];

@@ -10,6 +10,7 @@ describe('job arguments', () => {
       'reprocess-queue',
       'replay',
       'nightly',
+      'housekeeping',
     ]);
     expect(isJobName('finalize-day')).toBe(true);
     expect(isJobName('vacuum')).toBe(false);
@@ -27,6 +28,14 @@ describe('job arguments', () => {
     expect(() => parseJobParams('replay', { from: '0', partitions: [] })).toThrow();
     expect(() => parseJobParams('replay', { from: '0', partitions: [-1] })).toThrow();
     expect(() => parseJobParams('replay', { from: '0', topic: 'other' })).toThrow();
+  });
+
+  it('keep sign-in attempts at least an hour, so the throttling window always sees them', () => {
+    expect(parseJobParams('housekeeping', {})).toEqual({});
+    expect(parseJobParams('housekeeping', { attemptRetentionHours: 24 })).toEqual({
+      attemptRetentionHours: 24,
+    });
+    expect(() => parseJobParams('housekeeping', { attemptRetentionHours: 0.25 })).toThrow();
   });
 
   it('accept a day and optional meters for finalize-day and estimate-gaps', () => {

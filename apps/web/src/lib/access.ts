@@ -63,14 +63,33 @@ export function needsSignIn(pathname: string): boolean {
 }
 
 /**
- * The `next` parameter of `/sign-in`, accepted only as a path on this site: `//evil.example` or
- * `https://…` would turn the sign-in page into an open redirect.
+ * Stands in for the site's origin where the real one is not known (the server renders the sign-in page
+ * behind whatever host name the proxy answers to); only the path of the result is used.
  */
-export function safeNextPath(next: unknown): string | null {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
+const PLACEHOLDER_ORIGIN = 'https://meterops.invalid';
+
+/**
+ * The `next` parameter of `/sign-in`, accepted only as a path on this site. It is resolved against the
+ * origin the way the browser will resolve it, because browsers drop tab, CR and LF from URLs and read `\`
+ * as `/`: `/<TAB>/evil.example` becomes `//evil.example`, another host. Only a result on the same origin
+ * is kept, and returned normalised, so the browser gets exactly the path that was checked.
+ */
+export function safeNextPath(next: unknown, origin: string = PLACEHOLDER_ORIGIN): string | null {
+  if (typeof next !== 'string' || !next.startsWith('/')) return null;
+  let base: URL;
+  let resolved: URL;
+  try {
+    base = new URL(origin);
+    resolved = new URL(next, base);
+  } catch {
     return null;
   }
-  return next;
+  if (resolved.origin !== base.origin) return null;
+  const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  // Removing dot segments can leave a path that starts with `//` (`/.//evil.example`), which the browser
+  // would read as another host when it is used as a relative URL.
+  if (path.startsWith('//')) return null;
+  return path;
 }
 
 /** Narrows `user.role` to `roles`. */

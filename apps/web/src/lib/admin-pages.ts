@@ -17,4 +17,10 @@ export const adminPages = [
     label: 'Users and roles',
     description: 'Create users, change roles, bind customer accounts, disable access.',
   },
+  {
+    href: '/admin/audit',
+    label: 'Audit trail',
+    description:
+      'Who changed roles, disabled users, reset passwords, acknowledged billing alerts or started jobs: when, and from where.',
+  },
 ] as const;

@@ -22,4 +22,5 @@ export const jobLabels: Record<string, string> = {
   'estimate-gaps': 'Estimate gaps',
   nightly: 'Nightly batch',
   replay: 'Replay the readings topic',
+  housekeeping: 'Housekeeping',
 };

@@ -17,15 +17,14 @@ export interface CreateContextOptions {
 }
 
 /**
- * The client address for throttling: the right-most `X-Forwarded-For` entry, which is the one added by
- * the nearest proxy (`next start` adds the socket address when the header is absent). Behind a reverse
- * proxy, that proxy must set the header; exposed directly, a client can choose it, and only the per-email
- * limit still holds.
+ * The client address for throttling. The web app's server (server.ts) replaces X-Forwarded-For with the
+ * one address it resolved from the socket and the trusted proxies (./client-address.ts), so the header
+ * holds a single entry here; the right-most is taken in case something between added to it.
  */
 export function clientAddressFrom(headers: Headers): string {
   const forwarded = headers.get('x-forwarded-for');
   const last = forwarded?.split(',').at(-1)?.trim();
-  return last || headers.get('x-real-ip') || 'unknown';
+  return last || 'unknown';
 }
 
 export async function createContext({ db, sql, influx, headers, resHeaders }: CreateContextOptions) {

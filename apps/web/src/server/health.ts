@@ -1,10 +1,12 @@
 /**
- * Reachability of the services the platform runs on, for the public status page. Each check has its own
- * deadline and never throws: a service that is down is a result, not an error.
+ * Reachability of the services the platform runs on, for the status page. Each check has its own deadline
+ * and never throws: a service that is down is a result, not an error. One round of checks serves every
+ * caller for a few seconds, and Kafka is asked through one long-lived admin connection, so however many
+ * visitors (or scripts) call the public status endpoint, the services see at most one probe per interval.
  */
 import { kafkaClientSecurity } from '@meterops/domain/transport';
 import { influxAuthorization } from '@meterops/metrics/auth';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { Db } from '@meterops/db/client';
 import { pingDatabase } from '@meterops/db/queries/status';
 import { env } from '../env';
@@ -73,8 +75,12 @@ async function measure(
   }
 }
 
-async function probeKafka(): Promise<string> {
-  const kafka = new Kafka({
+let kafka: Kafka | null = null;
+let kafkaAdmin: Promise<Admin> | null = null;
+
+/** The shared admin connection, opened on first use and again after a failure. */
+function sharedKafkaAdmin(): Promise<Admin> {
+  kafka ??= new Kafka({
     clientId: 'meterops-web-status',
     brokers: env.KAFKA_BROKERS,
     ...kafkaClientSecurity(env),
@@ -83,14 +89,31 @@ async function probeKafka(): Promise<string> {
     retry: { retries: 0 },
     logLevel: logLevel.NOTHING,
   });
-  const admin = kafka.admin();
-  try {
+  const client = kafka;
+  kafkaAdmin ??= (async () => {
+    const admin = client.admin();
     await admin.connect();
-    const cluster = await admin.describeCluster();
+    return admin;
+  })();
+  return kafkaAdmin;
+}
+
+/** Drops a connection that failed, so the next round opens a fresh one. */
+function dropKafkaAdmin(failed: Promise<Admin>): void {
+  if (kafkaAdmin !== failed) return;
+  kafkaAdmin = null;
+  void failed.then((admin) => admin.disconnect()).catch(() => undefined);
+}
+
+async function probeKafka(): Promise<string> {
+  const connection = sharedKafkaAdmin();
+  try {
+    const cluster = await (await connection).describeCluster();
     const brokers = cluster.brokers.length;
     return `${brokers} broker${brokers === 1 ? '' : 's'}, controller ${cluster.controller ?? 'unknown'}`;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
+  } catch (error) {
+    dropKafkaAdmin(connection);
+    throw error;
   }
 }
 
@@ -124,19 +147,35 @@ function postgresAddress(databaseUrl: string): string {
   return `${url.hostname}:${url.port || '5432'}${url.pathname}`;
 }
 
-let inFlight: Promise<ComponentHealth[]> | null = null;
+export interface HealthReport {
+  checkedAt: Date;
+  components: ComponentHealth[];
+}
+
+/** How long one round of checks answers every caller. */
+export const HEALTH_MAX_AGE_MS = 5_000;
+
+let latest: HealthReport | null = null;
+let inFlight: Promise<HealthReport> | null = null;
 
 /**
- * All three checks in parallel. Concurrent callers (several open status pages) share one round of checks
- * instead of opening a Kafka connection each.
+ * All three checks in parallel, at most once per `maxAgeMs`: callers inside that time get the last round,
+ * and concurrent callers share the round in progress.
  */
-export function checkHealth(db: Db): Promise<ComponentHealth[]> {
+export function checkHealth(db: Db, options: { maxAgeMs?: number } = {}): Promise<HealthReport> {
+  const maxAgeMs = options.maxAgeMs ?? HEALTH_MAX_AGE_MS;
+  if (latest !== null && Date.now() - latest.checkedAt.getTime() < maxAgeMs) return Promise.resolve(latest);
   inFlight ??= Promise.all([
     measure('Kafka', env.KAFKA_BROKERS.join(','), probeKafka),
     measure('Postgres', postgresAddress(env.WEB_DATABASE_URL), () => probePostgres(db)),
     measure('InfluxDB', new URL(env.INFLUX_URL).host, probeInflux),
-  ]).finally(() => {
-    inFlight = null;
-  });
+  ])
+    .then((components) => {
+      latest = { checkedAt: new Date(), components };
+      return latest;
+    })
+    .finally(() => {
+      inFlight = null;
+    });
   return inFlight;
 }

@@ -1,3 +1,4 @@
+import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
 import { billingRouter } from './routers/billing';
 import { completenessRouter } from './routers/completeness';
@@ -24,6 +25,7 @@ export const appRouter = router({
   billing: billingRouter,
   jobs: jobsRouter,
   users: usersRouter,
+  audit: auditRouter,
   usage: usageRouter,
 });
 

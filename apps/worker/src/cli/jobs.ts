@@ -30,6 +30,7 @@ const usage = `usage: npm run jobs -- <command> [options]
   nightly         [--grace-hours H]                    finalize due days, then the reprocess queue
   replay          --from OFFSET|INSTANT [--partitions 0,1,…]
                                                        re-read the readings topic through ingest (also: npm run replay)
+  housekeeping    [--retention-hours H]                delete expired sessions and old sign-in attempts
   vee-dry-run     --meter ID --day DAY [--set NAME=VALUE]... [--json]
                                                        what the rules would flag and estimate; changes nothing
   list [--limit N]   show RUN_ID   cancel RUN_ID
@@ -45,6 +46,7 @@ const { values, positionals } = parseArgs({
     limit: { type: 'string' },
     'grace-hours': { type: 'string' },
     partitions: { type: 'string' },
+    'retention-hours': { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     detach: { type: 'boolean', default: false },
@@ -113,6 +115,8 @@ function jobParams(name: JobName): Record<string, unknown> {
           .filter(Boolean)
           .map((part) => number('partitions', part)),
       };
+    case 'housekeeping':
+      return { attemptRetentionHours: number('retention-hours', values['retention-hours']) };
   }
 }
 

@@ -13,6 +13,7 @@ import {
   type RecomputeResult,
   type ReprocessResult,
 } from '@meterops/db/queries/batch';
+import { purgeSignInState } from '@meterops/db/queries/auth';
 import type { JobName, JobParams } from '@meterops/db/queries/jobs';
 import { followReplay, requestReplay, type ReplayTarget } from '../ingest/replay';
 import type { JobContext } from './context';
@@ -267,6 +268,33 @@ const replayJob: JobDefinition<'replay'> = {
   },
 };
 
+/** Sign-in attempts are kept this long by default: long enough to look into an attack afterwards. */
+const DEFAULT_ATTEMPT_RETENTION_HOURS = 7 * 24;
+
+const housekeepingJob: JobDefinition<'housekeeping'> = {
+  name: 'housekeeping',
+  progressUnit: 'steps',
+  queue: { ...retries, expireInSeconds: 3600 },
+  async run(ctx, params, { sql }) {
+    const attemptRetentionHours = params.attemptRetentionHours ?? DEFAULT_ATTEMPT_RETENTION_HOURS;
+    ctx.progress(0, 1);
+    const purged = await purgeSignInState(sql, { attemptRetentionHours });
+    ctx.progress(1, 1);
+    await ctx.log(
+      'info',
+      `deleted ${purged.sessions} expired sessions and ${purged.signInAttempts} sign-in attempts older than ${attemptRetentionHours} h`,
+    );
+    return {
+      items: purged.sessions + purged.signInAttempts,
+      summary: {
+        expiredSessions: purged.sessions,
+        signInAttempts: purged.signInAttempts,
+        attemptRetentionHours,
+      },
+    };
+  },
+};
+
 export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
   replay: replayJob,
   'finalize-day': finalizeDayJob,
@@ -274,4 +302,5 @@ export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
   reprocess: reprocessJob,
   'reprocess-queue': reprocessQueueJob,
   nightly: nightlyJob,
+  housekeeping: housekeepingJob,
 };

@@ -1,6 +1,6 @@
 /**
- * Runs batch jobs on pg-boss: a queue per job with retries and backoff, the nightly and reprocess
- * schedules, a relay that puts runs requested through job_runs (by the portal or the CLI) on the queue,
+ * Runs batch jobs on pg-boss: a queue per job with retries and backoff, the nightly, reprocess and
+ * housekeeping schedules, a relay that puts runs requested through job_runs (by the portal or the CLI) on the queue,
  * and the bookkeeping of each attempt in job_runs / job_run_logs.
  */
 import type { Sql } from '@meterops/db/client';
@@ -32,7 +32,7 @@ export interface JobRunnerOptions {
   /** Jobs this process runs at once, over all queues. */
   concurrency: number;
   /** Cron expressions (UTC) of the recurring jobs; null runs no schedules (the CLI's runner). */
-  schedules: { nightly: string; reprocessQueue: string } | null;
+  schedules: { nightly: string; reprocessQueue: string; housekeeping: string } | null;
   /** Default grace after a day's end before the nightly run finalizes it. */
   finalizeGraceHours: number;
   /** The queues to work on; all by default. */
@@ -95,6 +95,7 @@ export class JobRunner {
     if (this.options.schedules !== null) {
       await boss.schedule('nightly', this.options.schedules.nightly, {}, { tz: 'UTC' });
       await boss.schedule('reprocess-queue', this.options.schedules.reprocessQueue, {}, { tz: 'UTC' });
+      await boss.schedule('housekeeping', this.options.schedules.housekeeping, {}, { tz: 'UTC' });
     }
 
     const listener = await this.options.sql.listen(jobRequestChannel, () => this.relaySoon());

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../client';
+import type { Db, DbTransaction, Sql } from '../client';
 import type { userRole } from '../schema/index';
 import { sessions, signInAttempts, users } from '../schema/index';
 
@@ -54,10 +54,15 @@ export async function createSession(db: Db, params: StoredSession): Promise<void
 export async function findSessionWithUser(
   db: Db,
   params: { sessionId: string },
-): Promise<{ session: StoredSession; user: SessionUser } | null> {
+): Promise<{ session: StoredSession & { createdAt: Date }; user: SessionUser } | null> {
   const [row] = await db
     .select({
-      session: { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt },
+      session: {
+        id: sessions.id,
+        userId: sessions.userId,
+        expiresAt: sessions.expiresAt,
+        createdAt: sessions.createdAt,
+      },
       user: sessionUserColumns,
     })
     .from(sessions)
@@ -69,11 +74,6 @@ export async function findSessionWithUser(
 
 export async function extendSession(db: Db, params: { sessionId: string; expiresAt: Date }): Promise<void> {
   await db.update(sessions).set({ expiresAt: params.expiresAt }).where(eq(sessions.id, params.sessionId));
-}
-
-/** Ends every session of the user, on every device: after a password change or reset. */
-export async function revokeUserSessions(db: Db, userId: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.userId, userId));
 }
 
 /** The stored hash, to check the current password before a change; null for an unknown user. */
@@ -104,75 +104,115 @@ export async function markSignInAttemptSucceeded(db: Db, params: { attemptId: nu
   await db.update(signInAttempts).set({ succeeded: true }).where(eq(signInAttempts.id, params.attemptId));
 }
 
+/** Failed sign-ins of one throttling key inside the window. */
+export interface KeyFailures {
+  failures: number;
+  /** Seconds since the newest of them, on the database clock; null when there are none. */
+  secondsSinceLast: number | null;
+}
+
 export interface RecentFailures {
-  /** Failures for the email inside the window and after its last successful sign-in. */
-  emailFailures: number;
-  /** Failures from the client address inside the window, whatever the email. */
-  addressFailures: number;
-  /**
-   * Seconds until the email, and the address, fall back under their limit if no further attempt is made
-   * (0 when already under it): the moment the limit-th newest failure leaves the window.
-   */
-  emailRetryAfterSeconds: number;
-  addressRetryAfterSeconds: number;
+  /** This email from this client address, after the last success of the pair. */
+  pair: KeyFailures;
+  /** This client address, whatever the email. */
+  address: KeyFailures;
+  /** This email from any address, after its last success: only slows answers down, never refuses. */
+  email: KeyFailures;
 }
 
 /**
- * Counts failed sign-ins in the last `windowSeconds`, measured on the database clock so that every web
- * process agrees. A success clears the email's count (the owner got in), but not the address's, so that
- * one valid account cannot be used to keep guessing others from the same address.
+ * Failed sign-ins in the last `windowSeconds` per throttling key, measured on the database clock so that
+ * every web process agrees. Attempts recorded after `beforeAttemptId` are left out, so an attempt does not
+ * count itself, while attempts recorded before it (concurrent ones included) do. A success clears the
+ * pair's and the email's count (the owner got in) but not the address's, so that one valid account cannot
+ * be used to keep guessing others from the same address.
  */
-export async function countRecentFailures(
+export async function recentSignInFailures(
   db: Db,
-  params: {
-    email: string;
-    clientAddress: string;
-    windowSeconds: number;
-    emailLimit: number;
-    addressLimit: number;
-  },
+  params: { email: string; clientAddress: string; windowSeconds: number; beforeAttemptId: number },
 ): Promise<RecentFailures> {
   const window = sql`make_interval(secs => ${params.windowSeconds})`;
   const rows = await db.execute<{
-    email_failures: number;
-    address_failures: number;
-    email_retry_after: number;
-    address_retry_after: number;
+    key: 'pair' | 'address' | 'email';
+    failures: number;
+    seconds_since_last: number | null;
   }>(sql`
-    with email_failures as (
-      select attempted_at from ${signInAttempts}
-      where email = ${params.email}
-        and not succeeded
+    with recent as (
+      select email, client_address, succeeded, attempted_at from ${signInAttempts}
+      where (email = ${params.email} or client_address = ${params.clientAddress})
         and attempted_at > now() - ${window}
-        and attempted_at > coalesce(
-          (select max(attempted_at) from ${signInAttempts} where email = ${params.email} and succeeded),
-          '-infinity'
-        )
+        and id < ${params.beforeAttemptId}
     ),
-    address_failures as (
-      select attempted_at from ${signInAttempts}
-      where client_address = ${params.clientAddress}
-        and not succeeded
-        and attempted_at > now() - ${window}
+    pair_success as (
+      select max(attempted_at) as at from recent
+      where email = ${params.email} and client_address = ${params.clientAddress} and succeeded
+    ),
+    email_success as (
+      select max(attempted_at) as at from recent where email = ${params.email} and succeeded
     )
-    select
-      (select count(*) from email_failures)::int as email_failures,
-      (select count(*) from address_failures)::int as address_failures,
-      coalesce(ceil(extract(epoch from (
-        (select attempted_at from email_failures order by attempted_at desc offset ${params.emailLimit - 1} limit 1)
-        + ${window} - now()
-      ))), 0)::int as email_retry_after,
-      coalesce(ceil(extract(epoch from (
-        (select attempted_at from address_failures order by attempted_at desc offset ${params.addressLimit - 1} limit 1)
-        + ${window} - now()
-      ))), 0)::int as address_retry_after
+    select 'pair' as key, count(*)::int as failures,
+           extract(epoch from now() - max(attempted_at))::float8 as seconds_since_last
+    from recent
+    where email = ${params.email} and client_address = ${params.clientAddress} and not succeeded
+      and attempted_at > coalesce((select at from pair_success), '-infinity')
+    union all
+    select 'address', count(*)::int, extract(epoch from now() - max(attempted_at))::float8
+    from recent where client_address = ${params.clientAddress} and not succeeded
+    union all
+    select 'email', count(*)::int, extract(epoch from now() - max(attempted_at))::float8
+    from recent
+    where email = ${params.email} and not succeeded
+      and attempted_at > coalesce((select at from email_success), '-infinity')
   `);
-  const row = rows[0];
-  if (!row) throw new Error('failure count query returned no row');
-  return {
-    emailFailures: row.email_failures,
-    addressFailures: row.address_failures,
-    emailRetryAfterSeconds: Math.max(0, row.email_retry_after),
-    addressRetryAfterSeconds: Math.max(0, row.address_retry_after),
-  };
+  const byKey = new Map(
+    rows.map((row) => [row.key, { failures: row.failures, secondsSinceLast: row.seconds_since_last }]),
+  );
+  const of = (key: 'pair' | 'address' | 'email'): KeyFailures =>
+    byKey.get(key) ?? { failures: 0, secondsSinceLast: null };
+  return { pair: of('pair'), address: of('address'), email: of('email') };
+}
+
+/** A refused (throttled) attempt is not a failure: it is removed, so refusals neither count nor pile up. */
+export async function deleteSignInAttempt(db: Db, params: { attemptId: number }): Promise<void> {
+  await db.delete(signInAttempts).where(eq(signInAttempts.id, params.attemptId));
+}
+
+/**
+ * Ends every session of a user at once: on a role change, on disabling, and on a password change or reset,
+ * so that a session opened under the old password or role cannot outlive it.
+ */
+export async function revokeUserSessions(db: Db | DbTransaction, userId: string): Promise<number> {
+  const deleted = await db.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
+  return deleted.length;
+}
+
+/**
+ * Housekeeping of the sign-in tables: sessions past their expiry (a session nobody presents again is
+ * otherwise never deleted) and sign-in attempts older than the retention. Deletes in batches, so a large
+ * backlog never holds long locks.
+ */
+export async function purgeSignInState(
+  sql: Sql,
+  params: { attemptRetentionHours: number; batchSize?: number },
+): Promise<{ sessions: number; signInAttempts: number }> {
+  const batchSize = params.batchSize ?? 10_000;
+  let expiredSessions = 0;
+  for (;;) {
+    const deleted = await sql`
+      delete from sessions where id in (
+        select id from sessions where expires_at <= now() limit ${batchSize})`;
+    expiredSessions += deleted.count;
+    if (deleted.count < batchSize) break;
+  }
+  let oldAttempts = 0;
+  for (;;) {
+    const deleted = await sql`
+      delete from sign_in_attempts where id in (
+        select id from sign_in_attempts
+        where attempted_at < now() - make_interval(secs => ${params.attemptRetentionHours * 3600})
+        limit ${batchSize})`;
+    oldAttempts += deleted.count;
+    if (deleted.count < batchSize) break;
+  }
+  return { sessions: expiredSessions, signInAttempts: oldAttempts };
 }

@@ -116,11 +116,19 @@ export async function listBillingAlerts(
 export async function acknowledgeBillingAlert(
   sql: Sql,
   params: { id: number; actor: string },
-): Promise<{ id: number; acknowledgedBy: string; acknowledgedAt: Date } | null> {
-  const [row] = await sql<{ id: number; acknowledgedBy: string; acknowledgedAt: Date }[]>`
-    update billing_alerts set acknowledged_by = coalesce(acknowledged_by, ${params.actor}),
-           acknowledged_at = coalesce(acknowledged_at, now())
-    where id = ${params.id}
-    returning id, acknowledged_by as "acknowledgedBy", acknowledged_at as "acknowledgedAt"`;
+): Promise<{ id: number; acknowledgedBy: string; acknowledgedAt: Date; newlyAcknowledged: boolean } | null> {
+  // The first acknowledgement stands. Only an update that finds the alert still open claims it, so of two
+  // concurrent calls exactly one reports `newlyAcknowledged` (the other re-checks after the first commits).
+  type Row = { id: number; acknowledgedBy: string; acknowledgedAt: Date; newlyAcknowledged: boolean };
+  const [claimed] = await sql<Row[]>`
+    update billing_alerts set acknowledged_by = ${params.actor}, acknowledged_at = now()
+    where id = ${params.id} and acknowledged_at is null
+    returning id, acknowledged_by as "acknowledgedBy", acknowledged_at as "acknowledgedAt",
+              true as "newlyAcknowledged"`;
+  if (claimed !== undefined) return claimed;
+  const [row] = await sql<Row[]>`
+    select id, acknowledged_by as "acknowledgedBy", acknowledged_at as "acknowledgedAt",
+           false as "newlyAcknowledged"
+    from billing_alerts where id = ${params.id}`;
   return row ?? null;
 }

@@ -54,6 +54,19 @@ export const jobParamsSchemas = {
         .optional(),
     })
     .strict(),
+  /**
+   * Deletes expired sessions and sign-in attempts older than the retention (never less than an hour, so
+   * the sign-in throttle's 15-minute window always sees every attempt it counts).
+   */
+  housekeeping: z
+    .object({
+      attemptRetentionHours: z
+        .number()
+        .min(1)
+        .max(24 * 365)
+        .optional(),
+    })
+    .strict(),
 } as const;
 
 export type JobName = keyof typeof jobParamsSchemas;

@@ -249,15 +249,16 @@ export interface MeterDailyKwh {
 }
 
 /**
- * Every meter's kWh per day over [from, to] with its region and segment: the population the portal
- * compares a home with. Not customer-facing by itself (it names no customer and carries no customer's
- * rows beyond a meter id); the web app keeps it in memory per period and answers a customer only with
- * their own meter's percentile and the group's quartiles.
+ * Every meter's kWh per day over [from, to] with its region and segment, or only those of one region and
+ * segment: the population the portal compares a home with. Not customer-facing by itself (it names no
+ * customer and carries no customer's rows beyond a meter id); the web app keeps it in memory per period
+ * and group and answers a customer only with their own meter's percentile and the group's quartiles.
  */
 export async function dailyKwhByMeter(
   sql: Sql,
-  params: { from: string; to: string },
+  params: { from: string; to: string; group?: { region: string; segment: 'residential' | 'commercial' } },
 ): Promise<MeterDailyKwh[]> {
+  const group = params.group;
   return sql<MeterDailyKwh[]>`
     select m.id as "meterId", m.region, m.segment, x.daily_kwh as "dailyKwh"
     from (
@@ -268,6 +269,7 @@ export async function dailyKwhByMeter(
       from meter_usage_daily u
       join meters mi on mi.id = u.meter_id
       where u.day between ${params.from}::date and ${params.to}::date
+        ${group === undefined ? sql`` : sql`and mi.region = ${group.region} and mi.segment = ${group.segment}`}
       group by u.meter_id
     ) x
     join meters m on m.id = x.meter_id

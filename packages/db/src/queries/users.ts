@@ -3,8 +3,9 @@
  * ../password); the hash never leaves this module.
  */
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../client';
 import { customers, sessions, users } from '../schema/index';
+import type { Db, DbTransaction } from '../client';
+import { recordStaffAction, type StaffActor } from './audit';
 import { revokeUserSessions, type UserRole } from './auth';
 
 export interface ManagedUser {
@@ -77,7 +78,7 @@ export async function emailTaken(db: Db, params: { email: string }): Promise<boo
 
 /** Emails are stored lower-case, as sign-in looks them up. */
 export async function createUser(
-  db: Db,
+  db: Db | DbTransaction,
   params: {
     email: string;
     name: string;
@@ -101,12 +102,13 @@ export type UserChange =
 /**
  * Changes a user's role (with the customer binding the role needs) or disables or enables them. Ending
  * the last enabled administrator is refused (returns 'last_admin'), counted inside the transaction under
- * a lock on the administrators, so two admins demoting each other at once cannot both succeed. Disabling
- * also deletes the user's sessions.
+ * a lock on the administrators, so two admins demoting each other at once cannot both succeed. Disabling,
+ * and a change of role or customer, also end the user's sessions. Each change is recorded in the staff
+ * audit trail in the same transaction; setting what already holds changes and records nothing.
  */
 export async function changeUser(
   db: Db,
-  params: { id: string; change: UserChange },
+  params: { id: string; change: UserChange; actor: StaffActor },
 ): Promise<'changed' | 'not_found' | 'last_admin'> {
   return db.transaction(async (tx) => {
     const admins = await tx
@@ -115,7 +117,13 @@ export async function changeUser(
       .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)))
       .for('update');
     const [target] = await tx
-      .select({ id: users.id })
+      .select({
+        id: users.id,
+        email: users.email,
+        role: users.role,
+        customerId: users.customerId,
+        disabledAt: users.disabledAt,
+      })
       .from(users)
       .where(eq(users.id, params.id))
       .for('update');
@@ -125,20 +133,39 @@ export async function changeUser(
       admins.some((admin) => admin.id === target.id) &&
       (change.kind === 'disable' || (change.kind === 'role' && change.role !== 'admin'));
     if (endsAdmin && admins.length <= 1) return 'last_admin';
+    const audit = { actor: params.actor, targetType: 'user' as const, targetId: target.id };
     if (change.kind === 'role') {
-      // Sessions read the role from users on every request, so the change applies at the next one.
+      if (target.role === change.role && target.customerId === change.customerId) return 'changed';
       await tx
         .update(users)
         .set({ role: change.role, customerId: change.customerId })
         .where(eq(users.id, params.id));
+      // A session opened under the old role ends: the user signs in again under the new one, so no page or
+      // request already in flight keeps what the old role could see.
+      const sessionsEnded = await revokeUserSessions(tx, params.id);
+      await recordStaffAction(tx, {
+        ...audit,
+        action: 'user.role_changed',
+        details: {
+          email: target.email,
+          from: { role: target.role, customerId: target.customerId },
+          to: { role: change.role, customerId: change.customerId },
+          sessionsEnded,
+        },
+      });
     } else if (change.kind === 'disable') {
-      await tx
-        .update(users)
-        .set({ disabledAt: new Date() })
-        .where(and(eq(users.id, params.id), isNull(users.disabledAt)));
-      await tx.delete(sessions).where(eq(sessions.userId, params.id));
+      if (target.disabledAt !== null) return 'changed';
+      await tx.update(users).set({ disabledAt: new Date() }).where(eq(users.id, params.id));
+      const sessionsEnded = await revokeUserSessions(tx, params.id);
+      await recordStaffAction(tx, {
+        ...audit,
+        action: 'user.disabled',
+        details: { email: target.email, sessionsEnded },
+      });
     } else {
+      if (target.disabledAt === null) return 'changed';
       await tx.update(users).set({ disabledAt: null }).where(eq(users.id, params.id));
+      await recordStaffAction(tx, { ...audit, action: 'user.enabled', details: { email: target.email } });
     }
     return 'changed';
   });
@@ -151,7 +178,7 @@ export async function changeUser(
  * session can be started with the old password after the revocation. Returns false for an unknown user.
  */
 export async function setPassword(
-  db: Db,
+  db: Db | DbTransaction,
   params: { userId: string; passwordHash: string; mustChangePassword: boolean },
 ): Promise<boolean> {
   const updated = await db

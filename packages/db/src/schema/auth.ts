@@ -43,15 +43,22 @@ export const sessions = pgTable(
     expiresAt: t.timestamp({ withTimezone: true }).notNull(),
     createdAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
   }),
-  (table) => [index('sessions_user_idx').on(table.userId)],
+  (table) => [
+    index('sessions_user_idx').on(table.userId),
+    index('sessions_expires_at_idx').on(table.expiresAt),
+  ],
 );
 
-/** Failed sign-ins, for slowing down guessing per account and per client address. */
+/**
+ * Sign-in attempts, for slowing down guessing per client address and account. Attempts the throttle
+ * refused are not kept, and housekeeping deletes those older than the throttling window.
+ */
 export const signInAttempts = pgTable(
   'sign_in_attempts',
   (t) => ({
     id: t.bigserial({ mode: 'number' }).primaryKey(),
     email: t.text().notNull(),
+    /** The client's IPv4 address, or its IPv6 /64 network (`2001:db8:1:2::/64`). */
     clientAddress: t.text().notNull(),
     succeeded: t.boolean().notNull(),
     attemptedAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -59,5 +66,6 @@ export const signInAttempts = pgTable(
   (table) => [
     index('sign_in_attempts_email_idx').on(table.email, table.attemptedAt),
     index('sign_in_attempts_address_idx').on(table.clientAddress, table.attemptedAt),
+    index('sign_in_attempts_attempted_at_idx').on(table.attemptedAt),
   ],
 );

@@ -5,3 +5,4 @@ export * from './auth';
 export * from './batch';
 export * from './jobs';
 export * from './ingest';
+export * from './audit';

@@ -3,6 +3,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
 import { useId, useState, type FormEvent } from 'react';
+import { safeNextPath } from '../../lib/access';
 import { useTRPC } from '../../trpc/client';
 
 interface FormError {
@@ -30,8 +31,10 @@ export function SignInForm({ next }: { next: string | null }) {
   const [password, setPassword] = useState('');
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
-      // A full page load, so that the server renders the top bar and the page for the signed-in user.
-      onSuccess: ({ home }) => window.location.assign(next ?? home),
+      // A full page load, so that the server renders the top bar and the page for the signed-in user. The
+      // server checked `next` already; checking it again against the real origin keeps this call safe
+      // whatever a future caller passes in.
+      onSuccess: ({ home }) => window.location.assign(safeNextPath(next, window.location.origin) ?? home),
     }),
   );
   const error = signIn.isError ? describe(signIn.error) : null;

@@ -54,6 +54,7 @@ export function StatusBoard() {
           {health.isError ? (
             <span className="summary__stale"> · last refresh failed, showing the previous result</span>
           ) : null}
+          {health.data.detailed ? null : ' · staff see addresses, versions and latencies after signing in'}
         </p>
       </div>
       <ul className="status-grid">
@@ -68,20 +69,22 @@ export function StatusBoard() {
                     {component.up ? 'Up' : 'Down'}
                   </span>
                 </header>
-                <dl className="status-card__facts">
-                  <div>
-                    <dt>Address</dt>
-                    <dd className="mono">{component.address}</dd>
-                  </div>
-                  <div>
-                    <dt>Latency</dt>
-                    <dd>{component.latencyMs} ms</dd>
-                  </div>
-                  <div>
-                    <dt>Detail</dt>
-                    <dd>{component.detail}</dd>
-                  </div>
-                </dl>
+                {component.details ? (
+                  <dl className="status-card__facts">
+                    <div>
+                      <dt>Address</dt>
+                      <dd className="mono">{component.details.address}</dd>
+                    </div>
+                    <div>
+                      <dt>Latency</dt>
+                      <dd>{component.details.latencyMs} ms</dd>
+                    </div>
+                    <div>
+                      <dt>Detail</dt>
+                      <dd>{component.details.detail}</dd>
+                    </div>
+                  </dl>
+                ) : null}
               </article>
             </li>
           );

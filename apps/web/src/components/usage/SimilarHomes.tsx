@@ -7,6 +7,7 @@ import type { UsageView } from '../../lib/usage-params';
 import type { RouterOutputs } from '../../trpc/client';
 
 type Comparison = RouterOutputs['usage']['comparison'];
+type Compared = Extract<Comparison, { outcome: 'compared' }>;
 
 interface QueryLike {
   data: Comparison | undefined;
@@ -54,28 +55,29 @@ export function SimilarHomes({
       description={`Your kWh per day this ${view} against other ${who}, from the same meter data.`}
       name="similar-homes"
     >
-      <QueryView
-        query={query}
-        loadingLabel="Comparing…"
-        height={120}
-        isEmpty={(data) => data.percentile === null || data.dailyKwh === null || data.peers < 2}
-        empty={<EmptyState title="Not enough data to compare this period" height={120} />}
-      >
-        {(data) => <ComparisonScale data={data} />}
+      <QueryView query={query} loadingLabel="Comparing…" height={120}>
+        {(data) =>
+          data.outcome === 'compared' ? (
+            <ComparisonScale data={data} />
+          ) : data.outcome === 'not-enough-peers' ? (
+            // Quartiles of a handful of homes would give a neighbour's usage away.
+            <EmptyState title="Not enough similar homes to compare with" height={120}>
+              A comparison needs at least {data.minimumPeers} other {who} with data for this {view}.
+            </EmptyState>
+          ) : (
+            <EmptyState title="Not enough data to compare this period" height={120} />
+          )
+        }
       </QueryView>
     </Panel>
   );
 }
 
-function ComparisonScale({ data }: { data: Comparison }) {
-  const mine = data.dailyKwh ?? 0;
-  const p25 = data.p25 ?? mine;
-  const median = data.median ?? mine;
-  const p75 = data.p75 ?? mine;
+function ComparisonScale({ data }: { data: Compared }) {
+  const { dailyKwh: mine, p25, median, p75, percentile } = data;
   // The scale runs from zero to a little beyond the larger of the upper quartile and this home.
   const top = Math.max(p75 * 1.5, mine * 1.1, 0.1);
   const at = (value: number) => `${Math.min(100, Math.max(0, (value / top) * 100))}%`;
-  const percentile = data.percentile ?? 0;
   const usedMore = 100 - percentile;
   return (
     <div className="compare" data-percentile={percentile.toFixed(1)}>

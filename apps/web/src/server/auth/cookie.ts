@@ -5,12 +5,20 @@
  */
 import { env } from '../../env';
 
-export const SESSION_COOKIE = 'meterops_session';
+/**
+ * Over https the name carries the `__Host-` prefix: browsers then accept the cookie only with Secure,
+ * Path=/ and no Domain, so neither a sibling subdomain nor a plain-http page can plant or overwrite it.
+ */
+export const SESSION_COOKIE = env.SESSION_COOKIE_SECURE ? '__Host-meterops_session' : 'meterops_session';
+/** Sliding lifetime: a session unused for this long ends. */
 export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+/** Absolute lifetime: however busy, a session ends this long after sign-in (a stolen token expires). */
+export const SESSION_ABSOLUTE_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
 
 /**
  * httpOnly: scripts never see the token. SameSite=Lax: not sent on cross-site POSTs, so another site
- * cannot make a signed-in browser call a mutation. Secure when the site is served over https.
+ * cannot make a signed-in browser call a mutation. Secure when the site is served over https (the default
+ * outside development, see SESSION_COOKIE_SECURE).
  */
 export const sessionCookieAttributes = {
   httpOnly: true,

@@ -13,7 +13,7 @@ import {
   type SessionUser,
   type StoredSession,
 } from '@meterops/db/queries/auth';
-import { SESSION_LIFETIME_MS } from './cookie';
+import { SESSION_ABSOLUTE_LIFETIME_MS, SESSION_LIFETIME_MS } from './cookie';
 
 /** A session used when it has less than this left is extended to a full lifetime again (sliding expiry). */
 export const SESSION_RENEW_WITHIN_MS = 15 * 24 * 60 * 60 * 1000;
@@ -58,16 +58,26 @@ export async function validateSessionToken(db: Db, token: string): Promise<Valid
   const found = await findSessionWithUser(db, { sessionId });
   if (!found) return null;
   const now = Date.now();
-  if (found.session.expiresAt.getTime() <= now) {
+  const absoluteEnd = found.session.createdAt.getTime() + SESSION_ABSOLUTE_LIFETIME_MS;
+  if (found.session.expiresAt.getTime() <= now || absoluteEnd <= now) {
     await deleteSession(db, { sessionId });
     return null;
   }
-  if (found.session.expiresAt.getTime() - now >= SESSION_RENEW_WITHIN_MS) {
-    return { ...found, renewed: false };
+  const session: StoredSession = {
+    id: found.session.id,
+    userId: found.session.userId,
+    expiresAt: found.session.expiresAt,
+  };
+  // Sliding expiry, but never past the absolute end: near it, the expiry stops moving.
+  const expiresAt = new Date(Math.min(now + SESSION_LIFETIME_MS, absoluteEnd));
+  if (
+    found.session.expiresAt.getTime() - now >= SESSION_RENEW_WITHIN_MS ||
+    expiresAt.getTime() <= found.session.expiresAt.getTime()
+  ) {
+    return { session, user: found.user, renewed: false };
   }
-  const expiresAt = new Date(now + SESSION_LIFETIME_MS);
   await extendSession(db, { sessionId, expiresAt });
-  return { session: { ...found.session, expiresAt }, user: found.user, renewed: true };
+  return { session: { ...session, expiresAt }, user: found.user, renewed: true };
 }
 
 export async function invalidateSession(db: Db, sessionId: string): Promise<void> {

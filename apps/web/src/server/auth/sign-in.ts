@@ -1,31 +1,24 @@
 /**
- * Password sign-in with throttling. Every attempt is written to sign_in_attempts *before* the password is
- * checked (as a failure, turned into a success afterwards), so that concurrent guesses see each other and
- * a burst of parallel requests cannot slip past the limit.
+ * Password sign-in with throttling (./throttle.ts). Every attempt is written to sign_in_attempts *before*
+ * the password is checked (as a failure, turned into a success afterwards), so that concurrent guesses see
+ * each other and a burst of parallel requests cannot slip past the limit. An attempt refused by the
+ * throttle is deleted again: it checked no password, so it is no failure, and refusals cannot pile up.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '@meterops/db/client';
 import { hashPassword, verifyPassword } from '@meterops/db/password';
 import {
-  countRecentFailures,
+  deleteSignInAttempt,
   findUserByEmail,
   markSignInAttemptSucceeded,
+  recentSignInFailures,
   recordSignInAttempt,
   type SessionUser,
   type StoredSession,
 } from '@meterops/db/queries/auth';
+import { throttlingBlock } from '../client-address';
 import { startSession } from './session';
-
-export const signInThrottle = {
-  windowSeconds: 15 * 60,
-  /** Failed attempts on one email inside the window before further attempts are refused. */
-  emailLimit: 5,
-  /** Failed attempts from one client address inside the window, across all emails. */
-  addressLimit: 20,
-  /** Each failure on an email answers more slowly: this much per failure in the window, up to the cap. */
-  delayStepMs: 250,
-  delayCapMs: 2_000,
-} as const;
+import { failureDelayMs, secondsUntilAllowed, signInThrottle } from './throttle';
 
 export type SignInResult =
   | { outcome: 'signed-in'; user: SessionUser; token: string; session: StoredSession }
@@ -47,31 +40,28 @@ export async function signInWithPassword(
   db: Db,
   params: { email: string; password: string; clientAddress: string },
 ): Promise<SignInResult> {
-  const { email, password, clientAddress } = params;
+  const { email, password } = params;
+  const clientAddress = throttlingBlock(params.clientAddress);
   const attemptId = await recordSignInAttempt(db, { email, clientAddress, succeeded: false });
-  // The counts include the attempt just recorded: refuse when the ones before it already reach the limit.
-  const failures = await countRecentFailures(db, {
+  const failures = await recentSignInFailures(db, {
     email,
     clientAddress,
     windowSeconds: signInThrottle.windowSeconds,
-    emailLimit: signInThrottle.emailLimit,
-    addressLimit: signInThrottle.addressLimit,
+    beforeAttemptId: attemptId,
   });
-  const emailBlocked = failures.emailFailures > signInThrottle.emailLimit;
-  const addressBlocked = failures.addressFailures > signInThrottle.addressLimit;
-  if (emailBlocked || addressBlocked) {
-    const retryAfterSeconds = Math.max(
-      1,
-      emailBlocked ? failures.emailRetryAfterSeconds : 0,
-      addressBlocked ? failures.addressRetryAfterSeconds : 0,
-    );
+  const retryAfterSeconds = Math.max(
+    secondsUntilAllowed(failures.pair, signInThrottle.pairLimit),
+    secondsUntilAllowed(failures.address, signInThrottle.addressLimit),
+  );
+  if (retryAfterSeconds > 0) {
+    await deleteSignInAttempt(db, { attemptId });
     return { outcome: 'throttled', retryAfterSeconds };
   }
 
   const user = await findUserByEmail(db, { email });
   const passwordMatches = await verifyPassword(user?.passwordHash ?? (await getDummyHash()), password);
   if (!user || user.disabledAt !== null || !passwordMatches) {
-    await sleep(Math.min(signInThrottle.delayCapMs, signInThrottle.delayStepMs * failures.emailFailures));
+    await sleep(failureDelayMs(failures.email.failures));
     return { outcome: 'invalid-credentials' };
   }
 

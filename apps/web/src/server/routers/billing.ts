@@ -1,9 +1,11 @@
 /** Billing alerts for administrators: invoiced days whose kWh changed, and acknowledging them. */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { recordStaffAction } from '@meterops/db/queries/audit';
 import { acknowledgeBillingAlert, listBillingAlerts } from '@meterops/db/queries/billing';
 import { userNames } from '@meterops/db/queries/service';
 import { ALERTS_PAGE_SIZE, meterIdSchema } from '../../lib/service-params';
+import { staffActor } from '../staff-actor';
 import { router, withRole } from '../trpc';
 
 const adminProcedure = withRole('admin');
@@ -85,6 +87,16 @@ export const billingRouter = router({
       const row = await acknowledgeBillingAlert(ctx.sql, { id: input.id, actor: ctx.user.id });
       if (row === null)
         throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such billing alert.' });
+      // Acknowledging twice keeps the first acknowledgement, and records only that one.
+      if (row.newlyAcknowledged) {
+        await recordStaffAction(ctx.db, {
+          actor: staffActor(ctx),
+          action: 'billing_alert.acknowledged',
+          targetType: 'billing_alert',
+          targetId: String(row.id),
+          details: { acknowledgedAt: row.acknowledgedAt.toISOString() },
+        });
+      }
       return { id: Number(row.id), acknowledgedAt: row.acknowledgedAt };
     }),
 });

@@ -1,9 +1,11 @@
 /**
  * Batch job runs for administrators: start reprocessing (or another job), follow a run's progress and
  * log, cancel it. The runs are the batch layer's (`@meterops/db/queries/jobs`); the worker carries them out.
+ * Starts and cancellations are recorded in the staff audit trail.
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { recordStaffAction } from '@meterops/db/queries/audit';
 import {
   enqueueJob,
   getJobRun,
@@ -18,6 +20,7 @@ import { daysBetween } from '../../lib/ops-params';
 import { meterListSchema } from '../../lib/job-params';
 import { daySchema, JOBS_PAGE_SIZE, REPROCESS_MAX_DAYS } from '../../lib/service-params';
 import { fieldError } from '../field-error';
+import { staffActor } from '../staff-actor';
 import { router, withRole } from '../trpc';
 
 const adminProcedure = withRole('admin');
@@ -164,6 +167,13 @@ export const jobsRouter = router({
         params = {};
       }
       const run = await enqueueJob(ctx.sql, { name: input.name, params, startedBy: ctx.user.id });
+      await recordStaffAction(ctx.db, {
+        actor: staffActor(ctx),
+        action: 'job.started',
+        targetType: 'job_run',
+        targetId: run.id,
+        details: { job: input.name, params },
+      });
       return { id: run.id };
     }),
 
@@ -174,6 +184,13 @@ export const jobsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const run = await requestCancel(ctx.sql, { id: input.id, actor: ctx.user.id });
       if (run === null) throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such job run.' });
+      await recordStaffAction(ctx.db, {
+        actor: staffActor(ctx),
+        action: 'job.cancel_requested',
+        targetType: 'job_run',
+        targetId: run.id,
+        details: { job: run.name, status: run.status },
+      });
       return { status: run.status, cancelRequested: run.cancelRequestedAt !== null };
     }),
 });

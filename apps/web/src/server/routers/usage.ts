@@ -6,9 +6,11 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { findCustomerMeter, getCustomerProfile, usagePeriod } from '@meterops/db/queries/usage';
+import { env } from '../../env';
+import { addDays } from '../../lib/ops-params';
 import { usageSelectionSchema, usageViewSchema } from '../../lib/usage-params';
 import { router, withRole } from '../trpc';
-import { peerSnapshot, percentileRank, quantile } from '../usage/peers';
+import { othersThan, peerSnapshot, percentileRank, quantile } from '../usage/peers';
 import { loadUsageReport } from '../usage/report';
 
 /** A customer user, with the customer id their account is bound to. */
@@ -47,6 +49,13 @@ const totalsOutput = z.object({
   provisionalAsOf: z.date().nullable(),
   finalAsOf: z.date().nullable(),
 });
+
+const comparisonBase = {
+  from: z.string(),
+  to: z.string(),
+  region: z.string(),
+  segment: z.enum(['residential', 'commercial']),
+};
 
 const reportBase = {
   meter: meterOutput,
@@ -135,44 +144,76 @@ export const usageRouter = router({
     }),
 
   /**
-   * The meter's kWh per day over the view's period as a percentile among the meters of its region and
-   * segment, with their quartiles. Only the customer's own meter is named; the others are a distribution.
+   * The meter's kWh per day over the view's period as a percentile among the other meters of its region
+   * and segment, with their quartiles. Only the customer's own meter is named; the others are a
+   * distribution, and only one of at least PEER_MIN_COUNT homes: the quartiles of two or three would give
+   * a neighbour's usage away. A period in which the meter has no data is answered without any scan.
    */
   comparison: customerProcedure
     .input(usageSelectionSchema)
     .output(
-      z.object({
-        from: z.string(),
-        to: z.string(),
-        region: z.string(),
-        segment: z.enum(['residential', 'commercial']),
-        peers: z.number().int(),
-        dailyKwh: z.number().nullable(),
-        percentile: z.number().nullable(),
-        p25: z.number().nullable(),
-        median: z.number().nullable(),
-        p75: z.number().nullable(),
-        asOf: z.date(),
-      }),
+      z.discriminatedUnion('outcome', [
+        z.object({
+          ...comparisonBase,
+          outcome: z.literal('compared'),
+          peers: z.number().int(),
+          dailyKwh: z.number(),
+          percentile: z.number(),
+          p25: z.number(),
+          median: z.number(),
+          p75: z.number(),
+          asOf: z.date(),
+        }),
+        z.object({
+          ...comparisonBase,
+          outcome: z.literal('not-enough-peers'),
+          minimumPeers: z.number().int(),
+        }),
+        z.object({ ...comparisonBase, outcome: z.literal('no-data') }),
+      ]),
     )
     .query(async ({ ctx, input }) => {
       const meter = await findCustomerMeter(ctx.sql, { customerId: ctx.customerId, meterId: input.meterId });
       if (meter === null) throw meterNotFound();
       const { from, to } = usagePeriod(input.view, input.day);
-      const snapshot = await peerSnapshot(ctx.sql, { from, to });
-      const peers = snapshot.groups.get(`${meter.region}|${meter.segment}`) ?? new Float64Array();
-      const dailyKwh = snapshot.byMeter.get(meter.id)?.dailyKwh ?? null;
-      return {
+      const base = { from, to, region: meter.region, segment: meter.segment };
+      // Local days can start up to a day before the UTC date of installation.
+      const firstPossibleDay = addDays(meter.installedAt.toISOString().slice(0, 10), -1);
+      if (meter.lastDay === null || from > meter.lastDay || to < firstPossibleDay) {
+        return { ...base, outcome: 'no-data' as const };
+      }
+      const snapshot = await peerSnapshot(ctx.sql, {
         from,
         to,
-        region: meter.region,
-        segment: meter.segment,
-        peers: peers.length,
+        group: { region: meter.region, segment: meter.segment },
+      });
+      const dailyKwh = snapshot.byMeter.get(meter.id);
+      if (dailyKwh === undefined) return { ...base, outcome: 'no-data' as const };
+      const others = othersThan(snapshot.sorted, dailyKwh);
+      const [percentile, p25, median, p75] = [
+        percentileRank(others, dailyKwh),
+        quantile(others, 0.25),
+        quantile(others, 0.5),
+        quantile(others, 0.75),
+      ];
+      if (
+        others.length < env.PEER_MIN_COUNT ||
+        percentile === null ||
+        p25 === null ||
+        median === null ||
+        p75 === null
+      ) {
+        return { ...base, outcome: 'not-enough-peers' as const, minimumPeers: env.PEER_MIN_COUNT };
+      }
+      return {
+        ...base,
+        outcome: 'compared' as const,
+        peers: others.length,
         dailyKwh,
-        percentile: dailyKwh === null ? null : percentileRank(peers, dailyKwh),
-        p25: quantile(peers, 0.25),
-        median: quantile(peers, 0.5),
-        p75: quantile(peers, 0.75),
+        percentile,
+        p25,
+        median,
+        p75,
         asOf: snapshot.computedAt,
       };
     }),

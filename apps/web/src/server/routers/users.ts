@@ -1,9 +1,11 @@
-/** Users and roles, for administrators. */
+/** Users and roles, for administrators. Every change is recorded in the staff audit trail. */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { passwordWeakness } from '@meterops/domain/password-policy';
 import { hashPassword } from '@meterops/db/password';
+import { recordStaffAction } from '@meterops/db/queries/audit';
+import type { SessionUser } from '@meterops/db/queries/auth';
 import {
   changeUser,
   createUser,
@@ -16,6 +18,7 @@ import {
 } from '@meterops/db/queries/users';
 import { createUserSchema, resetPasswordSchema, roleSchema, setRoleSchema } from '../../lib/user-params';
 import { fieldError } from '../field-error';
+import { staffActor } from '../staff-actor';
 import { router, withRole } from '../trpc';
 
 const adminProcedure = withRole('admin');
@@ -33,11 +36,11 @@ function generateTemporaryPassword(): string {
 }
 
 async function apply(
-  db: Parameters<typeof changeUser>[0],
+  ctx: { db: Parameters<typeof changeUser>[0]; user: SessionUser; clientAddress: string },
   id: string,
   change: UserChange,
 ): Promise<{ ok: true }> {
-  const outcome = await changeUser(db, { id, change });
+  const outcome = await changeUser(ctx.db, { id, change, actor: staffActor(ctx) });
   if (outcome === 'not_found') throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such user.' });
   if (outcome === 'last_admin') {
     throw new TRPCError({
@@ -84,12 +87,23 @@ export const usersRouter = router({
       if (customerId !== null && !(await customerExists(ctx.db, { customerId }))) {
         throw fieldError('customerId', `There is no customer ${customerId}`);
       }
-      return createUser(ctx.db, {
-        email: input.email,
-        name: input.name,
-        passwordHash: await hashPassword(input.password),
-        role: input.role,
-        customerId,
+      const passwordHash = await hashPassword(input.password);
+      return ctx.db.transaction(async (tx) => {
+        const created = await createUser(tx, {
+          email: input.email,
+          name: input.name,
+          passwordHash,
+          role: input.role,
+          customerId,
+        });
+        await recordStaffAction(tx, {
+          actor: staffActor(ctx),
+          action: 'user.created',
+          targetType: 'user',
+          targetId: created.id,
+          details: { email: input.email.toLowerCase(), role: input.role, customerId },
+        });
+        return created;
       });
     }),
 
@@ -105,7 +119,7 @@ export const usersRouter = router({
       if (customerId !== null && !(await customerExists(ctx.db, { customerId }))) {
         throw fieldError('customerId', `There is no customer ${customerId}`);
       }
-      return apply(ctx.db, input.id, { kind: 'role', role: input.role, customerId });
+      return apply(ctx, input.id, { kind: 'role', role: input.role, customerId });
     }),
 
   /**
@@ -130,12 +144,18 @@ export const usersRouter = router({
         if (weakness !== null) throw fieldError('password', weakness);
       }
       const temporaryPassword = input.password ?? generateTemporaryPassword();
-      await setPassword(ctx.db, {
-        userId: target.id,
-        passwordHash: await hashPassword(temporaryPassword),
-        mustChangePassword: true,
+      const passwordHash = await hashPassword(temporaryPassword);
+      // The reset and its audit row stand or fall together.
+      await ctx.db.transaction(async (tx) => {
+        await setPassword(tx, { userId: target.id, passwordHash, mustChangePassword: true });
+        await recordStaffAction(tx, {
+          actor: staffActor(ctx),
+          action: 'user.password_reset',
+          targetType: 'user',
+          targetId: target.id,
+          details: { email: target.email, generated: input.password === undefined },
+        });
       });
-      // TODO(merge): recordStaffAction (password reset of target.id by ctx.user.id)
       return { temporaryPassword: input.password === undefined ? temporaryPassword : null };
     }),
 
@@ -147,6 +167,6 @@ export const usersRouter = router({
       if (input.id === ctx.user.id && input.disabled) {
         throw new TRPCError({ code: 'FORBIDDEN', message: 'You cannot disable your own account.' });
       }
-      return apply(ctx.db, input.id, input.disabled ? { kind: 'disable' } : { kind: 'enable' });
+      return apply(ctx, input.id, input.disabled ? { kind: 'disable' } : { kind: 'enable' });
     }),
 });
