@@ -10,6 +10,7 @@ import { z, ZodError } from 'zod';
 import { verifyPassword } from '@meterops/db/password';
 import { users } from '@meterops/db/schema';
 import { CHANGE_PASSWORD_PATH } from '../src/lib/access';
+import { SESSION_COOKIE } from '../src/server/auth/cookie';
 import { validateSessionToken } from '../src/server/auth/session';
 import { createCaller } from '../src/server/root';
 import { contextFor, contextWithCookie, createTestDb, TEST_PASSWORD, TestData } from './support';
@@ -39,7 +40,7 @@ async function fieldErrorsOf(call: Promise<unknown>): Promise<Record<string, str
 async function signIn(email: string, password: string) {
   const ctx = await contextWithCookie(db, null);
   const result = await createCaller(ctx).auth.signIn({ email, password });
-  const token = /^meterops_session=([^;]*)/.exec(ctx.resHeaders.get('set-cookie') ?? '')?.[1] ?? '';
+  const token = new RegExp(`^${SESSION_COOKIE}=([^;]*)`).exec(ctx.resHeaders.get('set-cookie') ?? '')?.[1] ?? '';
   return { result, token };
 }
 
@@ -95,7 +96,7 @@ describe("changing one's own password", () => {
     const user = await data.user('agent');
     const elsewhere = await signIn(user.email, TEST_PASSWORD);
     const here = await signIn(user.email, TEST_PASSWORD);
-    const ctx = await contextWithCookie(db, `meterops_session=${here.token}`);
+    const ctx = await contextWithCookie(db, `${SESSION_COOKIE}=${here.token}`);
     const result = await createCaller(ctx).auth.changePassword({
       currentPassword: TEST_PASSWORD,
       newPassword: NEW_PASSWORD,
@@ -104,7 +105,7 @@ describe("changing one's own password", () => {
     expect(result.home).toBe('/service');
     expect(await validateSessionToken(db, elsewhere.token)).toBeNull();
     expect(await validateSessionToken(db, here.token)).toBeNull();
-    const fresh = /^meterops_session=([^;]*)/.exec(ctx.resHeaders.get('set-cookie') ?? '')?.[1] ?? '';
+    const fresh = new RegExp(`^${SESSION_COOKIE}=([^;]*)`).exec(ctx.resHeaders.get('set-cookie') ?? '')?.[1] ?? '';
     expect((await validateSessionToken(db, fresh))?.user.id).toBe(user.id);
     await expect(signIn(user.email, TEST_PASSWORD)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect((await signIn(user.email, NEW_PASSWORD)).result.user.id).toBe(user.id);
@@ -131,7 +132,7 @@ describe('an administrator resetting a password', () => {
     const temporary = await signIn(operator.email, temporaryPassword);
     expect(temporary.result.home).toBe(CHANGE_PASSWORD_PATH);
     expect(temporary.result.user.mustChangePassword).toBe(true);
-    const ctx = await contextWithCookie(db, `meterops_session=${temporary.token}`);
+    const ctx = await contextWithCookie(db, `${SESSION_COOKIE}=${temporary.token}`);
     const caller = createCaller(ctx);
     await expect(caller.consumption.filters()).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(caller.auth.me()).resolves.toMatchObject({ id: operator.id, mustChangePassword: true });
@@ -143,7 +144,7 @@ describe('an administrator resetting a password', () => {
     expect((await storedUser(operator.id)).mustChangePassword).toBe(false);
     const after = await signIn(operator.email, NEW_PASSWORD);
     expect(after.result.home).toBe('/ops');
-    const afterCaller = createCaller(await contextWithCookie(db, `meterops_session=${after.token}`));
+    const afterCaller = createCaller(await contextWithCookie(db, `${SESSION_COOKIE}=${after.token}`));
     await expect(afterCaller.consumption.filters()).resolves.toBeDefined();
   });
 
