@@ -8,6 +8,7 @@ import {
   aggregateMismatches,
   createTestDatabase,
   createTestTopics,
+  expectStoredAsManifest,
   kafka,
   simulate,
   startIngest,
@@ -89,13 +90,7 @@ describe('durability', () => {
       second.kill('SIGTERM');
       await new Promise((resolve) => second.once('exit', resolve));
     }
-    const stored = await storedSummary(database.sql);
-    expect(stored.readings).toBe(manifest.expected.storedReadings);
-    expect(stored.totalKwh).toBe(manifest.expected.totalKwh);
-    expect(stored.kwhByMeter).toEqual(manifest.expected.kwhByMeter);
-    expect(stored.rejectedByRule).toEqual(manifest.expected.rejectedByRule);
-    expect(stored.revisions).toBe(manifest.expected.revisions);
-    expect(await aggregateMismatches(database.sql)).toEqual([]);
+    await expectStoredAsManifest(database.sql, manifest);
   }, 300_000);
 
   it('counts a redelivered batch once', async () => {

@@ -9,6 +9,7 @@ import { runMigrations } from '@meterops/db/migrate';
 import { seedFleet } from '@meterops/db/seed';
 import { createMetricsWriter, type MetricsWriter } from '@meterops/metrics/writer';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import postgres from 'postgres';
 import { env } from '../src/env';
 import { IngestService, type IngestServiceOptions } from '../src/ingest/service';
@@ -292,4 +293,21 @@ export function nth<T>(items: readonly T[], index: number): T {
   const item = index < 0 ? items.at(index) : items[index];
   if (item === undefined) throw new Error(`expected an element at ${index} of ${items.length}`);
   return item;
+}
+
+/**
+ * What ingest stored equals the simulation's manifest exactly (readings, kWh in total and per meter,
+ * rejections by rule, revisions), and every aggregate equals a recomputation from the readings.
+ */
+export async function expectStoredAsManifest(
+  sql: Sql,
+  manifest: ReturnType<typeof planSimulation>['manifest'],
+) {
+  const stored = await storedSummary(sql);
+  expect(stored.readings).toBe(manifest.expected.storedReadings);
+  expect(stored.totalKwh).toBe(manifest.expected.totalKwh);
+  expect(stored.kwhByMeter).toEqual(manifest.expected.kwhByMeter);
+  expect(stored.rejectedByRule).toEqual(manifest.expected.rejectedByRule);
+  expect(stored.revisions).toBe(manifest.expected.revisions);
+  expect(await aggregateMismatches(sql)).toEqual([]);
 }

@@ -8,9 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readReplay } from '@meterops/db/queries/replay';
 import { followReplay, requestReplay } from '../src/ingest/replay';
 import {
-  aggregateMismatches,
   createTestDatabase,
   createTestTopics,
+  expectStoredAsManifest,
   kafka,
   nth,
   simulate,
@@ -127,13 +127,7 @@ describe('scale-out and recovery', () => {
     expect(partial?.count).toBeLessThan(manifest.expected.storedReadings);
     await waitForCaughtUp(topics, 240_000);
 
-    const stored = await storedSummary(database.sql);
-    expect(stored.readings).toBe(manifest.expected.storedReadings);
-    expect(stored.totalKwh).toBe(manifest.expected.totalKwh);
-    expect(stored.kwhByMeter).toEqual(manifest.expected.kwhByMeter);
-    expect(stored.rejectedByRule).toEqual(manifest.expected.rejectedByRule);
-    expect(stored.revisions).toBe(manifest.expected.revisions);
-    expect(await aggregateMismatches(database.sql)).toEqual([]);
+    await expectStoredAsManifest(database.sql, manifest);
     // The survivors took the dead worker's partitions: all six are owned by the two of them.
     // The survivors take the dead worker's partitions once its session expires: all six, between them.
     await waitFor(
