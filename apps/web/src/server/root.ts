@@ -5,6 +5,7 @@ import { consumptionRouter } from './routers/consumption';
 import { jobsRouter } from './routers/jobs';
 import { pipelineRouter } from './routers/pipeline';
 import { readingsRouter } from './routers/readings';
+import { registryRouter } from './routers/registry';
 import { rejectsRouter } from './routers/rejects';
 import { serviceRouter } from './routers/service';
 import { statusRouter } from './routers/status';
@@ -24,6 +25,7 @@ export const appRouter = router({
   billing: billingRouter,
   jobs: jobsRouter,
   users: usersRouter,
+  registry: registryRouter,
   usage: usageRouter,
 });
 
