@@ -56,7 +56,13 @@ export class RegistryFixture {
   }
 
   customerInput(id: string) {
-    return { id, name: 'Registry test customer', email: '', region: 'registry-test', segment: 'commercial' as const };
+    return {
+      id,
+      name: 'Registry test customer',
+      email: '',
+      region: 'registry-test',
+      segment: 'commercial' as const,
+    };
   }
 
   tariffInput(id: string) {

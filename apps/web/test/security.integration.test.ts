@@ -162,23 +162,36 @@ const expectations: Record<string, Expectation> = {
     access: admin,
     input: ({ registry }) => registry.customerInput(registry.customerId),
   },
-  'registry.customers.deactivate': { access: admin, input: ({ registry }) => ({ id: registry.spareCustomerId }) },
+  'registry.customers.deactivate': {
+    access: admin,
+    input: ({ registry }) => ({ id: registry.spareCustomerId }),
+  },
   'registry.tariffs.list': { access: service, input: ({ registry }) => ({ search: registry.prefix }) },
   'registry.tariffs.get': { access: service, input: ({ registry }) => ({ id: registry.tariffId }) },
   'registry.tariffs.create': {
     access: admin,
     input: ({ registry }) => registry.tariffInput(registry.newId('T')),
   },
-  'registry.tariffs.update': { access: admin, input: ({ registry }) => registry.tariffInput(registry.tariffId) },
+  'registry.tariffs.update': {
+    access: admin,
+    input: ({ registry }) => registry.tariffInput(registry.tariffId),
+  },
   'registry.tariffs.deactivate': { access: admin, input: ({ registry }) => ({ id: registry.spareTariffId }) },
-  'registry.billingPeriods.list': { access: service, input: ({ registry }) => ({ search: registry.customerId }) },
+  'registry.billingPeriods.list': {
+    access: service,
+    input: ({ registry }) => ({ search: registry.customerId }),
+  },
   'registry.billingPeriods.get': { access: service, input: ({ registry }) => ({ id: registry.periodId }) },
   'registry.billingPeriods.create': {
     access: admin,
     // Each call (one per actor) a month of its own, so an allowed call never overlaps an earlier one.
     input: ({ registry }) => {
       const month = String(registry.nextMonth()).padStart(2, '0');
-      return { customerId: registry.customerId, periodStart: `2031-${month}-01`, periodEnd: `2031-${month}-28` };
+      return {
+        customerId: registry.customerId,
+        periodStart: `2031-${month}-01`,
+        periodEnd: `2031-${month}-28`,
+      };
     },
   },
   'registry.billingPeriods.update': {
@@ -190,7 +203,10 @@ const expectations: Record<string, Expectation> = {
       periodEnd: '2030-01-30',
     }),
   },
-  'registry.billingPeriods.deactivate': { access: admin, input: ({ registry }) => ({ id: registry.sparePeriodId }) },
+  'registry.billingPeriods.deactivate': {
+    access: admin,
+    input: ({ registry }) => ({ id: registry.sparePeriodId }),
+  },
   // The end customer's own usage; the customer id always comes from the session.
   'usage.meters': { access: customer },
   'usage.report': {

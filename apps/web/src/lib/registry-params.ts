@@ -20,8 +20,6 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-
-
 export const tariffIdSchema = z
   .string()
   .trim()
@@ -93,30 +91,34 @@ const tariffFieldsSchema = z.object({
 });
 
 export const tariffSchema = tariffFieldsSchema.superRefine((tariff, ctx) => {
-    if (tariff.kind === 'flat' && tariff.windows.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['windows'], message: 'A flat tariff has no time-of-use windows' });
-    }
-    if (tariff.kind === 'time_of_use' && tariff.windows.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['windows'], message: 'A time-of-use tariff needs at least one window' });
-    }
-    // Two windows covering the same hour of the same weekday would make the price of that hour ambiguous.
-    tariff.windows.forEach((window, index) => {
-      const clash = tariff.windows.findIndex(
-        (other, otherIndex) =>
-          otherIndex < index &&
-          other.weekdays.some((day) => window.weekdays.includes(day)) &&
-          other.fromHour < window.toHour &&
-          window.fromHour < other.toHour,
-      );
-      if (clash !== -1) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['windows'],
-          message: `Window ${index + 1} overlaps window ${clash + 1} on a shared weekday`,
-        });
-      }
+  if (tariff.kind === 'flat' && tariff.windows.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['windows'], message: 'A flat tariff has no time-of-use windows' });
+  }
+  if (tariff.kind === 'time_of_use' && tariff.windows.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['windows'],
+      message: 'A time-of-use tariff needs at least one window',
     });
+  }
+  // Two windows covering the same hour of the same weekday would make the price of that hour ambiguous.
+  tariff.windows.forEach((window, index) => {
+    const clash = tariff.windows.findIndex(
+      (other, otherIndex) =>
+        otherIndex < index &&
+        other.weekdays.some((day) => window.weekdays.includes(day)) &&
+        other.fromHour < window.toHour &&
+        window.fromHour < other.toHour,
+    );
+    if (clash !== -1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows'],
+        message: `Window ${index + 1} overlaps window ${clash + 1} on a shared weekday`,
+      });
+    }
   });
+});
 
 const meterFieldsSchema = z.object({
   customerId: customerIdSchema,
@@ -150,7 +152,10 @@ const periodRange = {
   // periodEnd is the last day, inclusive: a one-day period starts and ends on the same day.
   params: { path: ['periodEnd'], message: 'The last day must be on or after the first day' },
 };
-export const createBillingPeriodSchema = billingPeriodFieldsSchema.refine(periodRange.check, periodRange.params);
+export const createBillingPeriodSchema = billingPeriodFieldsSchema.refine(
+  periodRange.check,
+  periodRange.params,
+);
 export const updateBillingPeriodSchema = billingPeriodFieldsSchema
   .extend({ id: z.number().int().positive() })
   .refine(periodRange.check, periodRange.params);

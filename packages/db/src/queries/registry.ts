@@ -87,7 +87,9 @@ export async function listCustomers(sql: Sql, params: ListParams = {}): Promise<
 }
 
 export async function getCustomer(sql: Sql | Tx, params: { id: string }): Promise<RegistryCustomer | null> {
-  const [row] = await sql<RegistryCustomer[]>`select ${customerColumns(sql)} from customers c where c.id = ${params.id}`;
+  const [row] = await sql<
+    RegistryCustomer[]
+  >`select ${customerColumns(sql)} from customers c where c.id = ${params.id}`;
   return row ?? null;
 }
 
@@ -177,7 +179,9 @@ export async function listTariffs(sql: Sql, params: ListParams = {}): Promise<Pa
 }
 
 export async function getTariff(sql: Sql | Tx, params: { id: string }): Promise<RegistryTariff | null> {
-  const [row] = await sql<RegistryTariff[]>`select ${tariffColumns(sql)} from tariffs t where t.id = ${params.id}`;
+  const [row] = await sql<
+    RegistryTariff[]
+  >`select ${tariffColumns(sql)} from tariffs t where t.id = ${params.id}`;
   return row ?? null;
 }
 
@@ -290,7 +294,8 @@ export async function getMeter(sql: Sql | Tx, params: { id: string }): Promise<R
 async function checkReferences(tx: Tx, params: MeterInput, current: RegistryMeter | null): Promise<void> {
   const [customer] = await tx<{ deactivatedAt: Date | null }[]>`
     select deactivated_at as "deactivatedAt" from customers where id = ${params.customerId} for share`;
-  if (customer === undefined) throw new RegistryError('customerId', `There is no customer ${params.customerId}`);
+  if (customer === undefined)
+    throw new RegistryError('customerId', `There is no customer ${params.customerId}`);
   if (customer.deactivatedAt !== null && current?.customerId !== params.customerId) {
     throw new RegistryError('customerId', `Customer ${params.customerId} is deactivated`);
   }
@@ -337,7 +342,9 @@ async function storedReadings(tx: Tx, meterId: string, intervalMinutes: number) 
 /** Null when there is no such meter. The status and removal are changed by `deactivateMeter` only. */
 export async function updateMeter(sql: Sql, params: MeterInput): Promise<RegistryMeter | null> {
   return sql.begin(async (tx) => {
-    const [current] = await tx<RegistryMeter[]>`select ${meterColumns(tx)} from meters where id = ${params.id} for update`;
+    const [current] = await tx<
+      RegistryMeter[]
+    >`select ${meterColumns(tx)} from meters where id = ${params.id} for update`;
     if (current === undefined) return null;
     await checkReferences(tx, params, current);
     const stored = await storedReadings(tx, params.id, current.intervalMinutes);
@@ -368,7 +375,10 @@ export async function updateMeter(sql: Sql, params: MeterInput): Promise<Registr
       }
     }
     if (current.removedAt !== null && params.installedAt >= current.removedAt) {
-      throw new RegistryError('installedAt', `Installation must be before the removal at ${current.removedAt.toISOString()}`);
+      throw new RegistryError(
+        'installedAt',
+        `Installation must be before the removal at ${current.removedAt.toISOString()}`,
+      );
     }
     await tx`
       update meters set customer_id = ${params.customerId}, region = ${params.region}, segment = ${params.segment},
@@ -390,7 +400,9 @@ export async function deactivateMeter(
   params: { id: string; status: 'inactive' | 'removed'; removedAt?: Date | null },
 ): Promise<RegistryMeter | null> {
   return sql.begin(async (tx) => {
-    const [current] = await tx<RegistryMeter[]>`select ${meterColumns(tx)} from meters where id = ${params.id} for update`;
+    const [current] = await tx<
+      RegistryMeter[]
+    >`select ${meterColumns(tx)} from meters where id = ${params.id} for update`;
     if (current === undefined) return null;
     if (params.status === 'inactive') {
       await tx`update meters set status = 'inactive' where id = ${params.id}`;
@@ -458,7 +470,9 @@ export async function getBillingPeriod(
   sql: Sql | Tx,
   params: { id: number },
 ): Promise<RegistryBillingPeriod | null> {
-  const [row] = await sql<RegistryBillingPeriod[]>`select ${periodColumns(sql)} from billing_periods where id = ${params.id}`;
+  const [row] = await sql<
+    RegistryBillingPeriod[]
+  >`select ${periodColumns(sql)} from billing_periods where id = ${params.id}`;
   return row ?? null;
 }
 
@@ -469,7 +483,8 @@ export async function getBillingPeriod(
  */
 async function checkPeriod(tx: Tx, params: BillingPeriodInput, exceptId: number | null): Promise<void> {
   const [customer] = await tx`select 1 from customers where id = ${params.customerId}`;
-  if (customer === undefined) throw new RegistryError('customerId', `There is no customer ${params.customerId}`);
+  if (customer === undefined)
+    throw new RegistryError('customerId', `There is no customer ${params.customerId}`);
   if (params.meterId !== null) {
     const [meter] = await tx<{ customerId: string }[]>`
       select customer_id as "customerId" from meters where id = ${params.meterId}`;

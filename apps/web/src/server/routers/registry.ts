@@ -55,7 +55,8 @@ function found<T>(row: T | null, what: string): T {
 }
 
 function periodOutcome<T>(outcome: T | PeriodRefusal, id: number): T {
-  if (outcome === 'not_found') throw new TRPCError({ code: 'NOT_FOUND', message: `There is no billing period #${id}.` });
+  if (outcome === 'not_found')
+    throw new TRPCError({ code: 'NOT_FOUND', message: `There is no billing period #${id}.` });
   if (outcome === 'invoiced') {
     throw new TRPCError({
       code: 'CONFLICT',
@@ -116,7 +117,9 @@ const customersRouter = router({
     ),
   deactivate: adminProcedure
     .input(z.object({ id: customerIdSchema }))
-    .mutation(async ({ ctx, input }) => found(await deactivateCustomer(ctx.sql, input), `customer ${input.id}`)),
+    .mutation(async ({ ctx, input }) =>
+      found(await deactivateCustomer(ctx.sql, input), `customer ${input.id}`),
+    ),
 });
 
 const tariffsRouter = router({
@@ -141,7 +144,9 @@ const billingPeriodsRouter = router({
     .query(({ ctx, input }) => listBillingPeriods(ctx.sql, list(input))),
   get: readRegistry
     .input(periodIdSchema)
-    .query(async ({ ctx, input }) => found(await getBillingPeriod(ctx.sql, input), `billing period #${input.id}`)),
+    .query(async ({ ctx, input }) =>
+      found(await getBillingPeriod(ctx.sql, input), `billing period #${input.id}`),
+    ),
   create: adminProcedure
     .input(createBillingPeriodSchema)
     .mutation(({ ctx, input }) =>
