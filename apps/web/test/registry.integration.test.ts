@@ -244,7 +244,8 @@ describe('meters', () => {
   });
 
   it('offers the re-drive of a newly registered meter’s quarantined unknown_meter readings', async () => {
-    const id = fixture.newId('Q');
+    // A head-end's own id: the contract allows spaces and slashes, and the rejects procedures must too.
+    const id = `${fixture.newId('Q')} HE/7`;
     await sql`
       insert into rejected_readings (topic, partition, kafka_offset, item_index, message_key, meter_id, rule, detail, payload)
       select 'registry-test', 0, i, 0, ${id}, ${id}, 'unknown_meter', 'no such meter', '{}'
