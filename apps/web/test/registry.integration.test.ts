@@ -172,6 +172,13 @@ describe('meters', () => {
     await admin.registry.meters.create(fixture.meterInput(id));
     await storeReadings(id, '2024-03-05T00:00:00Z', 4, '2.0000');
     const input = fixture.meterInput(id);
+    const other = fixture.newId('C');
+    await admin.registry.customers.create(fixture.customerInput(other));
+    expect(await fieldErrorsOf(admin.registry.meters.update({ ...input, customerId: other }))).toEqual({
+      customerId: [
+        `The customer cannot change: 4 readings are stored and belong to customer ${fixture.customerId}`,
+      ],
+    });
     expect(await fieldErrorsOf(admin.registry.meters.update({ ...input, intervalMinutes: 15 }))).toEqual({
       intervalMinutes: ['The interval length cannot change: 4 readings are stored on the 30-minute grid'],
     });

@@ -349,6 +349,13 @@ export async function updateMeter(sql: Sql, params: MeterInput): Promise<Registr
     await checkReferences(tx, params, current);
     const stored = await storedReadings(tx, params.id, current.intervalMinutes);
     if (stored.count > 0) {
+      // The customer portal finds usage through meters.customer_id: moving a meter would hand its history over.
+      if (params.customerId !== current.customerId) {
+        throw new RegistryError(
+          'customerId',
+          `The customer cannot change: ${stored.count} readings are stored and belong to customer ${current.customerId}`,
+        );
+      }
       if (params.intervalMinutes !== current.intervalMinutes) {
         throw new RegistryError(
           'intervalMinutes',
