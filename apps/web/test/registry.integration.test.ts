@@ -246,8 +246,14 @@ describe('meters', () => {
         removedAt: new Date('2024-03-05T02:00:00Z'),
       }),
     ).resolves.toMatchObject({ status: 'removed', removedAt: new Date('2024-03-05T02:00:00Z') });
-    // Nothing is deleted: the meter is still there to read.
+    // Nothing is deleted: the meter is still there to read, and can be reinstalled.
     await expect(agent.registry.meters.get({ id })).resolves.toMatchObject({ status: 'removed' });
+    await expect(admin.registry.meters.reactivate({ id })).resolves.toMatchObject({
+      status: 'active',
+      removedAt: null,
+    });
+    expect(await codeOf(agent.registry.meters.reactivate({ id }))).toBe('FORBIDDEN');
+    expect(await codeOf(admin.registry.meters.reactivate({ id: fixture.newId('NONE') }))).toBe('NOT_FOUND');
   });
 
   it('offers the re-drive of a newly registered meter’s quarantined unknown_meter readings', async () => {

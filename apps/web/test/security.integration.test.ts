@@ -152,6 +152,7 @@ const expectations: Record<string, Expectation> = {
     access: admin,
     input: ({ registry }) => ({ id: registry.spareMeterId, status: 'inactive' }),
   },
+  'registry.meters.reactivate': { access: admin, input: ({ registry }) => ({ id: registry.meterId }) },
   'registry.customers.list': { access: service, input: ({ registry }) => ({ search: registry.prefix }) },
   'registry.customers.get': { access: service, input: ({ registry }) => ({ id: registry.customerId }) },
   'registry.customers.create': {

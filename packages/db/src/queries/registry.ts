@@ -434,6 +434,18 @@ export async function deactivateMeter(
   });
 }
 
+/**
+ * Makes an inactive or removed meter active again (reinstalled): readings are accepted from now on.
+ * Clearing the removal invalidates nothing that is stored; readings refused meanwhile stay quarantined.
+ */
+export async function reactivateMeter(sql: Sql, params: { id: string }): Promise<RegistryMeter | null> {
+  return sql.begin(async (tx) => {
+    const updated = await tx`
+      update meters set status = 'active', removed_at = null where id = ${params.id} returning id`;
+    return updated.length === 0 ? null : getMeter(tx, params);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Billing periods
 

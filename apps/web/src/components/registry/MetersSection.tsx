@@ -121,6 +121,7 @@ export function MetersSection({ canEdit }: { canEdit: boolean }) {
                                 >
                                   Edit
                                 </button>
+                                {meter.status === 'active' ? null : <ReactivateMeter meter={meter} />}
                                 {meter.status === 'removed' ? null : (
                                   <button
                                     type="button"
@@ -495,5 +496,33 @@ function DeactivateMeter({ meter, onDone }: { meter: Meter; onDone: () => void }
         </button>
       </div>
     </form>
+  );
+}
+
+function ReactivateMeter({ meter }: { meter: Meter }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const reactivate = useMutation(
+    trpc.registry.meters.reactivate.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.registry.meters.pathKey() }),
+    }),
+  );
+  return (
+    <>
+      <button
+        type="button"
+        className="button button--small"
+        disabled={reactivate.isPending}
+        onClick={() => reactivate.mutate({ id: meter.id })}
+        aria-label={`Reactivate meter ${meter.id}`}
+      >
+        Reactivate
+      </button>
+      {reactivate.isError ? (
+        <span className="field__error" role="alert">
+          {describeProblem(reactivate.error).message}
+        </span>
+      ) : null}
+    </>
   );
 }

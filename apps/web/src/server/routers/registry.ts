@@ -24,6 +24,7 @@ import {
   listCustomers,
   listMeters,
   listTariffs,
+  reactivateMeter,
   updateCustomer,
   updateMeter,
   updateRegistryBillingPeriod,
@@ -100,6 +101,9 @@ const metersRouter = router({
   deactivate: adminProcedure
     .input(deactivateMeterSchema)
     .mutation(async ({ ctx, input }) => found(await deactivateMeter(ctx.sql, input), `meter ${input.id}`)),
+  reactivate: adminProcedure
+    .input(z.object({ id: registeredMeterIdSchema }))
+    .mutation(async ({ ctx, input }) => found(await reactivateMeter(ctx.sql, input), `meter ${input.id}`)),
 });
 
 const customersRouter = router({
