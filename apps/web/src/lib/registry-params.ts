@@ -11,7 +11,7 @@ export const tariffKinds = ['flat', 'time_of_use'] as const;
 export const REGISTRY_PAGE_SIZE = 50;
 
 /** True when the runtime's time zone database knows `zone` (the same ICU data Node and browsers use). */
-export function isTimeZone(zone: string): boolean {
+function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return true;
@@ -27,13 +27,13 @@ export const tariffIdSchema = z
   .max(64, 'At most 64 characters')
   .regex(/^[A-Za-z0-9._:-]+$/, 'Letters, digits and . _ : - only');
 /** A region is a dimension key of usage and settlement: lower-case words joined by hyphens. */
-export const regionSchema = z
+const regionSchema = z
   .string()
   .trim()
   .min(1, 'Enter the region')
   .max(64, 'At most 64 characters')
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Lower-case letters and digits joined by hyphens, e.g. north-west');
-export const timeZoneSchema = z
+const timeZoneSchema = z
   .string()
   .trim()
   .min(1, 'Enter an IANA time zone')
@@ -58,7 +58,7 @@ export const listInputSchema = z.object({
   cursor: z.string().max(64).nullish(),
 });
 
-export const customerFieldsSchema = z.object({
+const customerFieldsSchema = z.object({
   name: z.string().trim().min(1, 'Enter a name').max(200, 'At most 200 characters'),
   email: z.union([z.email('Enter an email address').trim().toLowerCase().max(254), z.literal('')]).nullish(),
   region: regionSchema,
@@ -66,7 +66,7 @@ export const customerFieldsSchema = z.object({
 });
 export const customerSchema = customerFieldsSchema.extend({ id: customerIdSchema });
 
-export const tariffWindowSchema = z
+const tariffWindowSchema = z
   .object({
     name: z.string().trim().min(1, 'Name the window').max(40, 'At most 40 characters'),
     fromHour: z.number().int('Whole hours').min(0, '0 to 23').max(23, '0 to 23'),
