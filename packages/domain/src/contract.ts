@@ -22,7 +22,7 @@ export const registeredMeterIdSchema = z
   .string()
   .min(1, 'Enter the meter id')
   .max(MAX_METER_ID_LENGTH, `At most ${MAX_METER_ID_LENGTH} characters`)
-  .regex(/^\P{Cc}+$/u, 'No control characters (tabs, line breaks, …)');
+  .regex(/^\P{Cc}*$/u, 'No control characters (tabs, line breaks, …)');
 
 export const readingItemSchema = z
   .object({
