@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
 import { CorrectionError } from '@meterops/db/queries/corrections';
+import { RegistryError } from '@meterops/db/queries/registry';
 import { formatError, mapError } from '../src/server/errors';
 import { fieldError } from '../src/server/field-error';
 
@@ -31,5 +32,15 @@ describe('field errors', () => {
     const shape = shapeOf(mapped);
     expect(shape.data.fieldErrors).toEqual({ kwh: ['50 kWh exceeds the maximum'] });
     expect(shape.data).not.toHaveProperty('stack');
+  });
+
+  it('maps the registry’s RegistryError to the field it names', () => {
+    const internal = new TRPCError({
+      code: 'INTERNAL_SERVER_ERROR',
+      cause: new RegistryError('timeZone', 'The time zone cannot change'),
+    });
+    const shape = shapeOf(mapError(internal));
+    expect(shape.data.code).toBe('BAD_REQUEST');
+    expect(shape.data.fieldErrors).toEqual({ timeZone: ['The time zone cannot change'] });
   });
 });

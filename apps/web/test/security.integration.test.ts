@@ -22,13 +22,19 @@ import {
   webRoleUrl,
 } from './support';
 import { FIXTURE_DAY, PortalFixture } from './portal-fixtures';
+import { RegistryFixture } from './registry-fixtures';
 
 type Access = 'public' | 'authed' | readonly UserRole[];
 
 interface Expectation {
   access: Access;
   /** Input for a call that should succeed when access is allowed. */
-  input?: (fixture: { probe: TestUser; resetTarget: TestUser; portal: PortalFixture }) => unknown;
+  input?: (fixture: {
+    probe: TestUser;
+    resetTarget: TestUser;
+    portal: PortalFixture;
+    registry: RegistryFixture;
+  }) => unknown;
 }
 
 /** The operations pages: operators and admins only. */
@@ -36,6 +42,8 @@ const ops = ['operator', 'admin'] as const;
 const service = ['agent', 'admin'] as const;
 const admin = ['admin'] as const;
 const customer = ['customer'] as const;
+/** Meters of the registry: everyone on the staff side reads them. */
+const staff = ['operator', 'agent', 'admin'] as const;
 /** A day no other test writes, so the ops queries answer quickly with nothing. */
 const quietDay = '2091-01-01';
 
@@ -152,6 +160,75 @@ const expectations: Record<string, Expectation> = {
   'users.setDisabled': { access: admin, input: ({ probe }) => ({ id: probe.id, disabled: false }) },
   'users.resetPassword': { access: admin, input: ({ resetTarget }) => ({ id: resetTarget.id }) },
   'audit.list': { access: admin, input: () => ({ action: 'user.role_changed' }) },
+  // The registry: admins write; agents read all of it, operators read meters. Writes that succeed touch
+  // the registry fixture's own rows only (deactivations its spare rows, which nothing refers to).
+  'registry.meters.list': { access: staff, input: ({ registry }) => ({ search: registry.prefix }) },
+  'registry.meters.get': { access: staff, input: ({ registry }) => ({ id: registry.meterId }) },
+  'registry.meters.create': {
+    access: admin,
+    input: ({ registry }) => registry.meterInput(registry.newId('M')),
+  },
+  'registry.meters.update': { access: admin, input: ({ registry }) => registry.meterInput(registry.meterId) },
+  'registry.meters.deactivate': {
+    access: admin,
+    input: ({ registry }) => ({ id: registry.spareMeterId, status: 'inactive' }),
+  },
+  'registry.meters.reactivate': { access: admin, input: ({ registry }) => ({ id: registry.meterId }) },
+  'registry.customers.list': { access: service, input: ({ registry }) => ({ search: registry.prefix }) },
+  'registry.customers.get': { access: service, input: ({ registry }) => ({ id: registry.customerId }) },
+  'registry.customers.create': {
+    access: admin,
+    input: ({ registry }) => registry.customerInput(registry.newId('C')),
+  },
+  'registry.customers.update': {
+    access: admin,
+    input: ({ registry }) => registry.customerInput(registry.customerId),
+  },
+  'registry.customers.deactivate': {
+    access: admin,
+    input: ({ registry }) => ({ id: registry.spareCustomerId }),
+  },
+  'registry.tariffs.list': { access: service, input: ({ registry }) => ({ search: registry.prefix }) },
+  'registry.tariffs.get': { access: service, input: ({ registry }) => ({ id: registry.tariffId }) },
+  'registry.tariffs.create': {
+    access: admin,
+    input: ({ registry }) => registry.tariffInput(registry.newId('T')),
+  },
+  'registry.tariffs.update': {
+    access: admin,
+    input: ({ registry }) => registry.tariffInput(registry.tariffId),
+  },
+  'registry.tariffs.deactivate': { access: admin, input: ({ registry }) => ({ id: registry.spareTariffId }) },
+  'registry.billingPeriods.list': {
+    access: service,
+    input: ({ registry }) => ({ search: registry.customerId }),
+  },
+  'registry.billingPeriods.get': { access: service, input: ({ registry }) => ({ id: registry.periodId }) },
+  'registry.billingPeriods.create': {
+    access: admin,
+    // Each call (one per actor) a month of its own, so an allowed call never overlaps an earlier one.
+    input: ({ registry }) => {
+      const month = String(registry.nextMonth()).padStart(2, '0');
+      return {
+        customerId: registry.customerId,
+        periodStart: `2031-${month}-01`,
+        periodEnd: `2031-${month}-28`,
+      };
+    },
+  },
+  'registry.billingPeriods.update': {
+    access: admin,
+    input: ({ registry }) => ({
+      id: registry.periodId,
+      customerId: registry.customerId,
+      periodStart: '2030-01-01',
+      periodEnd: '2030-01-30',
+    }),
+  },
+  'registry.billingPeriods.deactivate': {
+    access: admin,
+    input: ({ registry }) => ({ id: registry.sparePeriodId }),
+  },
   // The end customer's own usage; the customer id always comes from the session.
   'usage.meters': { access: customer },
   'usage.report': {
@@ -203,6 +280,7 @@ let probe: TestUser;
 /** Its password is reset by the admin case, so it is no one else's fixture. */
 let resetTarget: TestUser;
 let portal: PortalFixture;
+let registry: RegistryFixture;
 
 beforeAll(async () => {
   await ensureTestInfluxDatabase();
@@ -213,11 +291,13 @@ beforeAll(async () => {
   const customerActor = actorUsers.get('customer');
   if (!customerActor?.customerId) throw new Error('the customer actor has no customer');
   portal = await PortalFixture.create(sql, customerActor.customerId);
+  registry = await RegistryFixture.create(sql);
 });
 
 afterAll(async () => {
   // The fixture's meter refers to the customer actor's customer, so it goes first.
   await portal.cleanup();
+  await registry.cleanup();
   await data.cleanup();
   await close();
   await asWebRole.close();
@@ -246,7 +326,7 @@ describe('app router access policy', () => {
     if (!expectation) throw new Error(`no expectation for ${path}`);
     const ctx = await contextFor(asWebRole.db, actorUsers.get(actor) ?? null);
     const call = procedureAt(createCaller(ctx), path);
-    const outcome = await outcomeOf(call(expectation.input?.({ probe, resetTarget, portal })));
+    const outcome = await outcomeOf(call(expectation.input?.({ probe, resetTarget, portal, registry })));
     expect(outcome).toBe(expectedOutcome(expectation.access, actor));
   });
 });

@@ -13,6 +13,17 @@ export const MAX_READINGS_PER_MESSAGE = 2000;
 
 const instantSchema = z.iso.datetime({ offset: true });
 
+/**
+ * A meter id as the registry accepts it: what the message contract accepts as `meterId` (1 to
+ * MAX_METER_ID_LENGTH characters), without control characters, which no head-end sends on purpose and
+ * which would corrupt the portal's tables, logs and CSV downloads.
+ */
+export const registeredMeterIdSchema = z
+  .string()
+  .min(1, 'Enter the meter id')
+  .max(MAX_METER_ID_LENGTH, `At most ${MAX_METER_ID_LENGTH} characters`)
+  .regex(/^\P{Cc}*$/u, 'No control characters (tabs, line breaks, …)');
+
 export const readingItemSchema = z
   .object({
     intervalStart: instantSchema.describe(

@@ -13,6 +13,12 @@ export const adminPages = [
       'Invoiced billing periods whose kWh changed through late data or a correction, to acknowledge.',
   },
   {
+    href: '/admin/registry',
+    label: 'Registry',
+    description:
+      'Register and change meters, customers, tariffs and billing periods; re-drive a new meter’s quarantined readings.',
+  },
+  {
     href: '/admin/users',
     label: 'Users and roles',
     description: 'Create users, change roles, bind customer accounts, disable access.',

@@ -24,4 +24,10 @@ export const opsPages = [
     description:
       'The quarantine: every reading or message a rule refused, with its payload and Kafka position.',
   },
+  {
+    href: '/ops/meters',
+    label: 'Meters',
+    description:
+      'The meter registry, read-only: status, interval, time zone, installation and removal of every meter.',
+  },
 ] as const;

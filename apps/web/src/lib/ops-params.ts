@@ -3,6 +3,7 @@
  * Safe for client components: zod only.
  */
 import { z } from 'zod';
+import { registeredMeterIdSchema } from '@meterops/domain/contract';
 
 export const pipelineRanges = {
   '15m': { label: '15 minutes', ms: 15 * 60_000, bucket: '15s', bucketMs: 15_000 },
@@ -65,13 +66,12 @@ export function maxUsageDays(granularity: (typeof usageGranularities)[number]): 
 
 export const COMPLETENESS_MAX_DAYS = 92;
 
-/** Identifiers the way they are stored: meters are `MTR-000042`, rules snake_case. */
-export const meterIdSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'Letters, digits and . _ : - only');
+/**
+ * Identifiers the way they are stored. A meter id is any id the registry accepts (the message contract's,
+ * without control characters): the fleet's are `MTR-000042`, but an administrator may register a head-end's
+ * own ids, and every page must reach those meters and their quarantined readings. Rules are snake_case.
+ */
+export const meterIdSchema = registeredMeterIdSchema;
 export const regionSchema = z.string().trim().min(1).max(64);
 export const ruleSchema = z
   .string()

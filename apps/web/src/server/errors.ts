@@ -53,12 +53,15 @@ function isKafkaFailure(error: unknown): boolean {
   return false;
 }
 
+/** Errors of the query layer that name the one input they refuse (an Error with a string `field`). */
+const fieldRefusalNames = new Set(['CorrectionError', 'RegistryError']);
+
 /**
- * A domain function's refusal of one input (the batch layer's `CorrectionError`: an Error with a string
- * `field`), answered like a schema failure so the form shows it next to that field.
+ * A domain function's refusal of one input (the batch layer's `CorrectionError`, the registry's
+ * `RegistryError`), answered like a schema failure so the form shows it next to that field.
  */
 function fieldRefusal(error: unknown): TRPCError | null {
-  if (!(error instanceof Error) || error.name !== 'CorrectionError') return null;
+  if (!(error instanceof Error) || !fieldRefusalNames.has(error.name)) return null;
   const field: unknown = (error as { field?: unknown }).field;
   if (typeof field !== 'string') return null;
   return new TRPCError({

@@ -6,6 +6,7 @@ import { consumptionRouter } from './routers/consumption';
 import { jobsRouter } from './routers/jobs';
 import { pipelineRouter } from './routers/pipeline';
 import { readingsRouter } from './routers/readings';
+import { registryRouter } from './routers/registry';
 import { rejectsRouter } from './routers/rejects';
 import { serviceRouter } from './routers/service';
 import { statusRouter } from './routers/status';
@@ -26,6 +27,7 @@ export const appRouter = router({
   jobs: jobsRouter,
   users: usersRouter,
   audit: auditRouter,
+  registry: registryRouter,
   usage: usageRouter,
 });
 

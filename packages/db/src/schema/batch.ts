@@ -33,12 +33,18 @@ export const billingPeriods = pgTable(
     invoicedAt: t.timestamp({ withTimezone: true }),
     /** The kWh the invoice charged. */
     invoicedKwh: t.numeric({ precision: 18, scale: 4 }),
+    /** When an open period was withdrawn; an invoiced period cannot be cancelled (the check below). */
+    cancelledAt: t.timestamp({ withTimezone: true }),
     createdAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
   }),
   (table) => [
     index('billing_periods_customer_idx').on(table.customerId, table.periodStart),
     index('billing_periods_meter_idx').on(table.meterId, table.periodStart),
     check('billing_periods_range_check', sql`${table.periodEnd} >= ${table.periodStart}`),
+    check(
+      'billing_periods_cancel_open_check',
+      sql`${table.cancelledAt} is null or ${table.invoicedAt} is null`,
+    ),
   ],
 );
 

@@ -15,6 +15,8 @@ export const customers = pgTable(
     region: t.text().notNull(),
     segment: segment().notNull(),
     createdAt: t.timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** When the customer left; kept, not deleted, because meters, readings and billing refer to it. No new meter may be registered to it. */
+    deactivatedAt: t.timestamp({ withTimezone: true }),
   }),
   (table) => [index('customers_region_idx').on(table.region)],
 );
@@ -35,6 +37,8 @@ export const tariffs = pgTable('tariffs', (t) => ({
   /** Price for every kWh of a flat tariff, and for hours outside every window of a time-of-use tariff. */
   basePricePerKwh: t.numeric({ precision: 10, scale: 5, mode: 'number' }).notNull(),
   windows: t.jsonb().$type<TariffWindow[]>().notNull().default([]),
+  /** When the tariff was withdrawn; meters keep referring to it, but no meter may be moved onto it. */
+  deactivatedAt: t.timestamp({ withTimezone: true }),
 }));
 
 export const meters = pgTable(
