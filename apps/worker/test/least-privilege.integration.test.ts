@@ -1,5 +1,5 @@
 /**
- * The application roles of migration 0008 (docs/security-infra.md, "Database roles"): connected as
+ * The application roles of migration 0008 (docs/security.md, "Database roles"): connected as
  * meterops_worker, ingest and the job queue do their whole work, partitions included; connected as
  * meterops_worker or meterops_web, no statement can change or remove a revision row.
  */
