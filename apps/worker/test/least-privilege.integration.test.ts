@@ -206,6 +206,27 @@ describe.each(['meterops_worker', 'meterops_web'])('the %s role and the revision
 });
 
 describe('the web role', () => {
+  it('appends to the staff audit but cannot change or remove a record, even before the triggers', async () => {
+    const client = postgres(urlAs(database.url, 'meterops_web'), { max: 1, onnotice: () => {} });
+    try {
+      const [row] = await client<{ id: number }[]>`
+        insert into staff_audit (actor, action, target_type, target_id, details)
+        values ('least-privilege test', 'user.role_changed', 'user', null, '{}'::jsonb)
+        returning id`;
+      if (!row) throw new Error('insert returned no row');
+      // 42501: refused by the grants, before a trigger is even reached.
+      for (const statement of [
+        `update staff_audit set actor = 'forged' where id = ${row.id}`,
+        `delete from staff_audit where id = ${row.id}`,
+        'truncate staff_audit',
+      ]) {
+        await expect(client.unsafe(statement)).rejects.toMatchObject({ code: '42501' });
+      }
+    } finally {
+      await client.end({ timeout: 5 });
+    }
+  });
+
   it('cannot create partitions (only the worker may call the owner function)', async () => {
     const client = postgres(urlAs(database.url, 'meterops_web'), { max: 1, onnotice: () => {} });
     try {

@@ -108,6 +108,9 @@ ALTER DEFAULT PRIVILEGES FOR ROLE meterops_owner IN SCHEMA public
 -- anyone but its owner, on top of the triggers of 0001 (which only an owner or superuser could bypass).
 REVOKE UPDATE, DELETE, TRUNCATE ON reading_revisions FROM meterops_web, meterops_worker;
 --> statement-breakpoint
+-- The staff audit (0007) likewise: appended to by the web app, never changed.
+REVOKE UPDATE, DELETE, TRUNCATE ON staff_audit FROM meterops_web, meterops_worker;
+--> statement-breakpoint
 -- The worker never reads accounts; it may only purge expired sessions and old sign-in attempts.
 REVOKE ALL ON users FROM meterops_worker;
 --> statement-breakpoint
