@@ -53,6 +53,29 @@ describe('IngestHealth', () => {
     expect(health.snapshot(Date.now()).partitions).toEqual([0, 2]);
   });
 
+  it('counts a consumer that has stopped fetching as paused on the brokers, and ready again once it fetches', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const health = new IngestHealth({ watchdogMs: 120_000, fetchStaleMs: 15_000 });
+      health.joined([0]);
+      vi.advanceTimersByTime(14_000);
+      expect(health.ready(Date.now())).toBe(true);
+      vi.advanceTimersByTime(2_000);
+      expect(health.ready(Date.now())).toBe(false);
+      expect(health.snapshot(Date.now())).toMatchObject({
+        state: 'paused',
+        paused: { reason: 'kafka: no fetch from the brokers for 16 s', sinceMs: 0 },
+      });
+      // Not yet a reason to replace the consumer: that is the watchdog's, much later.
+      expect(health.stuckFor(Date.now())).toBeNull();
+      health.fetched();
+      expect(health.ready(Date.now())).toBe(true);
+      expect(health.snapshot(Date.now()).paused).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps the start of a pause while its reason changes', () => {
     vi.useFakeTimers({ now: 1_000_000 });
     try {

@@ -29,7 +29,30 @@ export class IngestHealth {
   private restarts = 0;
   private readonly startedAtMs = Date.now();
 
-  constructor(private readonly options: { watchdogMs: number }) {}
+  constructor(
+    private readonly options: {
+      watchdogMs: number;
+      /**
+       * A consumer that has not fetched for this long counts as paused on the brokers (kafkajs fetches
+       * several times a second while they answer), well before the watchdog replaces it.
+       */
+      fetchStaleMs?: number;
+    },
+  ) {}
+
+  /** Why ingest waits: what the service said, or else a broker that has not answered for a while. */
+  private pausedAt(nowMs: number): { reason: string; sinceMs: number } | null {
+    if (this.pausedWith) return this.pausedWith;
+    const staleMs = this.options.fetchStaleMs ?? 15_000;
+    if (this.state !== 'consuming' || !this.hasJoined || this.lastFetchAtMs === null) return null;
+    const silence = nowMs - this.lastFetchAtMs;
+    return silence > staleMs
+      ? {
+          reason: `kafka: no fetch from the brokers for ${Math.round(silence / 1000)} s`,
+          sinceMs: this.lastFetchAtMs,
+        }
+      : null;
+  }
 
   get paused(): boolean {
     return this.pausedWith !== null;
@@ -92,18 +115,14 @@ export class IngestHealth {
 
   /** Ready: joined the group, fetching, not paused. */
   ready(nowMs: number): boolean {
-    return (
-      this.hasJoined &&
-      this.state === 'consuming' &&
-      this.pausedWith === null &&
-      this.stuckFor(nowMs) === null
-    );
+    return this.hasJoined && this.state === 'consuming' && this.pausedAt(nowMs) === null;
   }
 
   snapshot(nowMs: number): IngestHealthSnapshot {
+    const paused = this.pausedAt(nowMs);
     return {
-      state: this.state,
-      paused: this.pausedWith,
+      state: paused && this.state === 'consuming' ? 'paused' : this.state,
+      paused,
       joined: this.hasJoined,
       partitions: this.partitions,
       lastBatchAtMs: this.lastBatchAtMs,
