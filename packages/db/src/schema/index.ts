@@ -4,3 +4,4 @@ export * from './aggregates';
 export * from './auth';
 export * from './batch';
 export * from './jobs';
+export * from './archive';

@@ -1,0 +1,141 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  archiveMonth,
+  ArchiveVerificationError,
+  dropMonth,
+  manifestKey,
+  readManifest,
+  restoreMonth,
+  writeMonth,
+  type ArchiveDeps,
+} from '../src/archive';
+import { monthBounds } from '../src/months';
+import { ArchiveReader, archivedMonthsBetween } from '../src/reader';
+import { FolderStore } from '../src/storage';
+import { createTestDatabase, scratchDir, seedMonth, snapshotMonth, type TestDatabase } from './harness';
+
+let database: TestDatabase;
+let root: string;
+let deps: ArchiveDeps;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  root = await scratchDir();
+  deps = { sql: database.sql, store: new FolderStore(path.join(root, 'store')), workDir: path.join(root, 'work') };
+});
+
+afterAll(async () => {
+  await database?.drop();
+  if (root) await fs.rm(root, { recursive: true, force: true });
+});
+
+async function partitionExists(month: string): Promise<boolean> {
+  const [row] = await database.sql<{ name: string | null }[]>`select to_regclass(${`readings_${month.replace('-', '_')}`})::text as name`;
+  return row?.name !== null && row?.name !== undefined;
+}
+
+describe('archive on a local folder', () => {
+  it('archives, drops and restores a month with identical rows, versions and revisions', async () => {
+    const month = '2020-03';
+    await seedMonth(database.sql, month);
+    const before = await snapshotMonth(database.sql, month);
+    expect(before.readings.length).toBe(5 * 31 * 48);
+    expect(before.revisions.length).toBeGreaterThan(0);
+
+    const manifest = await archiveMonth(deps, month);
+    expect(manifest.readings.rows).toBe(before.readings.length);
+    expect(await partitionExists(month)).toBe(false);
+    expect(await snapshotMonth(database.sql, month)).toEqual({ readings: [], revisions: [] });
+    // The revision of the month before is not part of the archive and stays.
+    const [outside] = await database.sql<{ count: number }[]>`
+      select count(*)::int as count from reading_revisions where interval_start < ${monthBounds(month).start}`;
+    expect(outside?.count).toBe(1);
+
+    await restoreMonth(deps, month);
+    expect(await snapshotMonth(database.sql, month)).toEqual(before);
+
+    // Dropped again after the restore, from a fresh verification.
+    await dropMonth(deps, month);
+    expect(await partitionExists(month)).toBe(false);
+    await restoreMonth(deps, month);
+    expect(await snapshotMonth(database.sql, month)).toEqual(before);
+  });
+
+  it('answers a meter read over an archived month with what Postgres gave before archiving', async () => {
+    const month = '2020-05';
+    await seedMonth(database.sql, month);
+    const { start, end } = monthBounds(month);
+    const fromPostgres = await database.sql<{ intervalStart: Date; kwh: string; quality: string; flags: string[]; version: number; source: string }[]>`
+      select interval_start as "intervalStart", kwh::text as kwh, quality, flags, version, source from readings
+      where meter_id = 'M-002' and interval_start >= ${start} and interval_start < ${end} order by interval_start`;
+    const [monthSum] = await database.sql<{ kwh: string; count: number }[]>`
+      select sum(kwh)::text as kwh, count(*)::int as count from readings
+      where meter_id = 'M-002' and interval_start >= ${start} and interval_start < ${end}`;
+
+    await archiveMonth(deps, month);
+    const months = await archivedMonthsBetween(database.sql, { from: start, to: end });
+    expect(months).toContain(month);
+    const reader = new ArchiveReader(deps.store, deps.workDir);
+    const archived = await reader.readings({ months, meterId: 'M-002', from: start, to: end });
+    expect(
+      archived.map(({ intervalStart, kwh, quality, flags, version, source }) => ({ intervalStart, kwh, quality, flags, version, source })),
+    ).toEqual(fromPostgres);
+    const usage = await reader.monthlyUsage({ months: [month], meterId: 'M-002' });
+    expect(usage).toEqual([expect.objectContaining({ month, kwh: monthSum?.kwh, readings: monthSum?.count })]);
+  });
+
+  it('refuses to drop when a file on the store is corrupted, and keeps the month in Postgres', async () => {
+    const month = '2020-07';
+    await seedMonth(database.sql, month);
+    const before = await snapshotMonth(database.sql, month);
+    const manifest = await writeMonth(deps, month);
+    const file = manifest.files.find((entry) => entry.kind === 'readings');
+    const target = path.join(root, 'store', file?.key ?? 'missing');
+    const bytes = await fs.readFile(target);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    await fs.writeFile(target, bytes);
+
+    await expect(dropMonth(deps, month)).rejects.toThrow(/sha256/);
+    expect(await partitionExists(month)).toBe(true);
+    expect(await snapshotMonth(database.sql, month)).toEqual(before);
+  });
+
+  it('refuses to drop when a file is missing, and keeps the month in Postgres', async () => {
+    const month = '2020-08';
+    await seedMonth(database.sql, month);
+    const before = await snapshotMonth(database.sql, month);
+    const manifest = await writeMonth(deps, month);
+    const revisions = manifest.files.find((entry) => entry.kind === 'revisions');
+    await deps.store.delete(revisions?.key ?? 'missing');
+
+    await expect(dropMonth(deps, month)).rejects.toThrow(/is missing/);
+    expect(await partitionExists(month)).toBe(true);
+    expect(await snapshotMonth(database.sql, month)).toEqual(before);
+  });
+
+  it('refuses to drop when Postgres changed after the files were written', async () => {
+    const month = '2020-09';
+    await seedMonth(database.sql, month);
+    await writeMonth(deps, month);
+    await database.sql`update readings set kwh = kwh + 0.0001, version = version + 1
+                       where meter_id = 'M-003' and interval_start = ${monthBounds(month).start}`;
+    const error = await dropMonth(deps, month).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ArchiveVerificationError);
+    expect((error as ArchiveVerificationError).problems.join('\n')).toMatch(/postgres: meter M-003 sums to/);
+    expect(await partitionExists(month)).toBe(true);
+  });
+
+  it('keeps reading_revisions append-only outside a verified drop', async () => {
+    const month = '2020-10';
+    await seedMonth(database.sql, month);
+    await writeMonth(deps, month);
+    // Written but not dropped: the archive's existence alone does not open the history to deletion.
+    await expect(
+      database.sql`delete from reading_revisions where interval_start >= ${monthBounds(month).start}`,
+    ).rejects.toThrow(/append-only/);
+    expect(await readManifest(deps.store, month)).not.toBeNull();
+    expect(await deps.store.exists(manifestKey(month))).toBe(true);
+  });
+});
