@@ -17,7 +17,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Sql } from '@meterops/db/client';
-import { duck, fileList, literal } from './duck';
+import { duck, fileList, literal, text, textOrNull } from './duck';
 import {
   compareWithManifest,
   formatKwh,
@@ -209,13 +209,13 @@ function firstField(record: Buffer): string {
     const comma = record.indexOf(0x2c);
     return record.toString('utf8', 0, comma);
   }
-  let text = '';
+  let field = '';
   let from = 1;
   for (;;) {
     const quote = record.indexOf(0x22, from);
-    text += record.toString('utf8', from, quote);
-    if (record[quote + 1] !== 0x22) return text;
-    text += '"';
+    field += record.toString('utf8', from, quote);
+    if (record[quote + 1] !== 0x22) return field;
+    field += '"';
     from = quote + 2;
   }
 }
@@ -280,7 +280,7 @@ async function forEachCsvRecord(
     for (;;) {
       const newline = buffer.indexOf(0x0a, position);
       if (newline === -1) break;
-      for (let quote = buffer.indexOf(0x22, position); quote !== -1 && quote < newline; ) {
+      for (let quote = buffer.indexOf(0x22, position); quote !== -1 && quote < newline;) {
         quotes += 1;
         quote = buffer.indexOf(0x22, quote + 1);
       }
@@ -308,9 +308,9 @@ async function meterTotalsOf(files: readonly string[], tempDir: string): Promise
     select meter_id, count(*)::DOUBLE as rows, sum(kwh)::VARCHAR as kwh, sum(version)::DOUBLE as version_sum
     from read_parquet(${fileList(files)}) group by meter_id`);
   return reader.getRowObjectsJS().map((row) => ({
-    meterId: String(row.meter_id),
+    meterId: text(row.meter_id),
     rows: Number(row.rows),
-    kwh: String(row.kwh),
+    kwh: text(row.kwh),
     versionSum: Number(row.version_sum),
   }));
 }
@@ -321,7 +321,7 @@ async function revisionTotalsOf(file: string, tempDir: string): Promise<Revision
     `select count(*)::DOUBLE as rows, coalesce(sum(id), 0)::VARCHAR as id_sum from read_parquet(${literal(file)})`,
   );
   const [row] = reader.getRowObjectsJS();
-  return { rows: Number(row?.rows ?? 0), idSum: String(row?.id_sum ?? '0') };
+  return { rows: Number(row?.rows ?? 0), idSum: text(row?.id_sum ?? '0') };
 }
 
 async function describeFile(
@@ -344,8 +344,8 @@ async function describeFile(
     rows: Number(row?.rows ?? 0),
     bytes: size,
     sha256: await sha256File(localPath),
-    firstMeter: row?.first === null || row?.first === undefined ? null : String(row.first),
-    lastMeter: row?.last === null || row?.last === undefined ? null : String(row.last),
+    firstMeter: textOrNull(row?.first),
+    lastMeter: textOrNull(row?.last),
   };
 }
 
@@ -363,7 +363,9 @@ export async function writeMonth(deps: ArchiveDeps, month: string): Promise<Mont
 
   return withWorkDir(deps.workDir, month, async (dir) => {
     const boundaries = await meterBoundaries(sql, month);
-    const csvFiles = Array.from({ length: boundaries.length + 1 }, (_, i) => path.join(dir, `readings-${i}.csv`));
+    const csvFiles = Array.from({ length: boundaries.length + 1 }, (_, i) =>
+      path.join(dir, `readings-${i}.csv`),
+    );
     const splitter = new RangeSplitter(csvFiles, boundaries);
     const revisionsCsv = path.join(dir, 'revisions.csv');
     let exported = 0;
@@ -473,7 +475,8 @@ export async function verifyFiles(
   month: string,
 ): Promise<{ manifest: MonthManifest | null; problems: string[] }> {
   const manifest = await readManifest(deps.store, month);
-  if (manifest === null) return { manifest, problems: [`no manifest at ${deps.store.locate(manifestKey(month))}`] };
+  if (manifest === null)
+    return { manifest, problems: [`no manifest at ${deps.store.locate(manifestKey(month))}`] };
   const problems: string[] = [];
   const readingFiles: string[] = [];
   let revisionFile: string | null = null;
@@ -491,12 +494,20 @@ export async function verifyFiles(
     const { size } = await fs.stat(local);
     const sha256 = await sha256File(local);
     if (size !== file.bytes || sha256 !== file.sha256) {
-      problems.push(`${file.key}: ${size} bytes sha256 ${sha256}, manifest ${file.bytes} bytes sha256 ${file.sha256}`);
+      problems.push(
+        `${file.key}: ${size} bytes sha256 ${sha256}, manifest ${file.bytes} bytes sha256 ${file.sha256}`,
+      );
       continue;
     }
     if (file.kind === 'readings') readingFiles.push(local);
     else revisionFile = local;
-    deps.onProgress?.({ month, step: 'verify', done: index + 1, total: manifest.files.length, message: file.key });
+    deps.onProgress?.({
+      month,
+      step: 'verify',
+      done: index + 1,
+      total: manifest.files.length,
+      message: file.key,
+    });
   }
   if (problems.length > 0) return { manifest, problems };
   const meters = await meterTotalsOf(readingFiles, deps.workDir);
@@ -540,7 +551,13 @@ export async function dropMonth(deps: ArchiveDeps, month: string): Promise<Month
   if (manifest === null || problems.length > 0) throw new ArchiveVerificationError(month, problems);
   const { start, end } = monthBounds(month);
   const partition = partitionName(month);
-  deps.onProgress?.({ month, step: 'drop', done: 0, total: 1, message: 'matching Postgres with the manifest' });
+  deps.onProgress?.({
+    month,
+    step: 'drop',
+    done: 0,
+    total: 1,
+    message: 'matching Postgres with the manifest',
+  });
   await sql.begin(async (tx) => {
     await tx`set local lock_timeout = '30s'`;
     await tx.unsafe(`lock table ${partition} in share mode`);
@@ -551,7 +568,8 @@ export async function dropMonth(deps: ArchiveDeps, month: string): Promise<Month
       update archived_months set verified_at = now(), dropped_at = now()
       where month = ${`${month}-01`} and row_count = ${manifest.readings.rows}
       returning month`;
-    if (marked === undefined) throw new ArchiveVerificationError(month, ['archived_months does not record this manifest']);
+    if (marked === undefined)
+      throw new ArchiveVerificationError(month, ['archived_months does not record this manifest']);
     await tx`delete from reading_revisions where interval_start >= ${start} and interval_start < ${end}`;
     await tx.unsafe(`alter table readings detach partition ${partition}`);
     await tx.unsafe(`drop table ${partition}`);
@@ -572,7 +590,12 @@ const RESTORE_READINGS_SELECT = `
          '{' || array_to_string(list_transform(flags, f -> '"' || replace(replace(f, '\\', '\\\\'), '"', '\\"') || '"'), ',') || '}',
          source, version, received_at, revised_at, first_received_at`;
 
-async function copyIntoPostgres(tx: Queryable, table: string, columns: string, csvFile: string): Promise<void> {
+async function copyIntoPostgres(
+  tx: Queryable,
+  table: string,
+  columns: string,
+  csvFile: string,
+): Promise<void> {
   const writable = await tx.unsafe(`copy ${table} (${columns}) from stdin (format csv)`).writable();
   await pipeline(createReadStream(csvFile), writable);
 }
@@ -613,7 +636,13 @@ export async function restoreMonth(deps: ArchiveDeps, month: string): Promise<Mo
         );
         await copyIntoPostgres(tx as unknown as Queryable, partition, READING_COLUMNS, csv);
         await fs.rm(csv);
-        deps.onProgress?.({ month, step: 'restore', done: index + 1, total: readingFiles.length + 1, message: file.key });
+        deps.onProgress?.({
+          month,
+          step: 'restore',
+          done: index + 1,
+          total: readingFiles.length + 1,
+          message: file.key,
+        });
       }
       // A CHECK matching the bounds lets ATTACH skip scanning the rows it just loaded.
       await tx.unsafe(

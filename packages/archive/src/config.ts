@@ -25,7 +25,7 @@ export const archiveEnvShape = {
   ARCHIVE_S3_PREFIX: optionalText,
 };
 
-const archiveEnvSchema = z.object(archiveEnvShape);
+export const archiveEnvSchema = z.object(archiveEnvShape);
 export type ArchiveEnv = z.infer<typeof archiveEnvSchema>;
 
 /** Folders the archive works in; relative state folders are taken from the repository root. */

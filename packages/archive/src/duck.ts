@@ -34,3 +34,13 @@ export function literal(value: string): string {
 export function fileList(files: readonly string[]): string {
   return `[${files.map(literal).join(', ')}]`;
 }
+
+/** A text column of a DuckDB result row (VARCHAR, or a DECIMAL/HUGEINT cast to VARCHAR in the query). */
+export function text(value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`expected text from DuckDB, got ${typeof value}`);
+  return value;
+}
+
+export function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : text(value);
+}

@@ -54,7 +54,9 @@ export function parseKwh(value: string): bigint {
   const [, sign, whole = '0', fraction = ''] = match;
   const significant = fraction.replace(/0+$/, '');
   if (significant.length > KWH_SCALE) throw new RangeError(`${value} has more than ${KWH_SCALE} decimals`);
-  const units = BigInt(whole) * 10n ** BigInt(KWH_SCALE) + BigInt(fraction.padEnd(KWH_SCALE, '0').slice(0, KWH_SCALE) || '0');
+  const units =
+    BigInt(whole) * 10n ** BigInt(KWH_SCALE) +
+    BigInt(fraction.padEnd(KWH_SCALE, '0').slice(0, KWH_SCALE) || '0');
   return sign === '-' ? -units : units;
 }
 
@@ -121,15 +123,20 @@ export function compareWithManifest(
       add(`meter ${meter.meterId} has ${meter.rows} readings the manifest does not list`);
       continue;
     }
-    if (want.rows !== meter.rows) add(`meter ${meter.meterId} has ${meter.rows} readings, manifest ${want.rows}`);
+    if (want.rows !== meter.rows)
+      add(`meter ${meter.meterId} has ${meter.rows} readings, manifest ${want.rows}`);
     if (want.kwh !== meter.kwh) add(`meter ${meter.meterId} sums to ${meter.kwh} kWh, manifest ${want.kwh}`);
     if (want.versionSum !== meter.versionSum)
       add(`meter ${meter.meterId} has version sum ${meter.versionSum}, manifest ${want.versionSum}`);
   }
   for (const meterId of expected.keys()) {
-    if (!seen.has(meterId)) add(`meter ${meterId} is missing (manifest lists ${expected.get(meterId)?.rows} readings)`);
+    if (!seen.has(meterId))
+      add(`meter ${meterId} is missing (manifest lists ${expected.get(meterId)?.rows} readings)`);
   }
-  if (manifest.revisions.rows !== actual.revisions.rows || manifest.revisions.idSum !== actual.revisions.idSum) {
+  if (
+    manifest.revisions.rows !== actual.revisions.rows ||
+    manifest.revisions.idSum !== actual.revisions.idSum
+  ) {
     add(
       `revisions: ${actual.revisions.rows} rows (id sum ${actual.revisions.idSum}), manifest ` +
         `${manifest.revisions.rows} rows (id sum ${manifest.revisions.idSum})`,

@@ -6,7 +6,7 @@
  */
 import type { Sql } from '@meterops/db/client';
 import { readManifest } from './archive';
-import { duck, fileList } from './duck';
+import { duck, fileList, text, textOrNull } from './duck';
 import { filesForMeter, type MonthManifest } from './manifest';
 import { monthBounds } from './months';
 import type { ArchiveStore } from './storage';
@@ -51,7 +51,8 @@ export async function archivedMonthsBetween(sql: Sql, params: { from: Date; to: 
   return rows.map((row) => row.month);
 }
 
-const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(Number(value)));
+const toDate = (value: unknown): Date | null =>
+  value === null || value === undefined ? null : new Date(Number(value));
 
 /** Reads archived months through a store; manifests are kept per month until the month is archived again. */
 export class ArchiveReader {
@@ -82,16 +83,24 @@ export class ArchiveReader {
     const files: string[] = [];
     for (const month of months) {
       const manifest = await this.manifest(month);
-      if (manifest === null) throw new Error(`archived month ${month} has no manifest on ${this.store.description}`);
+      if (manifest === null)
+        throw new Error(`archived month ${month} has no manifest on ${this.store.description}`);
       const wanted =
-        kind === 'readings' ? filesForMeter(manifest, meterId) : manifest.files.filter((file) => file.kind === kind);
+        kind === 'readings'
+          ? filesForMeter(manifest, meterId)
+          : manifest.files.filter((file) => file.kind === kind);
       for (const file of wanted) files.push(await this.store.localPath(file.key));
     }
     return files;
   }
 
   /** The meter's archived readings in [from, to) of the given archived months, oldest first. */
-  async readings(params: { months: readonly string[]; meterId: string; from: Date; to: Date }): Promise<ArchivedReading[]> {
+  async readings(params: {
+    months: readonly string[];
+    meterId: string;
+    from: Date;
+    to: Date;
+  }): Promise<ArchivedReading[]> {
     const files = await this.filesOf(params.months, params.meterId, 'readings');
     if (files.length === 0) return [];
     const conn = await duck(this.tempDir);
@@ -106,11 +115,11 @@ export class ArchiveReader {
     );
     return reader.getRowObjectsJS().map((row) => ({
       intervalStart: toDate(row.interval_start) as Date,
-      kwh: String(row.kwh),
+      kwh: text(row.kwh),
       quality: row.quality as ReadingQuality,
-      estimationMethod: row.estimation_method === null ? null : String(row.estimation_method),
+      estimationMethod: textOrNull(row.estimation_method),
       flags: (row.flags as string[] | null) ?? [],
-      source: String(row.source),
+      source: text(row.source),
       version: Number(row.version),
       receivedAt: toDate(row.received_at) as Date,
       revisedAt: toDate(row.revised_at),
@@ -145,15 +154,15 @@ export class ArchiveReader {
     return reader.getRowObjectsJS().map((row) => ({
       id: Number(row.id),
       intervalStart: toDate(row.interval_start) as Date,
-      oldKwh: row.old_kwh === null ? null : String(row.old_kwh),
-      newKwh: String(row.new_kwh),
+      oldKwh: textOrNull(row.old_kwh),
+      newKwh: text(row.new_kwh),
       oldQuality: (row.old_quality as ReadingQuality | null) ?? null,
       newQuality: row.new_quality as ReadingQuality,
       oldVersion: row.old_version === null ? null : Number(row.old_version),
       newVersion: Number(row.new_version),
       source: row.source as ArchivedRevision['source'],
-      reason: String(row.reason),
-      actor: String(row.actor),
+      reason: text(row.reason),
+      actor: text(row.actor),
       createdAt: toDate(row.created_at) as Date,
     }));
   }
@@ -162,9 +171,10 @@ export class ArchiveReader {
    * The meter's kWh and interval counts per UTC month over archived months, from the raw readings: what
    * the year view's months were built from, answered from the archive.
    */
-  async monthlyUsage(params: { months: readonly string[]; meterId: string }): Promise<
-    { month: string; kwh: string; readings: number; estimated: number; edited: number }[]
-  > {
+  async monthlyUsage(params: {
+    months: readonly string[];
+    meterId: string;
+  }): Promise<{ month: string; kwh: string; readings: number; estimated: number; edited: number }[]> {
     const files = await this.filesOf(params.months, params.meterId, 'readings');
     if (files.length === 0) return [];
     const first = params.months[0] as string;
@@ -180,8 +190,8 @@ export class ArchiveReader {
       [params.meterId, monthBounds(first).start.toISOString(), monthBounds(last).end.toISOString()],
     );
     return reader.getRowObjectsJS().map((row) => ({
-      month: String(row.month),
-      kwh: String(row.kwh),
+      month: text(row.month),
+      kwh: text(row.kwh),
       readings: Number(row.readings),
       estimated: Number(row.estimated),
       edited: Number(row.edited),

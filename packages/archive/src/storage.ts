@@ -121,7 +121,9 @@ export class FolderStore implements ArchiveStore {
     const entries = await fs.readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);
     return entries
       .filter((entry) => entry.isFile() && !entry.name.endsWith('.partial'))
-      .map((entry) => path.relative(this.root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+      .map((entry) =>
+        path.relative(this.root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'),
+      )
       .sort();
   }
 }
@@ -151,6 +153,10 @@ export class S3Store implements ArchiveStore {
       region: options.region,
       endpoint: options.endpoint,
       forcePathStyle: true,
+      // The SDK's default trailing CRC32 on every upload (aws-chunked) is AWS-only; S3-compatible stores
+      // (s3proxy, older MinIO, Ceph) reject it. Integrity is our manifest's sha256 either way.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       credentials:
         options.accessKeyId !== undefined && options.secretAccessKey !== undefined
           ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
@@ -263,4 +269,3 @@ export class S3Store implements ArchiveStore {
     this.client.destroy();
   }
 }
-

@@ -101,7 +101,10 @@ export async function seedMonth(sql: Sql, month: string, meters = 5): Promise<vo
 }
 
 /** Every readings and revisions row of the month as text, in key order: what must survive exactly. */
-export async function snapshotMonth(sql: Sql, month: string): Promise<{ readings: string[]; revisions: string[] }> {
+export async function snapshotMonth(
+  sql: Sql,
+  month: string,
+): Promise<{ readings: string[]; revisions: string[] }> {
   const { start, end } = monthBounds(month);
   const readings = await sql<{ row: string }[]>`
     select r::text as row from readings r

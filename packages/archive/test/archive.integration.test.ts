@@ -13,30 +13,66 @@ import {
 } from '../src/archive';
 import { monthBounds } from '../src/months';
 import { ArchiveReader, archivedMonthsBetween } from '../src/reader';
-import { FolderStore } from '../src/storage';
+import { FolderStore, S3Store, type ArchiveStore } from '../src/storage';
+import { ensureS3proxyUp, stopS3proxy } from '../../../scripts/lib/s3proxy';
 import { createTestDatabase, scratchDir, seedMonth, snapshotMonth, type TestDatabase } from './harness';
+
+const stateDir = process.env.METEROPS_STATE_DIR ?? '.stack';
 
 let database: TestDatabase;
 let root: string;
 let deps: ArchiveDeps;
+let stopAfter = false;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  root = await scratchDir();
-  deps = { sql: database.sql, store: new FolderStore(path.join(root, 'store')), workDir: path.join(root, 'work') };
-});
+async function openStore(kind: 'folder' | 's3'): Promise<ArchiveStore> {
+  if (kind === 'folder') return new FolderStore(path.join(root, 'store'));
+  // The stack's s3proxy; started here (and stopped after) when the stack is not running it.
+  const server = await ensureS3proxyUp({ stateDir: path.resolve(stateDir), say: () => {} });
+  stopAfter = server.started;
+  const store = new S3Store({
+    endpoint: server.endpoint,
+    bucket: server.bucket,
+    region: 'us-east-1',
+    accessKeyId: server.accessKeyId,
+    secretAccessKey: server.secretAccessKey,
+    prefix: `it-${path.basename(root)}`,
+    cacheDir: path.join(root, 'cache'),
+  });
+  await store.ensureBucket();
+  return store;
+}
 
-afterAll(async () => {
-  await database?.drop();
-  if (root) await fs.rm(root, { recursive: true, force: true });
-});
+/** Flips one byte in the middle of a stored object. */
+async function corrupt(store: ArchiveStore, key: string): Promise<void> {
+  const copy = path.join(root, 'corrupted');
+  await fs.copyFile(await store.localPath(key, { fresh: true }), copy);
+  const bytes = await fs.readFile(copy);
+  const middle = Math.floor(bytes.length / 2);
+  bytes.writeUInt8((bytes.readUInt8(middle) ^ 0xff) & 0xff, middle);
+  await fs.writeFile(copy, bytes);
+  await store.putFile(key, copy);
+}
 
 async function partitionExists(month: string): Promise<boolean> {
-  const [row] = await database.sql<{ name: string | null }[]>`select to_regclass(${`readings_${month.replace('-', '_')}`})::text as name`;
+  const [row] = await database.sql<
+    { name: string | null }[]
+  >`select to_regclass(${`readings_${month.replace('-', '_')}`})::text as name`;
   return row?.name !== null && row?.name !== undefined;
 }
 
-describe('archive on a local folder', () => {
+describe.each(['folder', 's3'] as const)('archive on %s storage', (kind) => {
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    root = await scratchDir();
+    deps = { sql: database.sql, store: await openStore(kind), workDir: path.join(root, 'work') };
+  }, 120_000);
+
+  afterAll(async () => {
+    await database?.drop();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+    if (stopAfter) await stopS3proxy({ stateDir: path.resolve(stateDir), say: () => {} });
+  });
+
   it('archives, drops and restores a month with identical rows, versions and revisions', async () => {
     const month = '2020-03';
     await seedMonth(database.sql, month);
@@ -67,7 +103,16 @@ describe('archive on a local folder', () => {
     const month = '2020-05';
     await seedMonth(database.sql, month);
     const { start, end } = monthBounds(month);
-    const fromPostgres = await database.sql<{ intervalStart: Date; kwh: string; quality: string; flags: string[]; version: number; source: string }[]>`
+    const fromPostgres = await database.sql<
+      {
+        intervalStart: Date;
+        kwh: string;
+        quality: string;
+        flags: string[];
+        version: number;
+        source: string;
+      }[]
+    >`
       select interval_start as "intervalStart", kwh::text as kwh, quality, flags, version, source from readings
       where meter_id = 'M-002' and interval_start >= ${start} and interval_start < ${end} order by interval_start`;
     const [monthSum] = await database.sql<{ kwh: string; count: number }[]>`
@@ -80,10 +125,19 @@ describe('archive on a local folder', () => {
     const reader = new ArchiveReader(deps.store, deps.workDir);
     const archived = await reader.readings({ months, meterId: 'M-002', from: start, to: end });
     expect(
-      archived.map(({ intervalStart, kwh, quality, flags, version, source }) => ({ intervalStart, kwh, quality, flags, version, source })),
+      archived.map(({ intervalStart, kwh, quality, flags, version, source }) => ({
+        intervalStart,
+        kwh,
+        quality,
+        flags,
+        version,
+        source,
+      })),
     ).toEqual(fromPostgres);
     const usage = await reader.monthlyUsage({ months: [month], meterId: 'M-002' });
-    expect(usage).toEqual([expect.objectContaining({ month, kwh: monthSum?.kwh, readings: monthSum?.count })]);
+    expect(usage).toEqual([
+      expect.objectContaining({ month, kwh: monthSum?.kwh, readings: monthSum?.count }),
+    ]);
   });
 
   it('refuses to drop when a file on the store is corrupted, and keeps the month in Postgres', async () => {
@@ -92,10 +146,7 @@ describe('archive on a local folder', () => {
     const before = await snapshotMonth(database.sql, month);
     const manifest = await writeMonth(deps, month);
     const file = manifest.files.find((entry) => entry.kind === 'readings');
-    const target = path.join(root, 'store', file?.key ?? 'missing');
-    const bytes = await fs.readFile(target);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
-    await fs.writeFile(target, bytes);
+    await corrupt(deps.store, file?.key ?? 'missing');
 
     await expect(dropMonth(deps, month)).rejects.toThrow(/sha256/);
     expect(await partitionExists(month)).toBe(true);
