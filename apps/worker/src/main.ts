@@ -5,6 +5,7 @@ import { env } from './env';
 import { IngestService } from './ingest/service';
 import { JobRunner } from './jobs/runner';
 import { createKafka } from './kafka';
+import { lifecycleSettings } from './lifecycle';
 
 const log = pino({ level: env.LOG_LEVEL, base: { worker: env.WORKER_ID } });
 const { db, sql, close } = createDb({
@@ -42,8 +43,14 @@ const jobs = env.JOBS_ENABLED
       metrics,
       workerId: env.WORKER_ID,
       concurrency: env.JOBS_CONCURRENCY,
-      schedules: { nightly: env.JOBS_NIGHTLY_CRON, reprocessQueue: env.JOBS_REPROCESS_CRON },
+      schedules: {
+        nightly: env.JOBS_NIGHTLY_CRON,
+        reprocessQueue: env.JOBS_REPROCESS_CRON,
+        archive: env.ARCHIVE_CRON,
+        retention: env.RETENTION_CRON,
+      },
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
+      lifecycle: lifecycleSettings(env),
     })
   : null;
 

@@ -671,6 +671,7 @@ export async function restoreMonth(deps: ArchiveDeps, month: string): Promise<Mo
         update archived_months set dropped_at = null, restored_at = now() where month = ${`${month}-01`}`;
     });
   });
-  deps.onProgress?.({ month, step: 'restore', done: 1, total: 1, message: `${partition} restored` });
+  const steps = manifest.files.length;
+  deps.onProgress?.({ month, step: 'restore', done: steps, total: steps, message: `${partition} restored` });
   return manifest;
 }

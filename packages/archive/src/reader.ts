@@ -45,7 +45,7 @@ export interface ArchivedRevision {
 export async function archivedMonthsBetween(sql: Sql, params: { from: Date; to: Date }): Promise<string[]> {
   const rows = await sql<{ month: string }[]>`
     select to_char(month, 'YYYY-MM') as month from archived_months
-    where dropped_at is not null
+    where dropped_at is not null and purged_at is null
       and month < ${params.to} and month + interval '1 month' > ${params.from}
     order by month`;
   return rows.map((row) => row.month);

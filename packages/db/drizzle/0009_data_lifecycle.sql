@@ -32,3 +32,6 @@ BEGIN
     USING ERRCODE = 'insufficient_privilege';
 END;
 $$;
+--> statement-breakpoint
+-- Set when the archive retention removed the month's files; its aggregates stay in Postgres.
+ALTER TABLE "archived_months" ADD COLUMN "purged_at" timestamp with time zone;

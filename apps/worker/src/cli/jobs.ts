@@ -20,6 +20,7 @@ import { PgBoss } from 'pg-boss';
 import { pino } from 'pino';
 import { env } from '../env';
 import { JobRunner } from '../jobs/runner';
+import { lifecycleSettings } from '../lifecycle';
 
 const usage = `usage: npm run jobs -- <command> [options]
   finalize-day    --day YYYY-MM-DD [--meter ID]...     finalize a closed local day (all meters, or these)
@@ -27,6 +28,10 @@ const usage = `usage: npm run jobs -- <command> [options]
   reprocess       --from DAY --to DAY [--meter ID]...  recompute those days as final
   reprocess-queue [--limit N]                          recompute the (meter, day) keys queued by late data
   nightly         [--grace-hours H]                    finalize due days, then the reprocess queue
+  archive         [--before YYYY-MM] [--purge-before YYYY-MM]
+                                                       archive months past retention (see npm run archive)
+  retention       [--rejected-days N] [--job-log-days N]
+                                                       delete resolved rejects and old job logs
   vee-dry-run     --meter ID --day DAY [--set NAME=VALUE]... [--json]
                                                        what the rules would flag and estimate; changes nothing
   list [--limit N]   show RUN_ID   cancel RUN_ID
@@ -41,6 +46,10 @@ const { values, positionals } = parseArgs({
     meter: { type: 'string', multiple: true },
     limit: { type: 'string' },
     'grace-hours': { type: 'string' },
+    before: { type: 'string' },
+    'purge-before': { type: 'string' },
+    'rejected-days': { type: 'string' },
+    'job-log-days': { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     detach: { type: 'boolean', default: false },
@@ -96,6 +105,13 @@ function jobParams(name: JobName): Record<string, unknown> {
       return { limit: number('limit', values.limit) };
     case 'nightly':
       return { graceHours: number('grace-hours', values['grace-hours']) };
+    case 'archive':
+      return { before: values.before, purgeBefore: values['purge-before'] };
+    case 'retention':
+      return {
+        rejectedDays: number('rejected-days', values['rejected-days']),
+        jobLogDays: number('job-log-days', values['job-log-days']),
+      };
   }
 }
 
@@ -120,6 +136,7 @@ async function runJob(sql: Sql, name: JobName): Promise<number> {
       concurrency: 1,
       schedules: null,
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
+      lifecycle: lifecycleSettings(env),
       queues: [name],
     });
     await runner.start();

@@ -20,7 +20,7 @@ import type { MetricsWriter } from '@meterops/metrics/writer';
 import { PgBoss, type JobWithMetadata } from 'pg-boss';
 import type { Logger } from 'pino';
 import { createJobContext, JobCancelledError } from './context';
-import { jobDefinitions, type JobDefinition } from './definitions';
+import { jobDefinitions, type JobDefinition, type LifecycleSettings } from './definitions';
 
 export interface JobRunnerOptions {
   databaseUrl: string;
@@ -31,9 +31,11 @@ export interface JobRunnerOptions {
   /** Jobs this process runs at once, over all queues. */
   concurrency: number;
   /** Cron expressions (UTC) of the recurring jobs; null runs no schedules (the CLI's runner). */
-  schedules: { nightly: string; reprocessQueue: string } | null;
+  schedules: { nightly: string; reprocessQueue: string; archive: string; retention: string } | null;
   /** Default grace after a day's end before the nightly run finalizes it. */
   finalizeGraceHours: number;
+  /** Archive store and retention settings of the lifecycle jobs. */
+  lifecycle: LifecycleSettings;
   /** The queues to work on; all by default. */
   queues?: readonly JobName[];
   /** Replaces the jobs' retry settings (tests use a short delay). */
@@ -90,6 +92,8 @@ export class JobRunner {
     if (this.options.schedules !== null) {
       await boss.schedule('nightly', this.options.schedules.nightly, {}, { tz: 'UTC' });
       await boss.schedule('reprocess-queue', this.options.schedules.reprocessQueue, {}, { tz: 'UTC' });
+      await boss.schedule('archive', this.options.schedules.archive, {}, { tz: 'UTC' });
+      await boss.schedule('retention', this.options.schedules.retention, {}, { tz: 'UTC' });
     }
 
     const listener = await this.options.sql.listen(jobRequestChannel, () => this.relaySoon());
@@ -221,6 +225,7 @@ export class JobRunner {
         const outcome = await definition.run(ctx, params, {
           sql,
           graceHours: this.options.finalizeGraceHours,
+          lifecycle: this.options.lifecycle,
         });
         await ctx.flush();
         await ctx.log('info', `completed in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -1,6 +1,6 @@
 /** The quarantine: what producers sent that failed a hard rule, for the operations portal. */
 import { and, count, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../client';
+import type { Db, Sql } from '../client';
 import { rejectedReadings } from '../schema/index';
 
 export interface RejectFilter {
@@ -88,4 +88,17 @@ export async function rejectedCountsByRule(
     .where(whereOf(params, { withRule: false }))
     .groupBy(rejectedReadings.rule)
     .orderBy(desc(sql`count(*)`), rejectedReadings.rule);
+}
+
+/**
+ * Deletes rejected readings resolved (re-driven or dismissed) more than `days` days ago and already
+ * copied to the dead-letter topic. Open ones stay whatever their age: nothing unresolved is lost.
+ */
+export async function pruneResolvedRejects(pg: Sql, params: { days: number }): Promise<number> {
+  // Raw SQL on the postgres.js pool: the retention job runs where only that pool exists (the worker's jobs).
+  const deleted = await pg`
+    delete from rejected_readings
+    where resolution <> 'open' and resolved_at < now() - make_interval(days => ${params.days})
+      and dead_lettered_at is not null`;
+  return deleted.count;
 }

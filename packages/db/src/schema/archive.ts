@@ -26,6 +26,8 @@ export const archivedMonths = pgTable(
     verifiedAt: t.timestamp({ withTimezone: true }),
     droppedAt: t.timestamp({ withTimezone: true }),
     restoredAt: t.timestamp({ withTimezone: true }),
+    /** When the archive retention deleted the month's files; its aggregates stay in Postgres. */
+    purgedAt: t.timestamp({ withTimezone: true }),
   }),
   (table) => [check('archived_months_first_day', sql`extract(day from ${table.month}) = 1`)],
 );
