@@ -4,6 +4,7 @@
  *
  * Every value has a default, so `next build` succeeds without any service or variable configured.
  */
+import { archiveEnvShape } from '@meterops/archive/config';
 import { z } from 'zod';
 
 const unsetIfEmpty = (value: unknown): unknown => (value === '' ? undefined : value);
@@ -47,6 +48,8 @@ const schema = z.object({
   INFLUX_TOKEN: z.preprocess(unsetIfEmpty, z.string().optional()),
   /** `Secure` on the session cookie; off by default because the local stack serves plain http. */
   SESSION_COOKIE_SECURE: z.preprocess(unsetIfEmpty, z.stringbool().default(false)),
+  /** Where archived months of raw readings are read from (see @meterops/archive). */
+  ...archiveEnvShape,
 });
 
 export type WebEnv = z.infer<typeof schema>;

@@ -55,9 +55,17 @@ const schema = z.object({
   /** When the retention job runs (cron, UTC). */
   RETENTION_CRON: z.string().min(1).default('15 4 * * *'),
   /** retention.ms of the readings topic: replay window after a consumer outage (default 7 days). */
-  KAFKA_READINGS_RETENTION_HOURS: z.coerce.number().int().min(1).default(7 * 24),
+  KAFKA_READINGS_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24),
   /** retention.ms of the dead-letter topic (rejects are in Postgres too; default 30 days). */
-  KAFKA_DLQ_RETENTION_HOURS: z.coerce.number().int().min(1).default(30 * 24),
+  KAFKA_DLQ_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30 * 24),
 });
 
 export type WorkerEnv = z.infer<typeof schema>;

@@ -237,12 +237,13 @@ class RangeSplitter {
     this.rows = files.map(() => 0);
   }
 
-  async add(record: Buffer): Promise<void> {
+  /** Returns a promise only when a file's buffer was written out and its stream wants a pause. */
+  add(record: Buffer): Promise<void> | undefined {
     const range = this.boundaries.length === 0 ? 0 : rangeOf(this.boundaries, firstField(record));
     (this.pending[range] as Buffer[]).push(record);
     this.rows[range] = (this.rows[range] ?? 0) + 1;
     this.pendingBytes[range] = (this.pendingBytes[range] ?? 0) + record.length;
-    if ((this.pendingBytes[range] ?? 0) >= FLUSH_BYTES) await this.flush(range);
+    return (this.pendingBytes[range] ?? 0) >= FLUSH_BYTES ? this.flush(range) : undefined;
   }
 
   private async flush(range: number): Promise<void> {
@@ -269,7 +270,7 @@ class RangeSplitter {
  */
 async function forEachCsvRecord(
   source: AsyncIterable<Buffer>,
-  onRecord: (record: Buffer) => Promise<void>,
+  onRecord: (record: Buffer) => Promise<void> | undefined,
 ): Promise<void> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of source) {
@@ -286,7 +287,9 @@ async function forEachCsvRecord(
       }
       position = newline + 1;
       if (quotes % 2 === 0) {
-        await onRecord(buffer.subarray(recordStart, position));
+        // Awaiting only real back-pressure: an await per record costs more than the routing itself.
+        const paused = onRecord(buffer.subarray(recordStart, position));
+        if (paused !== undefined) await paused;
         recordStart = position;
         quotes = 0;
       }
@@ -380,10 +383,10 @@ export async function writeMonth(deps: ArchiveDeps, month: string): Promise<Mont
                  from ${partition}) to stdout (format csv)`,
         )
         .readable();
-      await forEachCsvRecord(readings, async (record) => {
-        await splitter.add(record);
+      await forEachCsvRecord(readings, (record) => {
         exported += 1;
-        if (exported % 500_000 === 0) progress('export', exported, 0, `${exported} readings exported`);
+        if (exported % 1_000_000 === 0) progress('export', exported, 0, `${exported} readings exported`);
+        return splitter.add(record);
       });
       await splitter.close();
       const revisions = await tx

@@ -41,7 +41,10 @@ export async function archiveBefore(
  * Deletes the archive files of dropped months before `before` (the archive retention) and marks them
  * purged. Months still in Postgres are never touched.
  */
-export async function purgeBefore(deps: Pick<ArchiveDeps, 'sql' | 'store'>, before: string): Promise<string[]> {
+export async function purgeBefore(
+  deps: Pick<ArchiveDeps, 'sql' | 'store'>,
+  before: string,
+): Promise<string[]> {
   const due = (await monthStates(deps.sql)).filter(
     (state) => !state.inPostgres && state.droppedAt !== null && state.month < before,
   );

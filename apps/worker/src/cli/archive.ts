@@ -36,7 +36,9 @@ const { values, positionals } = parseArgs({
 
 function month(value: string | undefined, what: string): string {
   if (value === undefined || !isMonthKey(value)) {
-    console.error(`${what} needs a month YYYY-MM${value === undefined ? '' : `, got "${value}"`}\n\n${usage}`);
+    console.error(
+      `${what} needs a month YYYY-MM${value === undefined ? '' : `, got "${value}"`}\n\n${usage}`,
+    );
     process.exit(2);
   }
   return value;
@@ -69,22 +71,31 @@ try {
     );
     if (archived.length === 0) console.log(`no month before ${before} is in Postgres`);
     for (const entry of archived)
-      console.log(`${entry.month}: ${entry.readings} readings, ${entry.revisions} revisions archived and dropped`);
+      console.log(
+        `${entry.month}: ${entry.readings} readings, ${entry.revisions} revisions archived and dropped`,
+      );
   } else if (command === 'month') {
     const manifest = await archiveMonth(deps, month(argument, 'month'));
     console.log(`${manifest.month}: ${manifest.readings.rows} readings archived and dropped (${elapsed()})`);
   } else if (command === 'restore') {
     const manifest = await restoreMonth(deps, month(argument, 'restore'));
-    console.log(`${manifest.month}: ${manifest.readings.rows} readings and ${manifest.revisions.rows} revisions restored (${elapsed()})`);
+    console.log(
+      `${manifest.month}: ${manifest.readings.rows} readings and ${manifest.revisions.rows} revisions restored (${elapsed()})`,
+    );
   } else if (command === 'drop') {
     const manifest = await dropMonth(deps, month(argument, 'drop'));
     console.log(`${manifest.month}: dropped again (${elapsed()})`);
   } else if (command === 'status') {
     const states = await monthStates(sql);
     console.log('month    where              rows        archived             dropped              restored');
-    const at = (date: Date | null) => (date === null ? '-' : date.toISOString().slice(0, 19).replace('T', ' '));
+    const at = (date: Date | null) =>
+      date === null ? '-' : date.toISOString().slice(0, 19).replace('T', ' ');
     for (const state of states) {
-      const where = state.inPostgres ? (state.archivedAt === null ? 'postgres' : 'postgres+archive') : 'archive';
+      const where = state.inPostgres
+        ? state.archivedAt === null
+          ? 'postgres'
+          : 'postgres+archive'
+        : 'archive';
       console.log(
         `${state.month}  ${where.padEnd(17)}  ${String(state.rows).padStart(10)}  ${at(state.archivedAt).padEnd(19)}  ${at(state.droppedAt).padEnd(19)}  ${at(state.restoredAt)}`,
       );
@@ -94,7 +105,9 @@ try {
     exitCode = 2;
   }
 } catch (error) {
-  console.error(`archive failed; the month stays in Postgres: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `archive failed; the month stays in Postgres: ${error instanceof Error ? error.message : String(error)}`,
+  );
   exitCode = 1;
 } finally {
   await close();

@@ -251,9 +251,13 @@ const archiveJob: JobDefinition<'archive'> = {
     });
     ctx.progress(archived.length, total);
     for (const month of archived)
-      await ctx.log('info', `${month.month}: ${month.readings} readings and ${month.revisions} revisions archived and dropped`);
+      await ctx.log(
+        'info',
+        `${month.month}: ${month.readings} readings and ${month.revisions} revisions archived and dropped`,
+      );
     const purged = await purgeBefore(deps, purgeBeforeMonth);
-    if (purged.length > 0) await ctx.log('info', `archive retention deleted the files of ${purged.join(', ')}`);
+    if (purged.length > 0)
+      await ctx.log('info', `archive retention deleted the files of ${purged.join(', ')}`);
     ctx.progress(total, total);
     return {
       items: archived.reduce((sum, month) => sum + month.readings, 0),

@@ -56,6 +56,7 @@ const reportBase = {
   to: z.string(),
   previousDay: z.string(),
   nextDay: z.string(),
+  archivedMonths: z.array(z.string()),
   totals: totalsOutput,
 };
 
