@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import postgres from 'postgres';
 import { loadEnv, REPO_ROOT, type ScriptEnv } from './env';
+import { applyTopicRetention, TOPIC_RETENTION_HOURS } from './kafka-retention';
 import { ensureS3proxyUp, s3proxyPaths, s3proxyStatus, stopS3proxy, type S3proxyInfo } from './s3proxy';
 
 // ───────────────────────────── constants ─────────────────────────────
@@ -385,6 +386,16 @@ async function upKafka(
     });
   }
   const partitions = await ensureTopics(brokers, topics, say, timeoutMs);
+  if (managed) {
+    await applyTopicRetention(
+      brokers,
+      [
+        { topic: env.READINGS_TOPIC, retentionHours: TOPIC_RETENTION_HOURS.readings },
+        { topic: env.DLQ_TOPIC, retentionHours: TOPIC_RETENTION_HOURS.deadLetter },
+      ],
+      say,
+    );
+  }
   say(`ready at ${brokers.join(',')} in ${seconds(Date.now() - started)}`);
   return {
     brokers,
