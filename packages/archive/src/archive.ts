@@ -15,6 +15,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Sql } from '@meterops/db/client';
 import { duck, fileList, literal, text, textOrNull } from './duck';
@@ -46,6 +47,8 @@ export interface ArchiveDeps {
   /** Scratch folder for the CSV and Parquet files of a run. */
   workDir: string;
   onProgress?: (progress: ArchiveProgress) => void;
+  /** Readings per Parquet file (default ROWS_PER_FILE); tests set it low to get several files. */
+  rowsPerFile?: number;
 }
 
 /** Thrown when the files or Postgres do not match the manifest; the month stays in Postgres. */
@@ -173,36 +176,6 @@ async function withWorkDir<T>(workDir: string, month: string, fn: (dir: string) 
   }
 }
 
-/**
- * Meter-id boundaries that cut the month into files of about ROWS_PER_FILE readings, from the meters
- * table (readings name no meter outside it in practice; one that does still lands in a range).
- */
-async function meterBoundaries(sql: Sql, month: string): Promise<string[]> {
-  const [estimate] = await sql<{ rows: number }[]>`
-    select greatest(reltuples, 0)::float8 as rows from pg_class where relname = ${partitionName(month)}`;
-  const files = Math.max(1, Math.ceil((estimate?.rows ?? 0) / ROWS_PER_FILE));
-  if (files === 1) return [];
-  const meters = (await sql<{ id: string }[]>`select id from meters`).map((row) => row.id).sort();
-  const boundaries: string[] = [];
-  for (let file = 1; file < files; file++) {
-    const id = meters[Math.floor((file * meters.length) / files)];
-    if (id !== undefined && id !== boundaries.at(-1)) boundaries.push(id);
-  }
-  return boundaries;
-}
-
-/** Index of the range of `meterId` among sorted boundaries: range i holds ids in [b[i-1], b[i]). */
-function rangeOf(boundaries: readonly string[], meterId: string): number {
-  let low = 0;
-  let high = boundaries.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (meterId >= (boundaries[mid] as string)) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
 /** The meter id (first CSV field) of a record. */
 function firstField(record: Buffer): string {
   if (record[0] !== 0x22) {
@@ -220,48 +193,82 @@ function firstField(record: Buffer): string {
   }
 }
 
-/** Routes CSV records to one file per meter range, with bounded buffers and back-pressure. */
-class RangeSplitter {
-  private readonly pending: Buffer[][];
-  private readonly pendingBytes: number[];
-  private readonly streams: WriteStream[];
-  readonly rows: number[];
+/**
+ * Cuts a meter-ordered CSV stream into files of about ROWS_PER_FILE readings, never splitting a meter,
+ * and hands each finished file on while the stream goes on. Buffers are bounded; a slow disk pauses
+ * the stream.
+ */
+class MeterOrderedFiles {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private stream: WriteStream | null = null;
+  private file = '';
+  private rows = 0;
+  /** Set once the current file is full: the first record of another meter starts the next file. */
+  private lastMeter: string | null = null;
+  private index = 0;
 
   constructor(
-    readonly files: string[],
-    private readonly boundaries: readonly string[],
-  ) {
-    this.streams = files.map((file) => createWriteStream(file));
-    this.pending = files.map(() => []);
-    this.pendingBytes = files.map(() => 0);
-    this.rows = files.map(() => 0);
-  }
+    private readonly dir: string,
+    private readonly rowsPerFile: number,
+    private readonly onFile: (file: { path: string; index: number; rows: number }) => void,
+  ) {}
 
-  /** Returns a promise only when a file's buffer was written out and its stream wants a pause. */
   add(record: Buffer): Promise<void> | undefined {
-    const range = this.boundaries.length === 0 ? 0 : rangeOf(this.boundaries, firstField(record));
-    (this.pending[range] as Buffer[]).push(record);
-    this.rows[range] = (this.rows[range] ?? 0) + 1;
-    this.pendingBytes[range] = (this.pendingBytes[range] ?? 0) + record.length;
-    return (this.pendingBytes[range] ?? 0) >= FLUSH_BYTES ? this.flush(range) : undefined;
+    let cut: Promise<void> | undefined;
+    if (this.stream !== null && this.rows >= this.rowsPerFile) {
+      const meter = firstField(record);
+      if (this.lastMeter === null) this.lastMeter = meter;
+      else if (meter !== this.lastMeter) cut = this.finish();
+    }
+    if (cut !== undefined) return cut.then(() => this.add(record));
+    if (this.stream === null) {
+      this.file = path.join(this.dir, `readings-${this.index}.csv`);
+      this.stream = createWriteStream(this.file);
+      this.rows = 0;
+      this.lastMeter = null;
+    }
+    this.pending.push(record);
+    this.pendingBytes += record.length;
+    this.rows += 1;
+    return this.pendingBytes >= FLUSH_BYTES ? this.flush() : undefined;
   }
 
-  private async flush(range: number): Promise<void> {
-    const stream = this.streams[range] as WriteStream;
-    const chunk = Buffer.concat(this.pending[range] as Buffer[]);
-    this.pending[range] = [];
-    this.pendingBytes[range] = 0;
+  private async flush(): Promise<void> {
+    const stream = this.stream as WriteStream;
+    const chunk = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
     if (!stream.write(chunk)) await once(stream, 'drain');
   }
 
-  async close(): Promise<void> {
-    for (let range = 0; range < this.streams.length; range++) {
-      await this.flush(range);
-      const stream = this.streams[range] as WriteStream;
-      stream.end();
-      await once(stream, 'finish');
-    }
+  /** Closes the current file (if any) and hands it on. */
+  async finish(): Promise<void> {
+    if (this.stream === null) return;
+    await this.flush();
+    this.stream.end();
+    await once(this.stream, 'finish');
+    this.stream = null;
+    this.onFile({ path: this.file, index: this.index, rows: this.rows });
+    this.index += 1;
   }
+}
+
+/**
+ * postgres.js 3.4.9 pauses the connection's socket whenever a COPY TO stream's buffer is full and
+ * resumes it only from the stream's `_read`, which Node stops calling once the stream has ended. When
+ * the pause falls on the last rows, the server's CommandComplete and ReadyForQuery are never read and
+ * the next statement on the connection waits forever. Resuming once more after the end is harmless.
+ */
+function resumeAfterCopy(stream: Readable): void {
+  stream._read(0);
+}
+
+/** Whether the database orders text by bytes, as Parquet statistics and DuckDB do. */
+async function ordersByBytes(sql: Sql): Promise<boolean> {
+  const [row] = await sql<{ collation: string }[]>`
+    select datcollate as collation from pg_database where datname = current_database()`;
+  return ['C', 'POSIX', 'C.UTF-8', 'C.utf8'].includes(row?.collation ?? '');
 }
 
 /**
@@ -301,7 +308,6 @@ async function forEachCsvRecord(
 
 interface WrittenPart {
   file: ManifestFile;
-  localPath: string;
   meters: MeterTotals[];
 }
 
@@ -365,11 +371,40 @@ export async function writeMonth(deps: ArchiveDeps, month: string): Promise<Mont
     deps.onProgress?.({ month, step, done, total, message });
 
   return withWorkDir(deps.workDir, month, async (dir) => {
-    const boundaries = await meterBoundaries(sql, month);
-    const csvFiles = Array.from({ length: boundaries.length + 1 }, (_, i) =>
-      path.join(dir, `readings-${i}.csv`),
-    );
-    const splitter = new RangeSplitter(csvFiles, boundaries);
+    // Postgres streams the month in key order (its primary key index: in memory this is as fast as a
+    // sequential scan), so each file is finished while the next is still streaming, and DuckDB writes
+    // it meanwhile. Sorting again is needed only when the database collation is not byte order.
+    const sortAgain = !(await ordersByBytes(sql));
+    const conn = await duck(deps.workDir);
+    const parts: WrittenPart[] = [];
+    let writing: Promise<void> = Promise.resolve();
+    let writeError: unknown = null;
+    const writePart = async (csv: { path: string; index: number; rows: number }) => {
+      const parquet = path.join(dir, `readings-${csv.index}.parquet`);
+      await conn.run(`
+        copy (
+          select meter_id, interval_start, kwh, quality, estimation_method,
+                 case when flags = '[]' then []::VARCHAR[] else cast(flags as JSON)::VARCHAR[] end as flags,
+                 source, version, received_at, revised_at, first_received_at
+          from read_csv(${literal(csv.path)}, columns = ${READING_CSV_TYPES}, ${CSV_OPTIONS})
+          ${sortAgain ? 'order by meter_id, interval_start' : ''}
+        ) to ${literal(parquet)} (format parquet, compression zstd, row_group_size ${ROW_GROUP_SIZE})`);
+      await fs.rm(csv.path);
+      const key = readingsKey(month, csv.index);
+      const file = await describeFile(key, 'readings', parquet, deps.workDir);
+      const meters = await meterTotalsOf([parquet], deps.workDir);
+      await store.putFile(key, parquet);
+      await fs.rm(parquet);
+      parts.push({ file, meters });
+      progress('write', parts.length, 0, `${key}: ${file.rows} readings, ${file.bytes} bytes`);
+    };
+    const files = new MeterOrderedFiles(dir, deps.rowsPerFile ?? ROWS_PER_FILE, (csv) => {
+      writing = writing
+        .then(() => (writeError === null ? writePart(csv) : undefined))
+        .catch((error: unknown) => {
+          writeError ??= error;
+        });
+    });
     const revisionsCsv = path.join(dir, 'revisions.csv');
     let exported = 0;
 
@@ -380,15 +415,16 @@ export async function writeMonth(deps: ArchiveDeps, month: string): Promise<Mont
         .unsafe(
           `copy (select meter_id, interval_start, kwh, quality, estimation_method, array_to_json(flags), source,
                         version, received_at, revised_at, first_received_at
-                 from ${partition}) to stdout (format csv)`,
+                 from ${partition} order by meter_id, interval_start) to stdout (format csv)`,
         )
         .readable();
       await forEachCsvRecord(readings, (record) => {
         exported += 1;
         if (exported % 1_000_000 === 0) progress('export', exported, 0, `${exported} readings exported`);
-        return splitter.add(record);
+        return files.add(record);
       });
-      await splitter.close();
+      resumeAfterCopy(readings);
+      await files.finish();
       const revisions = await tx
         .unsafe(
           `copy (select ${REVISION_COLUMNS} from reading_revisions
@@ -397,31 +433,12 @@ export async function writeMonth(deps: ArchiveDeps, month: string): Promise<Mont
         )
         .readable();
       await pipeline(revisions, createWriteStream(revisionsCsv));
+      resumeAfterCopy(revisions);
     });
     progress('export', exported, exported, `${exported} readings exported`);
-
-    const conn = await duck(deps.workDir);
-    const parts: WrittenPart[] = [];
-    const nonEmpty = csvFiles.filter((_, i) => (splitter.rows[i] ?? 0) > 0);
-    for (const [index, csv] of nonEmpty.entries()) {
-      const parquet = path.join(dir, `readings-${index}.parquet`);
-      await conn.run(`
-        copy (
-          select meter_id, interval_start, kwh, quality, estimation_method,
-                 cast(flags as JSON)::VARCHAR[] as flags, source, version, received_at, revised_at,
-                 first_received_at
-          from read_csv(${literal(csv)}, columns = ${READING_CSV_TYPES}, ${CSV_OPTIONS})
-          order by meter_id, interval_start
-        ) to ${literal(parquet)} (format parquet, compression zstd, row_group_size ${ROW_GROUP_SIZE})`);
-      await fs.rm(csv);
-      const key = readingsKey(month, index);
-      const file = await describeFile(key, 'readings', parquet, deps.workDir);
-      const meters = await meterTotalsOf([parquet], deps.workDir);
-      await store.putFile(key, parquet);
-      await fs.rm(parquet);
-      parts.push({ file, localPath: parquet, meters });
-      progress('write', index + 1, nonEmpty.length, `${key}: ${file.rows} readings, ${file.bytes} bytes`);
-    }
+    await writing;
+    if (writeError !== null) throw new Error(`writing ${month} to Parquet failed`, { cause: writeError });
+    parts.sort((a, b) => a.file.key.localeCompare(b.file.key));
 
     const revisionsParquet = path.join(dir, 'revisions.parquet');
     await conn.run(`

@@ -64,7 +64,13 @@ describe.each(['folder', 's3'] as const)('archive on %s storage', (kind) => {
   beforeAll(async () => {
     database = await createTestDatabase();
     root = await scratchDir();
-    deps = { sql: database.sql, store: await openStore(kind), workDir: path.join(root, 'work') };
+    // Small files, so a month spans several and a meter read must pick the right one.
+    deps = {
+      sql: database.sql,
+      store: await openStore(kind),
+      workDir: path.join(root, 'work'),
+      rowsPerFile: 2000,
+    };
   }, 120_000);
 
   afterAll(async () => {
@@ -82,6 +88,13 @@ describe.each(['folder', 's3'] as const)('archive on %s storage', (kind) => {
 
     const manifest = await archiveMonth(deps, month);
     expect(manifest.readings.rows).toBe(before.readings.length);
+    // 1488 readings per meter, files of at least 2000 readings, never splitting a meter.
+    const files = manifest.files.filter((file) => file.kind === 'readings');
+    expect(files.map((file) => [file.rows, file.firstMeter, file.lastMeter])).toEqual([
+      [2976, 'M-001', 'M-002'],
+      [2976, 'M-003', 'M-004'],
+      [1488, 'M-005', 'M-005'],
+    ]);
     expect(await partitionExists(month)).toBe(false);
     expect(await snapshotMonth(database.sql, month)).toEqual({ readings: [], revisions: [] });
     // The revision of the month before is not part of the archive and stays.
