@@ -1,4 +1,6 @@
 import { createDb } from '@meterops/db/client';
+import { createInfluxQuery } from '@meterops/metrics/query';
+import { ensureMetricsRetention } from '@meterops/metrics/retention';
 import { createMetricsWriter } from '@meterops/metrics/writer';
 import { pino } from 'pino';
 import { env } from './env';
@@ -20,6 +22,17 @@ const metrics = createMetricsWriter({
   onError: (error, stats) =>
     log.warn({ err: error.message, dropped: stats.dropped }, 'metrics write failed; ingest goes on'),
 });
+// Retention policies and downsampling are InfluxDB's to enforce; failing to set them never stops ingest.
+ensureMetricsRetention(
+  createInfluxQuery({ url: env.INFLUX_URL, database: env.INFLUX_DB, token: env.INFLUX_TOKEN }),
+  env.INFLUX_DB,
+  { rawDays: env.INFLUX_RAW_RETENTION_DAYS, longTermDays: env.INFLUX_LONG_TERM_RETENTION_DAYS },
+).then(
+  ({ changed }) => {
+    if (changed.length > 0) log.info({ changed }, 'InfluxDB retention policies and continuous queries set');
+  },
+  (error: unknown) => log.warn({ err: error }, 'could not set InfluxDB retention; metrics keep flowing'),
+);
 const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `meterops-worker-${env.WORKER_ID}` });
 const ingest = new IngestService({
   kafka,
