@@ -3,9 +3,29 @@ import { isJobName, jobNames, parseJobParams } from '../src/queries/jobs';
 
 describe('job arguments', () => {
   it('lists every job the worker runs', () => {
-    expect(jobNames).toEqual(['finalize-day', 'estimate-gaps', 'reprocess', 'reprocess-queue', 'nightly']);
+    expect(jobNames).toEqual([
+      'finalize-day',
+      'estimate-gaps',
+      'reprocess',
+      'reprocess-queue',
+      'nightly',
+      'archive',
+      'retention',
+    ]);
     expect(isJobName('finalize-day')).toBe(true);
     expect(isJobName('vacuum')).toBe(false);
+  });
+
+  it('accept months for archive and days for retention, and refuse anything else', () => {
+    expect(parseJobParams('archive', {})).toEqual({});
+    expect(parseJobParams('archive', { before: '2025-01', purgeBefore: '2019-01' })).toEqual({
+      before: '2025-01',
+      purgeBefore: '2019-01',
+    });
+    expect(() => parseJobParams('archive', { before: '2025-13' })).toThrow(/a month YYYY-MM/);
+    expect(() => parseJobParams('archive', { before: '2025-01-01' })).toThrow(/a month YYYY-MM/);
+    expect(parseJobParams('retention', { rejectedDays: 30 })).toEqual({ rejectedDays: 30 });
+    expect(() => parseJobParams('retention', { jobLogDays: 0 })).toThrow();
   });
 
   it('accept a day and optional meters for finalize-day and estimate-gaps', () => {

@@ -21,4 +21,6 @@ export const jobLabels: Record<string, string> = {
   'finalize-day': 'Finalize a day',
   'estimate-gaps': 'Estimate gaps',
   nightly: 'Nightly batch',
+  archive: 'Archive old months',
+  retention: 'Retention clean-up',
 };
