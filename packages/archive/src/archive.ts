@@ -312,6 +312,8 @@ interface WrittenPart {
 }
 
 async function meterTotalsOf(files: readonly string[], tempDir: string): Promise<MeterTotals[]> {
+  // A month without readings has no readings file; DuckDB refuses an empty file list.
+  if (files.length === 0) return [];
   const conn = await duck(tempDir);
   const reader = await conn.runAndReadAll(`
     select meter_id, count(*)::DOUBLE as rows, sum(kwh)::VARCHAR as kwh, sum(version)::DOUBLE as version_sum

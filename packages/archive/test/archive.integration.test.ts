@@ -12,6 +12,7 @@ import {
   type ArchiveDeps,
 } from '../src/archive';
 import { monthBounds } from '../src/months';
+import { purgeBefore } from '../src/lifecycle';
 import { ArchiveReader, archivedMonthsBetween } from '../src/reader';
 import { FolderStore, S3Store, type ArchiveStore } from '../src/storage';
 import { ensureS3proxyUp, stopS3proxy } from '../../../scripts/lib/s3proxy';
@@ -189,6 +190,35 @@ describe.each(['folder', 's3'] as const)('archive on %s storage', (kind) => {
     expect(error).toBeInstanceOf(ArchiveVerificationError);
     expect((error as ArchiveVerificationError).problems.join('\n')).toMatch(/postgres: meter M-003 sums to/);
     expect(await partitionExists(month)).toBe(true);
+  });
+
+  it('archives and restores a month without readings', async () => {
+    const month = '2020-11';
+    await database.sql`select ensure_readings_partition(${monthBounds(month).start})`;
+    const manifest = await archiveMonth(deps, month);
+    expect(manifest.readings).toEqual({ rows: 0, kwh: '0.0000', versionSum: 0 });
+    expect(await partitionExists(month)).toBe(false);
+    await restoreMonth(deps, month);
+    expect(await partitionExists(month)).toBe(true);
+  });
+
+  it('deletes the files of archived months past the archive retention, and only those', async () => {
+    const [old, kept] = ['2020-12', '2021-01'];
+    for (const month of [old, kept]) {
+      await seedMonth(database.sql, month, 2);
+      await archiveMonth(deps, month);
+    }
+    expect(await purgeBefore(deps, kept)).toContain(old);
+    expect(await deps.store.exists(manifestKey(old))).toBe(false);
+    expect(await deps.store.list(`readings/month=${old}/`)).toEqual([]);
+    expect(await deps.store.exists(manifestKey(kept))).toBe(true);
+    // A purged month is no longer offered to readers; the kept one still is.
+    const months = await archivedMonthsBetween(database.sql, {
+      from: monthBounds(old).start,
+      to: monthBounds(kept).end,
+    });
+    expect(months).toEqual([kept]);
+    expect(await purgeBefore(deps, kept)).toEqual([]);
   });
 
   it('keeps reading_revisions append-only outside a verified drop', async () => {
