@@ -166,6 +166,32 @@ async function partitionExists(sql: Sql, month: string): Promise<boolean> {
   return row?.exists === true;
 }
 
+/** Thrown when another process is archiving, dropping or restoring the same month. */
+export class MonthBusyError extends Error {
+  override name = 'MonthBusyError';
+}
+
+/**
+ * One archive operation per month at a time, across processes (the scheduled job and a CLI run): a
+ * session advisory lock held on a connection of its own for the whole operation.
+ */
+async function withMonthLock<T>(sql: Sql, month: string, fn: () => Promise<T>): Promise<T> {
+  const connection = await sql.reserve();
+  try {
+    const [lock] = await connection<{ locked: boolean }[]>`
+      select pg_try_advisory_lock(hashtext(${`meterops.archive:${month}`})) as locked`;
+    if (lock?.locked !== true)
+      throw new MonthBusyError(`${month} is being archived or restored by another process`);
+    try {
+      return await fn();
+    } finally {
+      await connection`select pg_advisory_unlock(hashtext(${`meterops.archive:${month}`}))`;
+    }
+  } finally {
+    connection.release();
+  }
+}
+
 async function withWorkDir<T>(workDir: string, month: string, fn: (dir: string) => Promise<T>): Promise<T> {
   await fs.mkdir(workDir, { recursive: true });
   const dir = await fs.mkdtemp(path.join(workDir, `${month}-`));
@@ -365,6 +391,10 @@ async function describeFile(
  * month in archived_months (not yet verified, nothing dropped). Returns the manifest.
  */
 export async function writeMonth(deps: ArchiveDeps, month: string): Promise<MonthManifest> {
+  return withMonthLock(deps.sql, month, () => write(deps, month));
+}
+
+async function write(deps: ArchiveDeps, month: string): Promise<MonthManifest> {
   const { sql, store } = deps;
   if (!(await partitionExists(sql, month))) throw new RangeError(`${month} has no partition in Postgres`);
   const { start, end } = monthBounds(month);
@@ -567,6 +597,10 @@ async function postgresTotals(
  * (the trigger allows it only now) and detaches and drops the partition.
  */
 export async function dropMonth(deps: ArchiveDeps, month: string): Promise<MonthManifest> {
+  return withMonthLock(deps.sql, month, () => drop(deps, month));
+}
+
+async function drop(deps: ArchiveDeps, month: string): Promise<MonthManifest> {
   const { sql } = deps;
   if (!(await partitionExists(sql, month))) throw new RangeError(`${month} has no partition in Postgres`);
   const { manifest, problems } = await verifyFiles(deps, month);
@@ -602,8 +636,10 @@ export async function dropMonth(deps: ArchiveDeps, month: string): Promise<Month
 
 /** Archives a month end to end: write, verify, drop. */
 export async function archiveMonth(deps: ArchiveDeps, month: string): Promise<MonthManifest> {
-  await writeMonth(deps, month);
-  return dropMonth(deps, month);
+  return withMonthLock(deps.sql, month, async () => {
+    await write(deps, month);
+    return drop(deps, month);
+  });
 }
 
 /** The archived month's rows as Postgres COPY text, converted by DuckDB from Parquet. */
@@ -629,6 +665,10 @@ async function copyIntoPostgres(
  * dropped again (after a new verification).
  */
 export async function restoreMonth(deps: ArchiveDeps, month: string): Promise<MonthManifest> {
+  return withMonthLock(deps.sql, month, () => restore(deps, month));
+}
+
+async function restore(deps: ArchiveDeps, month: string): Promise<MonthManifest> {
   const { sql } = deps;
   const [row] = await sql<{ droppedAt: Date | null }[]>`
     select dropped_at as "droppedAt" from archived_months where month = ${`${month}-01`}`;

@@ -192,6 +192,18 @@ describe.each(['folder', 's3'] as const)('archive on %s storage', (kind) => {
     expect(await partitionExists(month)).toBe(true);
   });
 
+  it('refuses a second operation on a month another one holds', async () => {
+    const month = '2020-06';
+    await seedMonth(database.sql, month, 2);
+    const [first, second] = await Promise.allSettled([archiveMonth(deps, month), archiveMonth(deps, month)]);
+    expect([first.status, second.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = [first, second].find((result) => result.status === 'rejected');
+    expect(refused?.status === 'rejected' && String(refused.reason)).toMatch(
+      /being archived or restored by another process/,
+    );
+    expect(await partitionExists(month)).toBe(false);
+  });
+
   it('archives and restores a month without readings', async () => {
     const month = '2020-11';
     await database.sql`select ensure_readings_partition(${monthBounds(month).start})`;
