@@ -160,7 +160,8 @@ function copyJars(paths: S3proxyPaths, say: Say): void {
 }
 
 function writeConfig(paths: S3proxyPaths, endpoint: string): void {
-  fs.mkdirSync(paths.data, { recursive: true });
+  // The filesystem backend keeps a bucket as a folder, so the archive's bucket exists from the start.
+  fs.mkdirSync(path.join(paths.data, S3PROXY_BUCKET), { recursive: true });
   fs.writeFileSync(
     paths.config,
     [
