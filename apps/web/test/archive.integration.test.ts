@@ -109,4 +109,18 @@ describe('raw-reading views over an archived month', () => {
     const yearAfter = await customerCaller.usage.report({ meterId, view: 'year', day: DAY });
     expect(yearAfter).toEqual({ ...yearBefore, archivedMonths: [MONTH] });
   });
+
+  it('shows a reading that arrived after the month was archived over the archived one', async () => {
+    const agentCaller = createCaller(await contextFor(db, agent));
+    const late = new Date(`${DAY}T15:00:00Z`);
+    // Ingest recreates the partition of a month it writes to, archived or not.
+    await sql`select ensure_readings_partition(${late})`;
+    await sql`insert into readings (meter_id, interval_start, kwh, quality, source) values (${meterId}, ${late}, 7.7777, 'actual', 'meter')`;
+    const day = await agentCaller.service.day({ meterId, day: DAY });
+    expect(day.archivedMonths).toEqual([MONTH]);
+    expect(day.intervals.find((interval) => interval.intervalStart.getTime() === late.getTime())?.kwh).toBe(
+      '7.7777',
+    );
+    expect(day.intervals.filter((interval) => interval.kwh !== null)).toHaveLength(48);
+  });
 });

@@ -234,11 +234,16 @@ export async function customerUsageDay(
       join meter_usage_daily u on u.meter_id = m.id
       where m.id = ${meter.id} and m.customer_id = ${customerId} and u.day = ${day}::date`,
   ]);
-  readings.push(...(params.archivedReadings ?? []));
-  const byStart = new Map(readings.map((reading) => [reading.intervalStart.getTime(), reading]));
+  // Postgres last: a reading that arrived after its month was archived (its partition came back) wins.
+  const byStart = new Map(
+    [...(params.archivedReadings ?? []), ...readings].map((reading) => [
+      reading.intervalStart.getTime(),
+      reading,
+    ]),
+  );
   const starts = new Set(intervalStartsOfLocalDay(day, meter.timeZone, meter.intervalMinutes));
   // A reading off the grid (a meter whose interval length changed) is still shown.
-  for (const reading of readings) starts.add(reading.intervalStart.getTime());
+  for (const at of byStart.keys()) starts.add(at);
   const intervals = [...starts]
     .sort((a, b) => a - b)
     .map((start): UsageInterval => {
