@@ -57,7 +57,11 @@ const schema = z.object({
   /** Days InfluxDB keeps raw tracking points (the pipeline page's longest range is 90 days). */
   INFLUX_RAW_RETENTION_DAYS: z.coerce.number().int().min(91).default(100),
   /** Days InfluxDB keeps the hourly downsampled series (policy long_term). */
-  INFLUX_LONG_TERM_RETENTION_DAYS: z.coerce.number().int().min(1).default(5 * 365),
+  INFLUX_LONG_TERM_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 365),
   /** retention.ms of the readings topic: replay window after a consumer outage (default 7 days). */
   KAFKA_READINGS_RETENTION_HOURS: z.coerce
     .number()
