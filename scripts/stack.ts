@@ -41,6 +41,9 @@ MeterOps stack is up (${(elapsedMs / 1000).toFixed(1)} s)
             log: ${logOf(info.influxdb.log)}
   postgres  ${info.postgres.url.replace(/:[^:@/]*@/, ':***@')}  [${origin(info.postgres.managed)}]
             log: ${logOf(info.postgres.log)}
+  s3proxy   ${info.s3.endpoint}  bucket ${info.s3.bucket}  [${origin(info.s3.managed)}]
+            archive there with ARCHIVE_S3_ENDPOINT=${info.s3.endpoint} ARCHIVE_S3_BUCKET=${info.s3.bucket}
+            ARCHIVE_S3_ACCESS_KEY_ID=${info.s3.accessKeyId} ARCHIVE_S3_SECRET_ACCESS_KEY=${info.s3.secretAccessKey}
   state     ${displayPath(info.stateDir)}   worker/web logs: ${displayPath(info.logsDir)}`);
   if (info.postgres.managed) {
     console.log(

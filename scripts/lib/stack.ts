@@ -23,6 +23,8 @@ import postgres from 'postgres';
 import { kafkaClientSecurity } from '@meterops/domain/transport';
 import { loadEnv, REPO_ROOT, type ScriptEnv } from './env';
 import { kafkaServerProperties, KAFKA_SCRAM_MECHANISM, scramCredential } from './kafka-config';
+import { applyTopicRetention, TOPIC_RETENTION_HOURS } from './kafka-retention';
+import { ensureS3proxyUp, s3proxyPaths, s3proxyStatus, stopS3proxy, type S3proxyInfo } from './s3proxy';
 
 // ───────────────────────────── constants ─────────────────────────────
 
@@ -52,7 +54,7 @@ const KAFKA_STOP_GRACE_MS = 30_000;
 const INFLUX_STOP_GRACE_MS = 15_000;
 const LOCK_WAIT_MS = 10 * 60_000;
 
-export type Part = 'kafka' | 'influxdb' | 'postgres';
+export type Part = 'kafka' | 'influxdb' | 'postgres' | 's3proxy';
 
 // ───────────────────────────── paths ─────────────────────────────
 
@@ -154,6 +156,8 @@ export interface StackInfo {
   };
   influxdb: { url: string; database: string; managed: boolean; log?: string };
   postgres: { url: string; managed: boolean; log?: string };
+  /** The S3-compatible server the archive can use (scripts/lib/s3proxy.ts). */
+  s3: S3proxyInfo;
 }
 
 export interface PartStatus {
@@ -238,7 +242,8 @@ export async function ensureStackUp(options: StackUpOptions = {}): Promise<Stack
         upPostgres(env, paths, prefixed(say, 'postgres'), timeouts.postgres),
       ],
     );
-    return { stateDir: paths.root, logsDir: paths.logs, kafka, influxdb, postgres: pg };
+    const s3 = await ensureS3proxyUp({ stateDir: paths.root, say: prefixed(say, 's3proxy') });
+    return { stateDir: paths.root, logsDir: paths.logs, kafka, influxdb, postgres: pg, s3 };
   });
 }
 
@@ -246,7 +251,20 @@ export async function ensureStackUp(options: StackUpOptions = {}): Promise<Stack
 export async function stackStatus(options: StackOptions = {}): Promise<PartStatus[]> {
   const env = options.env ?? loadEnv();
   const paths = stackPaths(env.METEROPS_STATE_DIR);
-  return Promise.all([statusKafka(env, paths), statusInflux(env, paths), statusPostgres(env, paths)]);
+  return Promise.all([
+    statusKafka(env, paths),
+    statusInflux(env, paths),
+    statusPostgres(env, paths),
+    s3proxyStatus({ stateDir: paths.root }).then((s3): PartStatus => ({
+      part: 's3proxy',
+      address: s3.address,
+      up: s3.up,
+      managed: s3.pid !== undefined,
+      pid: s3.pid,
+      detail: 'S3-compatible archive store (filesystem backend)',
+      log: s3.log,
+    })),
+  ]);
 }
 
 /** Stops what `up` started (and only that), waiting for each process to exit. */
@@ -281,6 +299,7 @@ export async function stackReset(options: StackOptions = {}): Promise<void> {
       paths.influxdb.dir,
       paths.postgres.dir,
       paths.logs,
+      s3proxyPaths(paths.root).data,
     ];
     for (const target of doomed) {
       if (fs.existsSync(target)) {
@@ -315,6 +334,7 @@ async function downAll(paths: StackPaths, say: Say): Promise<void> {
       stopPrivatePostgres(paths, prefixed(say, 'postgres')),
     ],
   );
+  await stopS3proxy({ stateDir: paths.root, say: prefixed(say, 's3proxy') });
 }
 
 // ───────────────────────────── Kafka ─────────────────────────────
@@ -400,6 +420,16 @@ async function upKafka(
     );
   }
   const partitions = await ensureTopics(brokers, topics, say, timeoutMs);
+  if (managed) {
+    await applyTopicRetention(
+      brokers,
+      [
+        { topic: env.READINGS_TOPIC, retentionHours: TOPIC_RETENTION_HOURS.readings },
+        { topic: env.DLQ_TOPIC, retentionHours: TOPIC_RETENTION_HOURS.deadLetter },
+      ],
+      say,
+    );
+  }
   say(`ready at ${brokers.join(',')} in ${seconds(Date.now() - started)}`);
   return {
     brokers,

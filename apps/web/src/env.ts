@@ -5,6 +5,7 @@
  * Every value has a default, so `next build` succeeds without any service or variable configured.
  */
 import { kafkaSecurityEnv } from '@meterops/domain/transport';
+import { archiveEnvShape } from '@meterops/archive/config';
 import { z } from 'zod';
 
 const unsetIfEmpty = (value: unknown): unknown => (value === '' ? undefined : value);
@@ -83,6 +84,8 @@ const schema = z.object({
    * are not enough, because the quartiles of a handful of homes give away a neighbour's usage.
    */
   PEER_MIN_COUNT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(5).max(1_000).default(10)),
+  /** Where archived months of raw readings are read from (see @meterops/archive). */
+  ...archiveEnvShape,
 });
 
 const withDefaults = schema

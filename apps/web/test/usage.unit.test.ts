@@ -68,6 +68,7 @@ describe('CSV of a day', () => {
       to: '2026-07-01',
       previousDay: '2026-06-30',
       nextDay: '2026-07-02',
+      archivedMonths: [],
       totals: {
         kwh: '0.5',
         status: 'final',

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { kafkaSecurityEnv } from '@meterops/domain/transport';
+import { archiveEnvShape } from '@meterops/archive/config';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -59,6 +60,42 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(600_000),
   /** A consumer that has not fetched from Kafka for this long while nothing pauses it is restarted. */
   INGEST_WATCHDOG_MS: z.coerce.number().int().min(5_000).default(120_000),
+  ...archiveEnvShape,
+  /**
+   * Months of raw readings kept in Postgres, the current one included; older months go to the Parquet
+   * archive (job `archive`). 25 keeps the current month and the two years before it.
+   */
+  ARCHIVE_RETENTION_MONTHS: z.coerce.number().int().min(1).max(1200).default(25),
+  /** Years the archive keeps a month of raw readings before deleting its files (aggregates stay). */
+  ARCHIVE_RETENTION_YEARS: z.coerce.number().int().min(1).max(100).default(7),
+  /** When the archive job runs (cron, UTC); it does nothing when no month is due. */
+  ARCHIVE_CRON: z.string().min(1).default('0 4 * * *'),
+  /** Days a resolved rejected reading is kept; open ones are kept until someone resolves them. */
+  REJECTED_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
+  /** Days the log lines of a finished job run are kept (the run and its result stay). */
+  JOB_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  /** When the retention job runs (cron, UTC). */
+  RETENTION_CRON: z.string().min(1).default('15 4 * * *'),
+  /** Days InfluxDB keeps raw tracking points (the pipeline page's longest range is 90 days). */
+  INFLUX_RAW_RETENTION_DAYS: z.coerce.number().int().min(91).default(100),
+  /** Days InfluxDB keeps the hourly downsampled series (policy long_term). */
+  INFLUX_LONG_TERM_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 365),
+  /** retention.ms of the readings topic: replay window after a consumer outage (default 7 days). */
+  KAFKA_READINGS_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24),
+  /** retention.ms of the dead-letter topic (rejects are in Postgres too; default 30 days). */
+  KAFKA_DLQ_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30 * 24),
 });
 
 const withDefaults = schema

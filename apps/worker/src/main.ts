@@ -1,5 +1,7 @@
 import { kafkaClientSecurity } from '@meterops/domain/transport';
 import { createDb } from '@meterops/db/client';
+import { createInfluxQuery } from '@meterops/metrics/query';
+import { ensureMetricsRetention } from '@meterops/metrics/retention';
 import { createMetricsWriter } from '@meterops/metrics/writer';
 import { pino } from 'pino';
 import { env } from './env';
@@ -7,6 +9,7 @@ import { serveHealth, type HealthServer } from './health-server';
 import { IngestService } from './ingest/service';
 import { JobRunner } from './jobs/runner';
 import { createKafka } from './kafka';
+import { lifecycleSettings } from './lifecycle';
 
 const log = pino({ level: env.LOG_LEVEL, base: { worker: env.WORKER_ID } });
 const { db, sql, close } = createDb({
@@ -25,6 +28,17 @@ const metrics = createMetricsWriter({
   onError: (error, stats) =>
     log.warn({ err: error.message, dropped: stats.dropped }, 'metrics write failed; ingest goes on'),
 });
+// Retention policies and downsampling are InfluxDB's to enforce; failing to set them never stops ingest.
+ensureMetricsRetention(
+  createInfluxQuery({ url: env.INFLUX_URL, database: env.INFLUX_DB, token: env.INFLUX_TOKEN }),
+  env.INFLUX_DB,
+  { rawDays: env.INFLUX_RAW_RETENTION_DAYS, longTermDays: env.INFLUX_LONG_TERM_RETENTION_DAYS },
+).then(
+  ({ changed }) => {
+    if (changed.length > 0) log.info({ changed }, 'InfluxDB retention policies and continuous queries set');
+  },
+  (error: unknown) => log.warn({ err: error }, 'could not set InfluxDB retention; metrics keep flowing'),
+);
 const kafka = createKafka({
   brokers: env.KAFKA_BROKERS,
   clientId: `meterops-worker-${env.WORKER_ID}`,
@@ -63,9 +77,12 @@ const jobs = env.JOBS_ENABLED
         nightly: env.JOBS_NIGHTLY_CRON,
         reprocessQueue: env.JOBS_REPROCESS_CRON,
         housekeeping: env.JOBS_HOUSEKEEPING_CRON,
+        archive: env.ARCHIVE_CRON,
+        retention: env.RETENTION_CRON,
       },
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
       ingest: { kafka, topic: env.READINGS_TOPIC, groupId: env.CONSUMER_GROUP },
+      lifecycle: lifecycleSettings(env),
     })
   : null;
 

@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 import { listJobRuns } from '@meterops/db/queries/jobs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { env } from '../src/env';
 import { JobRunner } from '../src/jobs/runner';
+import { lifecycleSettings } from '../src/lifecycle';
 import { createTestDatabase, type TestDatabase } from './harness';
 
 const run = promisify(execFile);
@@ -87,9 +89,16 @@ describe('housekeeping', () => {
       metrics: null,
       workerId: 'housekeeping-test',
       concurrency: 1,
-      schedules: { nightly: '30 2 * * *', reprocessQueue: '*/10 * * * *', housekeeping: '17 * * * *' },
+      schedules: {
+        nightly: '30 2 * * *',
+        reprocessQueue: '*/10 * * * *',
+        housekeeping: '17 * * * *',
+        archive: '0 4 * * *',
+        retention: '15 4 * * *',
+      },
       finalizeGraceHours: 24,
       queues: [],
+      lifecycle: lifecycleSettings(env),
     });
     await runner.start();
     try {

@@ -11,7 +11,9 @@ import type { Point } from '@influxdata/influxdb-client';
 import { addDays } from '@meterops/domain/time';
 import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { env } from '../src/env';
 import { JobRunner } from '../src/jobs/runner';
+import { lifecycleSettings } from '../src/lifecycle';
 import { createTestDatabase, silentLog, type TestDatabase } from './harness';
 import { createMeters, dayOf, insertReadings, type TestMeter } from './batch-support';
 
@@ -76,6 +78,7 @@ beforeAll(async () => {
     concurrency: 1,
     schedules: null,
     finalizeGraceHours: 24,
+    lifecycle: lifecycleSettings(env),
     // estimate-gaps is left without a worker, so a run of it stays queued.
     queues: ['finalize-day', 'reprocess', 'reprocess-queue', 'nightly'],
     retryOverrides: { retryDelay: 1, retryBackoff: false },
@@ -163,6 +166,7 @@ describe('job runs', () => {
       concurrency: 1,
       schedules: null,
       finalizeGraceHours: 24,
+      lifecycle: lifecycleSettings(env),
       queues: ['estimate-gaps'],
     });
     await worker.start();

@@ -11,7 +11,9 @@ import { runMigrations } from '@meterops/db/migrate';
 import { PgBoss } from 'pg-boss';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { env } from '../src/env';
 import { JobRunner } from '../src/jobs/runner';
+import { lifecycleSettings } from '../src/lifecycle';
 import {
   createTestDatabase,
   createTestTopics,
@@ -78,6 +80,7 @@ describe('the worker role', () => {
       log: silentLog,
       metrics: null,
       workerId: 'it-least-privilege',
+      lifecycle: lifecycleSettings(env),
       concurrency: 1,
       schedules: null,
       finalizeGraceHours: 24,

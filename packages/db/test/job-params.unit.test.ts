@@ -11,6 +11,8 @@ describe('job arguments', () => {
       'replay',
       'nightly',
       'housekeeping',
+      'archive',
+      'retention',
     ]);
     expect(isJobName('finalize-day')).toBe(true);
     expect(isJobName('vacuum')).toBe(false);
@@ -36,6 +38,18 @@ describe('job arguments', () => {
       attemptRetentionHours: 24,
     });
     expect(() => parseJobParams('housekeeping', { attemptRetentionHours: 0.25 })).toThrow();
+  });
+
+  it('accept months for archive and days for retention, and refuse anything else', () => {
+    expect(parseJobParams('archive', {})).toEqual({});
+    expect(parseJobParams('archive', { before: '2025-01', purgeBefore: '2019-01' })).toEqual({
+      before: '2025-01',
+      purgeBefore: '2019-01',
+    });
+    expect(() => parseJobParams('archive', { before: '2025-13' })).toThrow(/a month YYYY-MM/);
+    expect(() => parseJobParams('archive', { before: '2025-01-01' })).toThrow(/a month YYYY-MM/);
+    expect(parseJobParams('retention', { rejectedDays: 30 })).toEqual({ rejectedDays: 30 });
+    expect(() => parseJobParams('retention', { jobLogDays: 0 })).toThrow();
   });
 
   it('accept a day and optional meters for finalize-day and estimate-gaps', () => {

@@ -23,4 +23,6 @@ export const jobLabels: Record<string, string> = {
   nightly: 'Nightly batch',
   replay: 'Replay the readings topic',
   housekeeping: 'Housekeeping',
+  archive: 'Archive old months',
+  retention: 'Retention clean-up',
 };

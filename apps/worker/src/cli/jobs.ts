@@ -21,6 +21,7 @@ import { pino } from 'pino';
 import { env } from '../env';
 import { JobRunner } from '../jobs/runner';
 import { createKafka } from '../kafka';
+import { lifecycleSettings } from '../lifecycle';
 
 const usage = `usage: npm run jobs -- <command> [options]
   finalize-day    --day YYYY-MM-DD [--meter ID]...     finalize a closed local day (all meters, or these)
@@ -31,6 +32,10 @@ const usage = `usage: npm run jobs -- <command> [options]
   replay          --from OFFSET|INSTANT [--partitions 0,1,…]
                                                        re-read the readings topic through ingest (also: npm run replay)
   housekeeping    [--retention-hours H]                delete expired sessions and old sign-in attempts
+  archive         [--before YYYY-MM] [--purge-before YYYY-MM]
+                                                       archive months past retention (see npm run archive)
+  retention       [--rejected-days N] [--job-log-days N]
+                                                       delete resolved rejects and old job logs
   vee-dry-run     --meter ID --day DAY [--set NAME=VALUE]... [--json]
                                                        what the rules would flag and estimate; changes nothing
   list [--limit N]   show RUN_ID   cancel RUN_ID
@@ -47,6 +52,10 @@ const { values, positionals } = parseArgs({
     'grace-hours': { type: 'string' },
     partitions: { type: 'string' },
     'retention-hours': { type: 'string' },
+    before: { type: 'string' },
+    'purge-before': { type: 'string' },
+    'rejected-days': { type: 'string' },
+    'job-log-days': { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     detach: { type: 'boolean', default: false },
@@ -117,6 +126,13 @@ function jobParams(name: JobName): Record<string, unknown> {
       };
     case 'housekeeping':
       return { attemptRetentionHours: number('retention-hours', values['retention-hours']) };
+    case 'archive':
+      return { before: values.before, purgeBefore: values['purge-before'] };
+    case 'retention':
+      return {
+        rejectedDays: number('rejected-days', values['rejected-days']),
+        jobLogDays: number('job-log-days', values['job-log-days']),
+      };
   }
 }
 
@@ -141,6 +157,7 @@ async function runJob(sql: Sql, name: JobName): Promise<number> {
       concurrency: 1,
       schedules: null,
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
+      lifecycle: lifecycleSettings(env),
       queues: [name],
       ingest: {
         kafka: createKafka({ brokers: env.KAFKA_BROKERS, clientId: `meterops-jobs-cli-${process.pid}` }),

@@ -14,9 +14,34 @@ import {
   type ReprocessResult,
 } from '@meterops/db/queries/batch';
 import { purgeSignInState } from '@meterops/db/queries/auth';
-import type { JobName, JobParams } from '@meterops/db/queries/jobs';
+import { pruneJobLogs, type JobName, type JobParams } from '@meterops/db/queries/jobs';
+import { pruneResolvedRejects } from '@meterops/db/queries/rejects';
+import { archiveBefore, archiveCutoff, purgeBefore } from '@meterops/archive/lifecycle';
+import { monthKeyOf, retentionCutoff } from '@meterops/archive/months';
+import type { ArchiveStore } from '@meterops/archive/storage';
 import { followReplay, requestReplay, type ReplayTarget } from '../ingest/replay';
 import type { JobContext } from './context';
+
+/** The retention settings of the worker (env.ts) the lifecycle jobs apply. */
+export interface LifecycleSettings {
+  store: ArchiveStore;
+  /** Scratch folder for archive runs. */
+  workDir: string;
+  /** Months of raw readings kept in Postgres, the current one included. */
+  retentionMonths: number;
+  /** Years an archived month is kept. */
+  retentionYears: number;
+  rejectedDays: number;
+  jobLogDays: number;
+}
+
+export interface JobDeps {
+  sql: Sql;
+  graceHours: number;
+  lifecycle: LifecycleSettings;
+  /** The readings topic and ingest group, for replays; null where no Kafka client is configured. */
+  ingest: ReplayTarget | null;
+}
 
 export interface JobOutcome {
   /** What the job processed, for the job_run metric: meter-days recomputed. */
@@ -31,13 +56,6 @@ export interface JobDefinition<N extends JobName> {
   /** pg-boss queue options: retries with backoff, and how long one attempt may run. */
   queue: { retryLimit: number; retryDelay: number; retryBackoff: boolean; expireInSeconds: number };
   run(ctx: JobContext, params: JobParams<N>, deps: JobDeps): Promise<JobOutcome>;
-}
-
-export interface JobDeps {
-  sql: Sql;
-  graceHours: number;
-  /** The readings topic and ingest group, for replays; null where no Kafka client is configured. */
-  ingest: ReplayTarget | null;
 }
 
 const retries = { retryLimit: 2, retryDelay: 30, retryBackoff: true } as const;
@@ -295,6 +313,69 @@ const housekeepingJob: JobDefinition<'housekeeping'> = {
   },
 };
 
+const archiveJob: JobDefinition<'archive'> = {
+  name: 'archive',
+  progressUnit: 'steps',
+  // A month is one transaction at the end; a retry starts the month again from its files.
+  queue: { ...retries, expireInSeconds: 12 * 3600 },
+  async run(ctx, params, { sql, lifecycle }) {
+    const now = new Date();
+    const before = params.before ?? retentionCutoff(now, lifecycle.retentionMonths);
+    const purgeBeforeMonth = params.purgeBefore ?? archiveCutoff(monthKeyOf(now), lifecycle.retentionYears);
+    await ctx.log('info', `archiving months before ${before} to ${lifecycle.store.description}`);
+    const deps = {
+      sql,
+      store: lifecycle.store,
+      workDir: lifecycle.workDir,
+      onProgress: (progress: { month: string; step: string; message?: string }) => {
+        if (progress.message !== undefined && progress.step !== 'export')
+          void ctx.log('info', `${progress.month} ${progress.step}: ${progress.message}`);
+      },
+    };
+    let total = 1;
+    const archived = await archiveBefore(deps, before, async (month, index, months) => {
+      await ctx.checkpoint();
+      total = months + 1;
+      ctx.progress(index, total);
+      await ctx.log('info', `${month}: writing Parquet, verifying, dropping (${index + 1} of ${months})`);
+    });
+    ctx.progress(archived.length, total);
+    for (const month of archived)
+      await ctx.log(
+        'info',
+        `${month.month}: ${month.readings} readings and ${month.revisions} revisions archived and dropped`,
+      );
+    const purged = await purgeBefore(deps, purgeBeforeMonth);
+    if (purged.length > 0)
+      await ctx.log('info', `archive retention deleted the files of ${purged.join(', ')}`);
+    ctx.progress(total, total);
+    return {
+      items: archived.reduce((sum, month) => sum + month.readings, 0),
+      summary: { before, archived, purgeBefore: purgeBeforeMonth, purged },
+    };
+  },
+};
+
+const retentionJob: JobDefinition<'retention'> = {
+  name: 'retention',
+  progressUnit: 'steps',
+  queue: { ...retries, expireInSeconds: 3600 },
+  async run(ctx, params, { sql, lifecycle }) {
+    const rejectedDays = params.rejectedDays ?? lifecycle.rejectedDays;
+    const jobLogDays = params.jobLogDays ?? lifecycle.jobLogDays;
+    ctx.progress(0, 2);
+    const rejects = await pruneResolvedRejects(sql, { days: rejectedDays });
+    ctx.progress(1, 2);
+    const logLines = await pruneJobLogs(sql, { days: jobLogDays });
+    ctx.progress(2, 2);
+    await ctx.log(
+      'info',
+      `deleted ${rejects} rejected readings resolved over ${rejectedDays} days ago and ${logLines} log lines of runs finished over ${jobLogDays} days ago`,
+    );
+    return { items: rejects + logLines, summary: { rejectedDays, rejects, jobLogDays, logLines } };
+  },
+};
+
 export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
   replay: replayJob,
   'finalize-day': finalizeDayJob,
@@ -303,4 +384,6 @@ export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
   'reprocess-queue': reprocessQueueJob,
   nightly: nightlyJob,
   housekeeping: housekeepingJob,
+  archive: archiveJob,
+  retention: retentionJob,
 };

@@ -21,7 +21,7 @@ import { PgBoss, type JobWithMetadata } from 'pg-boss';
 import type { Logger } from 'pino';
 import { createJobContext, JobCancelledError } from './context';
 import type { ReplayTarget } from '../ingest/replay';
-import { jobDefinitions, type JobDefinition } from './definitions';
+import { jobDefinitions, type JobDefinition, type LifecycleSettings } from './definitions';
 
 export interface JobRunnerOptions {
   databaseUrl: string;
@@ -32,9 +32,17 @@ export interface JobRunnerOptions {
   /** Jobs this process runs at once, over all queues. */
   concurrency: number;
   /** Cron expressions (UTC) of the recurring jobs; null runs no schedules (the CLI's runner). */
-  schedules: { nightly: string; reprocessQueue: string; housekeeping: string } | null;
+  schedules: {
+    nightly: string;
+    reprocessQueue: string;
+    housekeeping: string;
+    archive: string;
+    retention: string;
+  } | null;
   /** Default grace after a day's end before the nightly run finalizes it. */
   finalizeGraceHours: number;
+  /** Archive store and retention settings of the lifecycle jobs. */
+  lifecycle: LifecycleSettings;
   /** The queues to work on; all by default. */
   queues?: readonly JobName[];
   /** The readings topic and ingest group the replay job rewinds; without it, replays fail. */
@@ -96,6 +104,8 @@ export class JobRunner {
       await boss.schedule('nightly', this.options.schedules.nightly, {}, { tz: 'UTC' });
       await boss.schedule('reprocess-queue', this.options.schedules.reprocessQueue, {}, { tz: 'UTC' });
       await boss.schedule('housekeeping', this.options.schedules.housekeeping, {}, { tz: 'UTC' });
+      await boss.schedule('archive', this.options.schedules.archive, {}, { tz: 'UTC' });
+      await boss.schedule('retention', this.options.schedules.retention, {}, { tz: 'UTC' });
     }
 
     const listener = await this.options.sql.listen(jobRequestChannel, () => this.relaySoon());
@@ -228,6 +238,7 @@ export class JobRunner {
           sql,
           graceHours: this.options.finalizeGraceHours,
           ingest: this.options.ingest ?? null,
+          lifecycle: this.options.lifecycle,
         });
         await ctx.flush();
         await ctx.log('info', `completed in ${((performance.now() - started) / 1000).toFixed(1)} s`);

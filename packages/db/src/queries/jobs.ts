@@ -13,6 +13,7 @@ const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a day YYYY-MM-DD')
   .refine(isCalendarDay, 'a real calendar day');
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month YYYY-MM');
 const meterIds = z.array(z.string().min(1).max(64)).min(1).max(100_000).optional();
 
 /** Every job a person or a schedule can start, with the arguments it takes. */
@@ -65,6 +66,19 @@ export const jobParamsSchemas = {
         .min(1)
         .max(24 * 365)
         .optional(),
+    })
+    .strict(),
+  /**
+   * Archive every month of readings before `before` (default: the worker's ARCHIVE_RETENTION_MONTHS) to
+   * Parquet, verify and drop it; then delete archived months before `purgeBefore` (default: the archive
+   * retention in years).
+   */
+  archive: z.object({ before: month.optional(), purgeBefore: month.optional() }).strict(),
+  /** Delete resolved rejected readings and finished runs' logs older than the retention (days). */
+  retention: z
+    .object({
+      rejectedDays: z.number().int().min(1).max(36_500).optional(),
+      jobLogDays: z.number().int().min(1).max(36_500).optional(),
     })
     .strict(),
 } as const;
@@ -301,4 +315,15 @@ function isCalendarDay(value: string): boolean {
 
 function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/**
+ * Deletes the log lines of runs that finished more than `days` days ago (the runs themselves, with their
+ * result and error, stay); returns how many lines went.
+ */
+export async function pruneJobLogs(sql: Sql, params: { days: number }): Promise<number> {
+  const deleted = await sql`
+    delete from job_run_logs l using job_runs r
+    where l.run_id = r.id and r.finished_at < now() - make_interval(days => ${params.days})`;
+  return deleted.count;
 }

@@ -4,7 +4,7 @@
  */
 import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { buildRedriveMessages, slicesForPublishing, type RedriveMessage } from '@meterops/domain/redrive';
-import type { Db } from '../client';
+import type { Db, Sql } from '../client';
 import { rejectedReadings } from '../schema/index';
 
 export const rejectResolutions = ['open', 'redriven', 'dismissed'] as const;
@@ -232,4 +232,17 @@ export async function dismissRejects(
       .returning({ id: rejectedReadings.id }),
   );
   return { dismissed: rows.length, remaining: await countOpenRejects(db, selection) };
+}
+
+/**
+ * Deletes rejected readings resolved (re-driven or dismissed) more than `days` days ago and already
+ * copied to the dead-letter topic. Open ones stay whatever their age: nothing unresolved is lost.
+ */
+export async function pruneResolvedRejects(pg: Sql, params: { days: number }): Promise<number> {
+  // Raw SQL on the postgres.js pool: the retention job runs where only that pool exists (the worker's jobs).
+  const deleted = await pg`
+    delete from rejected_readings
+    where resolution <> 'open' and resolved_at < now() - make_interval(days => ${params.days})
+      and dead_lettered_at is not null`;
+  return deleted.count;
 }

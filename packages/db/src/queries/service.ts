@@ -147,10 +147,18 @@ export interface ServiceInterval {
   revisions: number;
 }
 
-/** Every expected interval of a meter's local day (missing ones too) and the day's aggregate row. */
+/**
+ * Every expected interval of a meter's local day (missing ones too) and the day's aggregate row.
+ * `archived` carries the readings and revision interval starts of months whose partition was archived
+ * (read by the caller from @meterops/archive); Postgres no longer holds them.
+ */
 export async function meterDayIntervals(
   sql: Sql,
-  params: { meter: { id: string; timeZone: string; intervalMinutes: number }; day: string },
+  params: {
+    meter: { id: string; timeZone: string; intervalMinutes: number };
+    day: string;
+    archived?: { readings: Omit<ServiceInterval, 'revisions'>[]; revisionStarts: Date[] };
+  },
 ): Promise<{ intervals: ServiceInterval[]; aggregate: MeterDayRow | null }> {
   const { meter, day } = params;
   const bounds = localDayBounds(day, meter.timeZone);
@@ -170,10 +178,18 @@ export async function meterDayIntervals(
       group by interval_start`,
     meterDays(sql, { meterId: meter.id, from: day, to: day }),
   ]);
-  const byStart = new Map(readings.map((reading) => [reading.intervalStart.getTime(), reading]));
+  // Postgres last: a reading that arrived after its month was archived (its partition came back) wins.
+  const byStart = new Map(
+    [...(params.archived?.readings ?? []), ...readings].map((reading) => [
+      reading.intervalStart.getTime(),
+      reading,
+    ]),
+  );
   const revisionCounts = new Map(revisions.map((row) => [row.intervalStart.getTime(), row.count]));
+  for (const at of params.archived?.revisionStarts ?? [])
+    revisionCounts.set(at.getTime(), (revisionCounts.get(at.getTime()) ?? 0) + 1);
   const starts = new Set(intervalStartsOfLocalDay(day, meter.timeZone, meter.intervalMinutes));
-  for (const reading of readings) starts.add(reading.intervalStart.getTime());
+  for (const at of byStart.keys()) starts.add(at);
   const intervals = [...starts]
     .sort((a, b) => a - b)
     .map((at): ServiceInterval => {

@@ -198,7 +198,9 @@ export async function customerUsagePeriods(
 
 /**
  * The intervals of one local day of the customer's meter, every expected interval once (missing ones
- * with null kWh), and the day's aggregate row when there is one.
+ * with null kWh), and the day's aggregate row when there is one. `archivedReadings` are the day's
+ * readings from archived months (Postgres no longer holds them); the caller has already checked the
+ * meter is the customer's.
  */
 export async function customerUsageDay(
   sql: Sql,
@@ -206,6 +208,12 @@ export async function customerUsageDay(
     customerId: string;
     meter: Pick<CustomerMeter, 'id' | 'timeZone' | 'intervalMinutes'>;
     day: string;
+    archivedReadings?: {
+      intervalStart: Date;
+      kwh: string;
+      quality: ReadingQuality;
+      estimationMethod: string | null;
+    }[];
   },
 ): Promise<{ intervals: UsageInterval[]; aggregate: DayAggregate | null }> {
   const { customerId, meter, day } = params;
@@ -226,10 +234,16 @@ export async function customerUsageDay(
       join meter_usage_daily u on u.meter_id = m.id
       where m.id = ${meter.id} and m.customer_id = ${customerId} and u.day = ${day}::date`,
   ]);
-  const byStart = new Map(readings.map((reading) => [reading.intervalStart.getTime(), reading]));
+  // Postgres last: a reading that arrived after its month was archived (its partition came back) wins.
+  const byStart = new Map(
+    [...(params.archivedReadings ?? []), ...readings].map((reading) => [
+      reading.intervalStart.getTime(),
+      reading,
+    ]),
+  );
   const starts = new Set(intervalStartsOfLocalDay(day, meter.timeZone, meter.intervalMinutes));
   // A reading off the grid (a meter whose interval length changed) is still shown.
-  for (const reading of readings) starts.add(reading.intervalStart.getTime());
+  for (const at of byStart.keys()) starts.add(at);
   const intervals = [...starts]
     .sort((a, b) => a - b)
     .map((start): UsageInterval => {

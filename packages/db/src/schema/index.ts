@@ -6,3 +6,4 @@ export * from './batch';
 export * from './jobs';
 export * from './ingest';
 export * from './audit';
+export * from './archive';

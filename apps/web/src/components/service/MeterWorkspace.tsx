@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
-import { AggregateBadge } from '../ui/Badges';
+import { AggregateBadge, ArchivedNote } from '../ui/Badges';
 import { Panel } from '../ui/Panel';
 import { Stat, StatGrid } from '../ui/Stat';
 import { EmptyState, ErrorState, LoadingState, QueryView } from '../ui/States';
@@ -182,6 +182,10 @@ function DayView({
     <QueryView query={{ ...dayQuery, data }} loadingLabel="Reading the intervals…" height={420}>
       {(loaded) => (
         <>
+          <ArchivedNote
+            months={loaded.archivedMonths}
+            explain={(months) => `Intervals and revisions of ${months} are read from the long-term archive.`}
+          />
           <DaySummary data={loaded} />
           <div className="grid-2 grid-2--wide-first grid-2--top">
             <IntervalTable data={loaded} selected={selected} onSelect={onSelect} />

@@ -18,6 +18,26 @@ export function StatusBadge({ status, title }: { status: PartitionStatus; title?
   );
 }
 
+/**
+ * Marks numbers whose raw readings come from the Parquet archive (their months left Postgres); the
+ * aggregates beside them are still Postgres's.
+ */
+export function ArchivedNote({
+  months,
+  explain,
+}: {
+  months: readonly string[];
+  /** What the archive means for the numbers shown, given the months as text. */
+  explain: (months: string) => string;
+}) {
+  if (months.length === 0) return null;
+  return (
+    <p className="archived-note" data-testid="archived-note">
+      <span className="badge badge--archived">Archived</span> {explain(months.join(', '))}
+    </p>
+  );
+}
+
 /** Provisional numbers (speed layer) are striped, final ones (batch layer) solid, in tables and charts. */
 export function AggregateBadge({
   status,

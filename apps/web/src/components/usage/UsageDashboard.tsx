@@ -3,6 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { EChart } from '../charts/EChart';
+import { ArchivedNote } from '../ui/Badges';
 import { Panel } from '../ui/Panel';
 import { Segmented } from '../ui/Segmented';
 import { Stat, StatGrid } from '../ui/Stat';
@@ -247,6 +248,14 @@ function UsageReport({
             days={data.totals.days}
             finalDays={data.totals.finalDays}
           />
+          <ArchivedNote
+            months={data.archivedMonths}
+            explain={(months) =>
+              data.kind === 'intervals'
+                ? `This day's readings (${months}) are read from the long-term archive.`
+                : `The meter readings of ${months} are in the long-term archive; these totals are kept as they were.`
+            }
+          />
           <UsageStats report={data} />
           {data.kind === 'intervals' ? (
             <IntervalsView report={data} />
@@ -452,7 +461,10 @@ function PeriodsView({
                     {row.status === null ? (
                       <span className="muted">No data</span>
                     ) : byMonth && row.status === 'provisional' && row.finalDays > 0 ? (
-                      <span className="badge badge--provisional" title={`${row.finalDays} of ${row.days} days final`}>
+                      <span
+                        className="badge badge--provisional"
+                        title={`${row.finalDays} of ${row.days} days final`}
+                      >
                         {row.finalDays}/{row.days} days final
                       </span>
                     ) : (

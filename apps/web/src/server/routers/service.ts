@@ -9,6 +9,7 @@ import {
   listRevisions,
   meterDayIntervals,
   meterDays,
+  userNames,
   reviewQueue,
   searchCustomersAndMeters,
 } from '@meterops/db/queries/service';
@@ -23,6 +24,7 @@ import {
   searchQuerySchema,
   softRules,
 } from '../../lib/service-params';
+import { archivedReadings, archivedRevisions } from '../archive';
 import { router, withRole } from '../trpc';
 
 export const serviceProcedure = withRole('agent', 'admin');
@@ -142,6 +144,8 @@ export const serviceRouter = router({
         previousDay: z.string(),
         nextDay: z.string(),
         aggregate: dayRow.nullable(),
+        /** `YYYY-MM` months of the day whose raw readings were read from the archive. */
+        archivedMonths: z.array(z.string()),
         intervals: z.array(
           z.object({
             intervalStart: z.date(),
@@ -160,7 +164,21 @@ export const serviceRouter = router({
     )
     .query(async ({ ctx, input }) => {
       const meter = await requireMeter(ctx, input.meterId);
-      const { intervals, aggregate } = await meterDayIntervals(ctx.sql, { meter, day: input.day });
+      const bounds = localDayBounds(input.day, meter.timeZone);
+      const span = { meterId: meter.id, from: new Date(bounds.startMs), to: new Date(bounds.endMs) };
+      const archived = await archivedReadings(ctx.sql, span);
+      const revisions =
+        archived.months.length === 0
+          ? []
+          : (await archivedRevisions(ctx.sql, { ...span, limit: 100_000 })).revisions;
+      const { intervals, aggregate } = await meterDayIntervals(ctx.sql, {
+        meter,
+        day: input.day,
+        archived: {
+          readings: archived.readings,
+          revisionStarts: revisions.map((revision) => revision.intervalStart),
+        },
+      });
       return {
         meterId: meter.id,
         day: input.day,
@@ -169,6 +187,7 @@ export const serviceRouter = router({
         previousDay: addDays(input.day, -1),
         nextDay: addDays(input.day, 1),
         aggregate,
+        archivedMonths: archived.months,
         intervals,
       };
     }),
@@ -180,13 +199,29 @@ export const serviceRouter = router({
     .query(async ({ ctx, input }) => {
       const meter = await requireMeter(ctx, input.meterId);
       const bounds = localDayBounds(input.day, meter.timeZone);
-      const rows = await listRevisions(ctx.sql, {
+      const span = {
         meterId: meter.id,
         from: new Date(bounds.startMs),
         to: new Date(bounds.endMs),
         intervalStart: input.intervalStart,
         limit: 200,
+      };
+      const [live, archived] = await Promise.all([
+        listRevisions(ctx.sql, span),
+        archivedRevisions(ctx.sql, span),
+      ]);
+      const names = await userNames(ctx.sql, {
+        actors: archived.revisions.map((revision) => revision.actor),
       });
+      const rows = [
+        ...live,
+        ...archived.revisions.map((revision) => ({
+          ...revision,
+          actorName: names.get(revision.actor) ?? null,
+        })),
+      ]
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id)
+        .slice(0, span.limit);
       return { rows };
     }),
 

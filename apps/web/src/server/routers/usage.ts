@@ -65,6 +65,7 @@ const reportBase = {
   to: z.string(),
   previousDay: z.string(),
   nextDay: z.string(),
+  archivedMonths: z.array(z.string()),
   totals: totalsOutput,
 };
 

@@ -9,9 +9,10 @@ import {
   type UsageInterval,
   type UsagePeriodRow,
 } from '@meterops/db/queries/usage';
-import { addDays } from '@meterops/domain/time';
+import { addDays, localDayBounds } from '@meterops/domain/time';
 import { sumDecimals } from '../../lib/decimal';
 import type { UsageSelection, UsageView } from '../../lib/usage-params';
+import { archivedReadings, archivedMonths } from '../archive';
 
 export type ReportStatus = 'final' | 'provisional' | 'partly-final' | 'no-data';
 
@@ -45,6 +46,11 @@ export type UsageReport = {
   /** A day in the previous and the next period, for stepping through. */
   previousDay: string;
   nextDay: string;
+  /**
+   * `YYYY-MM` months of the period whose raw readings were moved to the archive. Day and month totals
+   * still come from the aggregates in Postgres; a day's intervals are read from the archive.
+   */
+  archivedMonths: string[];
   totals: UsageTotals;
 } & ({ kind: 'intervals'; intervals: UsageInterval[] } | { kind: 'periods'; periods: UsagePeriodRow[] });
 
@@ -79,6 +85,10 @@ export async function loadUsageReport(
   const meter = await findCustomerMeter(sql, { customerId, meterId: selection.meterId });
   if (meter === null) return null;
   const { from, to } = usagePeriod(selection.view, selection.day);
+  const span = {
+    from: new Date(localDayBounds(from, meter.timeZone).startMs),
+    to: new Date(localDayBounds(to, meter.timeZone).endMs),
+  };
   const base = {
     meter: {
       id: meter.id,
@@ -98,12 +108,19 @@ export async function loadUsageReport(
   };
 
   if (selection.view === 'day') {
-    const { intervals, aggregate } = await customerUsageDay(sql, { customerId, meter, day: selection.day });
+    const archived = await archivedReadings(sql, { meterId: meter.id, ...span });
+    const { intervals, aggregate } = await customerUsageDay(sql, {
+      customerId,
+      meter,
+      day: selection.day,
+      archivedReadings: archived.readings,
+    });
     const present = intervals.filter((interval) => interval.kwh !== null);
     const final = aggregate?.status === 'final';
     const days = present.length > 0 || aggregate !== null ? 1 : 0;
     return {
       ...base,
+      archivedMonths: archived.months,
       kind: 'intervals',
       intervals,
       totals: {
@@ -138,6 +155,7 @@ export async function loadUsageReport(
   );
   return {
     ...base,
+    archivedMonths: [...(await archivedMonths(sql, span))],
     kind: 'periods',
     periods,
     totals: {
