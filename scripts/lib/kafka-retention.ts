@@ -7,7 +7,13 @@
  *   topic is for downstream tools, which get a month to read it.
  * Set only on a broker this stack runs; for a real cluster, see docs/operations.md ("Retention").
  */
-import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { type ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+
+/**
+ * kafkajs's ConfigResourceTypes.TOPIC. The enum is a CommonJS export Node's ESM loader cannot name, so
+ * the value is written here (the type keeps it honest).
+ */
+const TOPIC_RESOURCE: ConfigResourceTypes.TOPIC = 2;
 
 export const TOPIC_RETENTION_HOURS = { readings: 7 * 24, deadLetter: 30 * 24 } as const;
 
@@ -31,7 +37,7 @@ export async function applyTopicRetention(
     const described = await admin.describeConfigs({
       includeSynonyms: false,
       resources: topics.map((t) => ({
-        type: ConfigResourceTypes.TOPIC,
+        type: TOPIC_RESOURCE,
         name: t.topic,
         configNames: ['retention.ms'],
       })),
@@ -47,7 +53,7 @@ export async function applyTopicRetention(
     await admin.alterConfigs({
       validateOnly: false,
       resources: changes.map((t) => ({
-        type: ConfigResourceTypes.TOPIC,
+        type: TOPIC_RESOURCE,
         name: t.topic,
         configEntries: [{ name: 'retention.ms', value: String(t.retentionHours * 3_600_000) }],
       })),

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigResourceTypes } from 'kafkajs';
+import { type ConfigResourceTypes } from 'kafkajs';
+
+/**
+ * kafkajs's ConfigResourceTypes.TOPIC. The enum is a CommonJS export Node's ESM loader cannot name, so
+ * the value is written here (the type keeps it honest).
+ */
+const TOPIC_RESOURCE: ConfigResourceTypes.TOPIC = 2;
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyTopicRetention } from '../../../scripts/lib/kafka-retention';
 import { env } from '../src/env';
@@ -14,7 +20,7 @@ async function retentionMs(): Promise<string | undefined> {
   try {
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }],
+      resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms'] }],
     });
     return described.resources[0]?.configEntries.find((entry) => entry.configName === 'retention.ms')
       ?.configValue;
