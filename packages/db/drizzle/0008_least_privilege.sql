@@ -176,3 +176,13 @@ $$;
 ALTER DEFAULT PRIVILEGES IN SCHEMA pgboss GRANT ALL ON TABLES TO meterops_worker;
 --> statement-breakpoint
 ALTER DEFAULT PRIVILEGES IN SCHEMA pgboss GRANT ALL ON SEQUENCES TO meterops_worker;
+--> statement-breakpoint
+-- Migrations after this one in the same run (drizzle applies all pending ones in one transaction) create
+-- their objects as the owner, so they belong to it and its default privileges grant them to the app
+-- roles; later runs switch to the owner before migrating (packages/db/src/migrate.ts).
+DO $$
+BEGIN
+  IF pg_has_role(current_user, 'meterops_owner', 'MEMBER') THEN
+    SET LOCAL ROLE meterops_owner;
+  END IF;
+END $$;
