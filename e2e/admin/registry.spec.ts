@@ -1,3 +1,7 @@
+/**
+ * Runs after every other spec (the `registry` project of playwright.config.ts): the meter it registers
+ * gets readings the worker stores, which changes the fleet-wide figures the other specs compare with.
+ */
 import { randomUUID } from 'node:crypto';
 import { expect, saveScreenshot, test } from '../fixtures';
 import { sql } from '../service/data';
@@ -91,6 +95,6 @@ test('customer service reads the registry without edit controls', async ({ page,
   await expect(page.locator('table[data-table="registry-meters"] tbody tr').first()).toBeVisible();
   await expect(page.getByRole('form', { name: 'Register a meter' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: /^Edit meter/ })).toHaveCount(0);
-  await page.getByText('Tariffs', { exact: true }).click();
+  await page.getByRole('radio', { name: 'Tariffs' }).click();
   await expect(page.locator('tr[data-tariff="RES-FLAT"]')).toBeVisible();
 });
