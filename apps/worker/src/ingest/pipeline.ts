@@ -268,18 +268,10 @@ export class IngestPipeline {
         );
         continue;
       }
-      // Everything one message adds is staged apart, so a failure part-way adds none of it.
-      const staged: {
-        rejections: StoreRejection[];
-        readings: StoreReading[];
-        flags: string[];
-        days: string[];
-      } = {
-        rejections: [],
-        readings: [],
-        flags: [],
-        days: [],
-      };
+      // A failure part-way through a message takes back what it added: the arrays are cut back to
+      // where they stood (cheaper on the hot path than staging every reading apart).
+      const mark = { rejections: rejections.length, readings: readings.length };
+      const flags: string[] = [];
       let messageNewestEnd = -Infinity;
       try {
         const meter = this.fleet.get(result.message.meterId);
@@ -292,7 +284,7 @@ export class IngestPipeline {
         const rawItems = validation.rejected.length > 0 ? rawReadingItems(message) : [];
         for (const rejected of validation.rejected) {
           const itemText = readingText(result.message.meterId, rawItems[rejected.itemIndex]);
-          staged.rejections.push(
+          rejections.push(
             rejection(batch, message, rejected.itemIndex, {
               payload: itemText ?? undefined,
               // An item that cannot be shown as text (nested thousands deep) keeps the whole message's bytes.
@@ -306,15 +298,16 @@ export class IngestPipeline {
           );
         }
         for (const accepted of validation.accepted) {
-          staged.readings.push({
+          readings.push({
             meterId: accepted.meterId,
             intervalStart: new Date(accepted.intervalStartMs),
             kwh: accepted.kwh,
             flags: accepted.flags,
           });
-          staged.flags.push(...accepted.flags);
+          if (accepted.flags.length > 0) flags.push(...accepted.flags);
           if (meter) {
-            staged.days.push(localDay(accepted.intervalStartMs, meter.timeZone));
+            // A day added by a message that then fails only costs an unused expectation.
+            days.add(localDay(accepted.intervalStartMs, meter.timeZone));
             messageNewestEnd = Math.max(
               messageNewestEnd,
               accepted.intervalStartMs + meter.intervalMinutes * 60_000,
@@ -322,14 +315,13 @@ export class IngestPipeline {
           }
         }
       } catch (error) {
+        rejections.length = mark.rejections;
+        readings.length = mark.readings;
         rejections.push(processingError(batch, message, error));
         continue;
       }
       readingCount += result.message.itemCount;
-      rejections.push(...staged.rejections);
-      readings.push(...staged.readings);
-      for (const flag of staged.flags) flaggedByRule.set(flag, (flaggedByRule.get(flag) ?? 0) + 1);
-      for (const day of staged.days) days.add(day);
+      for (const flag of flags) flaggedByRule.set(flag, (flaggedByRule.get(flag) ?? 0) + 1);
       newestIntervalEnd = Math.max(newestIntervalEnd, messageNewestEnd);
     }
 
