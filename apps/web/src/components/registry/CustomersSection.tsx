@@ -4,11 +4,19 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { Panel } from '../ui/Panel';
 import { QueryView } from '../ui/States';
-import { formatUtc } from '../../lib/format';
 import { describeProblem, fieldMessage } from '../../lib/form-errors';
 import { segments } from '../../lib/registry-params';
 import { useTRPC, type RouterOutputs } from '../../trpc/client';
-import { describedBy, Field, FormProblemMessage, PageNav, SearchBox, usePagedSearch } from './parts';
+import {
+  describedBy,
+  Field,
+  FormProblemMessage,
+  PageNav,
+  SearchBox,
+  usePagedSearch,
+  DeactivationStatus,
+  EditDeactivateActions,
+} from './parts';
 
 type Customer = RouterOutputs['registry']['customers']['list']['rows'][number];
 
@@ -122,44 +130,16 @@ function CustomerRow({
         {customer.region} · {customer.segment}
       </td>
       <td>{customer.activeMeters}</td>
-      <td>
-        {customer.deactivatedAt ? (
-          <span className="badge badge--down">
-            Deactivated {formatUtc(customer.deactivatedAt, { seconds: false })}
-          </span>
-        ) : (
-          <span className="badge badge--up">Active</span>
-        )}
-        {problem ? (
-          <p className="field__error" role="alert">
-            {fieldMessage(problem, 'id') ?? problem.message}
-          </p>
-        ) : null}
-      </td>
+      <DeactivationStatus deactivatedAt={customer.deactivatedAt} problem={problem} />
       {canEdit ? (
-        <td>
-          <div className="row-actions">
-            <button
-              type="button"
-              className="button button--small"
-              onClick={onEdit}
-              aria-label={`Edit customer ${customer.id}`}
-            >
-              Edit
-            </button>
-            {customer.deactivatedAt ? null : (
-              <button
-                type="button"
-                className="button button--small"
-                disabled={deactivate.isPending}
-                onClick={() => deactivate.mutate({ id: customer.id })}
-                aria-label={`Deactivate customer ${customer.id}`}
-              >
-                Deactivate
-              </button>
-            )}
-          </div>
-        </td>
+        <EditDeactivateActions
+          noun="customer"
+          id={customer.id}
+          deactivated={customer.deactivatedAt !== null}
+          pending={deactivate.isPending}
+          onEdit={onEdit}
+          onDeactivate={() => deactivate.mutate({ id: customer.id })}
+        />
       ) : null}
     </tr>
   );

@@ -4,7 +4,6 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { Panel } from '../ui/Panel';
 import { QueryView } from '../ui/States';
-import { formatUtc } from '../../lib/format';
 import { describeProblem, fieldMessage } from '../../lib/form-errors';
 import { tariffKinds } from '../../lib/registry-params';
 import { useTRPC, type RouterOutputs } from '../../trpc/client';
@@ -16,6 +15,8 @@ import {
   parseNumber,
   SearchBox,
   usePagedSearch,
+  DeactivationStatus,
+  EditDeactivateActions,
 } from './parts';
 
 type Tariff = RouterOutputs['registry']['tariffs']['list']['rows'][number];
@@ -169,44 +170,16 @@ function TariffRow({ tariff, canEdit, onEdit }: { tariff: Tariff; canEdit: boole
         )}
       </td>
       <td>{tariff.activeMeters}</td>
-      <td>
-        {tariff.deactivatedAt ? (
-          <span className="badge badge--down">
-            Deactivated {formatUtc(tariff.deactivatedAt, { seconds: false })}
-          </span>
-        ) : (
-          <span className="badge badge--up">Active</span>
-        )}
-        {problem ? (
-          <p className="field__error" role="alert">
-            {fieldMessage(problem, 'id') ?? problem.message}
-          </p>
-        ) : null}
-      </td>
+      <DeactivationStatus deactivatedAt={tariff.deactivatedAt} problem={problem} />
       {canEdit ? (
-        <td>
-          <div className="row-actions">
-            <button
-              type="button"
-              className="button button--small"
-              onClick={onEdit}
-              aria-label={`Edit tariff ${tariff.id}`}
-            >
-              Edit
-            </button>
-            {tariff.deactivatedAt ? null : (
-              <button
-                type="button"
-                className="button button--small"
-                disabled={deactivate.isPending}
-                onClick={() => deactivate.mutate({ id: tariff.id })}
-                aria-label={`Deactivate tariff ${tariff.id}`}
-              >
-                Deactivate
-              </button>
-            )}
-          </div>
-        </td>
+        <EditDeactivateActions
+          noun="tariff"
+          id={tariff.id}
+          deactivated={tariff.deactivatedAt !== null}
+          pending={deactivate.isPending}
+          onEdit={onEdit}
+          onDeactivate={() => deactivate.mutate({ id: tariff.id })}
+        />
       ) : null}
     </tr>
   );

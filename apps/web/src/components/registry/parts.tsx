@@ -1,7 +1,8 @@
 'use client';
 
 import { useDeferredValue, useState, type ReactNode } from 'react';
-import type { FormProblem } from '../../lib/form-errors';
+import { fieldMessage, type FormProblem } from '../../lib/form-errors';
+import { formatUtc } from '../../lib/format';
 
 /** One labelled input with its error (or hint) under it, wired for screen readers. */
 export function Field({
@@ -149,4 +150,71 @@ export function fromUtcInput(value: string): Date | null {
 /** A number typed into a form; NaN for text that is not one, so the schema answers next to the field. */
 export function parseNumber(value: string): number {
   return value.trim() === '' ? Number.NaN : Number(value);
+}
+
+/** The status cell of a registry row that can be deactivated, with the row action's problem below it. */
+export function DeactivationStatus({
+  deactivatedAt,
+  problem,
+}: {
+  deactivatedAt: Date | null;
+  problem: FormProblem | null;
+}) {
+  return (
+    <td>
+      {deactivatedAt ? (
+        <span className="badge badge--down">Deactivated {formatUtc(deactivatedAt, { seconds: false })}</span>
+      ) : (
+        <span className="badge badge--up">Active</span>
+      )}
+      {problem ? (
+        <p className="field__error" role="alert">
+          {fieldMessage(problem, 'id') ?? problem.message}
+        </p>
+      ) : null}
+    </td>
+  );
+}
+
+/** Edit and (while active) Deactivate for one registry row; `noun` names the row in the buttons' labels. */
+export function EditDeactivateActions({
+  noun,
+  id,
+  deactivated,
+  pending,
+  onEdit,
+  onDeactivate,
+}: {
+  noun: string;
+  id: string;
+  deactivated: boolean;
+  pending: boolean;
+  onEdit: () => void;
+  onDeactivate: () => void;
+}) {
+  return (
+    <td>
+      <div className="row-actions">
+        <button
+          type="button"
+          className="button button--small"
+          onClick={onEdit}
+          aria-label={`Edit ${noun} ${id}`}
+        >
+          Edit
+        </button>
+        {deactivated ? null : (
+          <button
+            type="button"
+            className="button button--small"
+            disabled={pending}
+            onClick={onDeactivate}
+            aria-label={`Deactivate ${noun} ${id}`}
+          >
+            Deactivate
+          </button>
+        )}
+      </div>
+    </td>
+  );
 }
