@@ -71,6 +71,12 @@ describe('IngestHealth', () => {
       health.fetched();
       expect(health.ready(Date.now())).toBe(true);
       expect(health.snapshot(Date.now()).paused).toBeNull();
+      // A long batch is not a silent broker: no fetch happens while it is handled.
+      health.batchStarted();
+      vi.advanceTimersByTime(30_000);
+      expect(health.ready(Date.now())).toBe(true);
+      health.batchEnded();
+      expect(health.snapshot(Date.now()).paused).toBeNull();
     } finally {
       vi.useRealTimers();
     }

@@ -27,6 +27,8 @@ export class IngestHealth {
   private lastBatchAtMs: number | null = null;
   private lastFetchAtMs: number | null = null;
   private restarts = 0;
+  /** Batches being handled now: the consumer does not fetch for its partitions meanwhile. */
+  private inFlight = 0;
   private readonly startedAtMs = Date.now();
 
   constructor(
@@ -44,7 +46,8 @@ export class IngestHealth {
   private pausedAt(nowMs: number): { reason: string; sinceMs: number } | null {
     if (this.pausedWith) return this.pausedWith;
     const staleMs = this.options.fetchStaleMs ?? 15_000;
-    if (this.state !== 'consuming' || !this.hasJoined || this.lastFetchAtMs === null) return null;
+    if (this.state !== 'consuming' || !this.hasJoined || this.lastFetchAtMs === null || this.inFlight > 0)
+      return null;
     const silence = nowMs - this.lastFetchAtMs;
     return silence > staleMs
       ? {
@@ -81,6 +84,17 @@ export class IngestHealth {
   consuming(): void {
     if (this.state === 'stopping') return;
     if (this.pausedWith === null) this.state = 'consuming';
+  }
+
+  /** A batch is being handled; until it ends, not fetching is the consumer's normal state. */
+  batchStarted(): void {
+    this.inFlight += 1;
+  }
+
+  /** The batch ended (committed, sought or failed); a delivered batch is as good as a fetch. */
+  batchEnded(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    this.lastFetchAtMs = Date.now();
   }
 
   batchCommitted(): void {

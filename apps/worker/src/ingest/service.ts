@@ -265,6 +265,15 @@ export class IngestService {
 
   /** Returns whether the batch's offsets may be committed. */
   private async handle(batch: KafkaBatch, control: BatchControl): Promise<boolean> {
+    this.health.batchStarted();
+    try {
+      return await this.handleBatch(batch, control);
+    } finally {
+      this.health.batchEnded();
+    }
+  }
+
+  private async handleBatch(batch: KafkaBatch, control: BatchControl): Promise<boolean> {
     this.health.consuming();
     let outcome: BatchOutcome;
     try {
