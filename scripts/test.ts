@@ -5,7 +5,8 @@
  *   integration  vitest project `integration` (real Kafka, Postgres, InfluxDB; each test makes its own data)
  *   e2e      a fresh e2e database and InfluxDB database with a known scenario ingested by a real worker,
  *            the web app built and started, Playwright in Debian's Chromium
- * and prints one summary. `npm test -- unit integration` runs only the named suites.
+ * and prints one summary. `npm test -- unit integration` runs only the named suites; other words are file
+ * filters (`npm test -- integration webhooks` runs the integration files whose path contains `webhooks`).
  * Test state never touches the demo: its own databases, topics, consumer group and web port.
  */
 import { randomUUID } from 'node:crypto';
@@ -27,10 +28,13 @@ hideKafkajsTimeoutWarning();
 
 const suites = ['static', 'unit', 'integration', 'e2e'] as const;
 type Suite = (typeof suites)[number];
-const requested = process.argv.slice(2).filter((arg) => arg !== '--');
-for (const name of requested) {
-  if (!suites.includes(name as Suite)) {
-    console.error(`unknown suite "${name}"; suites: ${suites.join(', ')}`);
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
+const requested = args.filter((arg) => suites.includes(arg as Suite));
+/** Anything else narrows the run: file filters handed to vitest and Playwright (`npm test -- integration api`). */
+const filters = args.filter((arg) => !suites.includes(arg as Suite));
+for (const filter of filters) {
+  if (filter.startsWith('-')) {
+    console.error(`unknown option "${filter}"; suites: ${suites.join(', ')}, then optional file filters`);
     process.exit(2);
   }
 }
@@ -84,6 +88,7 @@ function vitest(project: 'unit' | 'integration', extraEnv: Record<string, string
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${report}`,
+      ...filters,
     ],
     extraEnv,
   );
@@ -103,7 +108,7 @@ function vitest(project: 'unit' | 'integration', extraEnv: Record<string, string
 }
 
 if (selected.has('unit')) vitest('unit');
-if (selected.has('integration')) vitest('integration', { ...stackVars, INFLUX_DB: 'meterops_test' });
+if (selected.has('integration')) vitest('integration', { ...stackVars, INFLUX_DB: process.env.TEST_INFLUX_DB ?? 'meterops_test' });
 if (selected.has('e2e') && info) await e2e();
 
 banner('summary');
@@ -135,7 +140,9 @@ async function e2e(): Promise<void> {
       return failStepEarly('install chromium');
     }
   }
-  const database = 'meterops_e2e';
+  // Overridable so two checkouts on one machine can run their end-to-end suites side by side.
+  const database = process.env.E2E_DATABASE ?? 'meterops_e2e';
+  const webPort = process.env.E2E_WEB_PORT ?? '3100';
   const serverUrl = new URL(env.DATABASE_URL);
   const adminUrl = new URL(serverUrl.toString());
   adminUrl.pathname = '/postgres';
@@ -157,7 +164,9 @@ async function e2e(): Promise<void> {
     READINGS_TOPIC: `e2e.${runId}.readings`,
     DLQ_TOPIC: `e2e.${runId}.readings.dlq`,
     CONSUMER_GROUP: `e2e-${runId}`,
-    WEB_PORT: '3100',
+    WEB_PORT: webPort,
+    // A free port: the suite does not probe the worker, and a demo's worker may hold 9400.
+    WORKER_HEALTH_PORT: '0',
     LAG_REPORT_INTERVAL_MS: '1000',
     // The e2e web app serves plain http: a Secure (`__Host-`) cookie would not be kept there.
     SESSION_COOKIE_SECURE: 'false',
@@ -228,13 +237,13 @@ async function e2e(): Promise<void> {
       logsDir,
     });
     started.push(web);
-    await waitForHttp('http://127.0.0.1:3100/sign-in', web, 120_000);
+    await waitForHttp(`http://127.0.0.1:${webPort}/sign-in`, web, 120_000);
 
     banner('e2e: Playwright in Chromium');
     const report = path.join(resultsDir, 'playwright.json');
-    const code = run(['playwright', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {
+    const code = run(['playwright', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json', ...filters], {
       ...appEnv,
-      E2E_BASE_URL: 'http://127.0.0.1:3100',
+      E2E_BASE_URL: `http://127.0.0.1:${webPort}`,
       E2E_MANIFEST: manifestPath,
       PLAYWRIGHT_JSON_OUTPUT_FILE: report,
       PLAYWRIGHT_JSON_OUTPUT_NAME: report,
