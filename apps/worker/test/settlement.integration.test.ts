@@ -1,4 +1,5 @@
 import { correctReading } from '@meterops/db/queries/corrections';
+import { enqueueJob, getJobRun, type JobRun } from '@meterops/db/queries/jobs';
 import {
   getSettlementRunDetail,
   reproduceSettlementRun,
@@ -7,8 +8,12 @@ import {
   type RunSettlementParams,
 } from '@meterops/db/queries/settlement';
 import { createSupplier, switchSupplier } from '@meterops/db/queries/suppliers';
+import { dueSettlementDay } from '@meterops/domain/settlement';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './harness';
+import { JobRunner } from '../src/jobs/runner';
+import { lifecycleSettings } from '../src/lifecycle';
+import { env } from '../src/env';
+import { createTestDatabase, silentLog, type TestDatabase } from './harness';
 import {
   createMeters,
   dayOf,
@@ -208,5 +213,67 @@ describe('settlement runs', () => {
         await tx`update settlement_run_periods set kwh = 0`;
       }),
     ).rejects.toThrow(/permission denied/);
+  });
+});
+
+describe('settlement jobs', () => {
+  let runner: JobRunner;
+
+  beforeAll(async () => {
+    runner = new JobRunner({
+      databaseUrl: database.url,
+      sql: database.sql,
+      log: silentLog,
+      metrics: null,
+      workerId: 'it-settlement',
+      concurrency: 1,
+      schedules: null,
+      finalizeGraceHours: 24,
+      lifecycle: lifecycleSettings(env),
+      queues: ['settlement-run', 'settlement-due'],
+      retryOverrides: { retryLimit: 0 },
+    });
+    await runner.start();
+  });
+
+  afterAll(async () => {
+    await runner?.stop(5_000);
+  });
+
+  async function until(id: string, timeoutMs = 60_000): Promise<JobRun> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await getJobRun(database.sql, { id });
+      if (run !== null && ['completed', 'failed', 'cancelled'].includes(run.status)) return run;
+      if (Date.now() > deadline) throw new Error(`run ${id} is still ${run?.status} after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('runs one settlement as a job with progress, as a new version of its type', async () => {
+    const params = { day: '2026-11-16', region: 'london', runType: 'r1' };
+    const requested = await enqueueJob(database.sql, { name: 'settlement-run', params, startedBy: 'user-1' });
+    const run = await until(requested.id);
+    expect(run).toMatchObject({
+      status: 'completed',
+      progressDone: 4,
+      progressTotal: 4,
+      result: { day: '2026-11-16', region: 'london', runType: 'r1', version: 2 },
+    });
+  });
+
+  it('carries out every run the timetable asks for today, for every region', async () => {
+    const requested = await enqueueJob(database.sql, {
+      name: 'settlement-due',
+      params: { lookbackDays: 0 },
+      startedBy: 'user-1',
+    });
+    const run = await until(requested.id);
+    // Two regions (london, orphans) × four run types; orphans has no readings on those days, so balances.
+    expect(run).toMatchObject({ status: 'completed', progressDone: 8, progressTotal: 8, result: { due: 8 } });
+    const initialDay = dueSettlementDay(Date.now(), 'Europe/London', 1);
+    const [stored] = await database.sql<{ n: number }[]>`
+      select count(*)::int as n from settlement_runs where day = ${initialDay}::date and run_type = 'initial'`;
+    expect(stored?.n).toBe(2);
   });
 });

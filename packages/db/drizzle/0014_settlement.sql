@@ -63,7 +63,7 @@ REVOKE DELETE, TRUNCATE ON meter_suppliers FROM meterops_web, meterops_worker;
 -- whose revised_at is later than the instant; every other row's stored value is already the one it had.
 CREATE FUNCTION reading_revision_after(p_meter_id text, p_interval_start timestamptz, p_as_of timestamptz)
 RETURNS reading_revisions
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT v.* FROM reading_revisions v
   WHERE v.meter_id = p_meter_id AND v.interval_start = p_interval_start AND v.created_at > p_as_of
   ORDER BY v.created_at, v.id

@@ -59,8 +59,11 @@ export interface SupplierPeriodEnergy {
 interface Computed {
   periods: SupplierPeriodEnergy[];
   meters: number;
+  /** Every reading of the region's meters on the day, whatever their registration. */
   regionKwh: string;
   regionReadings: number;
+  /** Energy of meters with no supplier registered on the day (0) or with several. */
+  unsettled: { registrations: number; kwh: string; readings: number }[];
 }
 
 /** The market zone of a region: the zone its meters share. A region whose meters disagree cannot settle. */
@@ -105,10 +108,17 @@ function registrationsAsOf(tx: Tx, day: string, region: string, asOf: Date) {
       and ms.recorded_at <= ${asOf} and (ms.retracted_at is null or ms.retracted_at > ${asOf})`;
 }
 
+/**
+ * One pass over the day's readings. Each reading is joined to at most one row per meter (its meter's
+ * registrations on the day, counted), so nothing is dropped or counted twice: the region's metered total is
+ * the sum of every group, and the energy of meters with no supplier (or with several) stays visible as
+ * groups whose registration count is not 1, which the caller refuses.
+ */
 async function compute(tx: Tx, day: SettlementDay, region: string, asOf: Date): Promise<Computed> {
   const bins = await tx<
     {
-      supplierId: string;
+      supplierId: string | null;
+      registrations: number;
       periodStart: Date;
       kwh: string;
       estimatedKwh: string;
@@ -117,34 +127,36 @@ async function compute(tx: Tx, day: SettlementDay, region: string, asOf: Date): 
     }[]
   >`
     with a as (${readingsAsOf(tx, day, region, asOf)}),
-    reg as (${registrationsAsOf(tx, day.day, region, asOf)})
-    select reg.supplier_id as "supplierId",
+    reg as (
+      select meter_id, min(supplier_id) as supplier_id, count(*)::int as registrations
+      from (${registrationsAsOf(tx, day.day, region, asOf)}) r group by meter_id
+    )
+    select reg.supplier_id as "supplierId", coalesce(reg.registrations, 0) as registrations,
            date_bin('30 minutes', a.interval_start, ${new Date(day.startMs)}) as "periodStart",
            sum(a.kwh)::text as kwh,
            coalesce(sum(a.kwh) filter (where a.quality = 'estimated'), 0)::text as "estimatedKwh",
            count(*)::int as readings,
            count(*) filter (where a.quality = 'estimated')::int as "estimatedReadings"
-    from a join reg using (meter_id)
+    from a left join reg using (meter_id)
     where a.kwh is not null
-    group by 1, 2
-    order by 1, 2`;
-  // Computed apart from the registrations, so a meter without a supplier (or with two) shows as a difference.
-  const [total] = await tx<{ kwh: string; readings: number }[]>`
-    select coalesce(sum(a.kwh), 0)::text as kwh, count(*)::int as readings
-    from (${readingsAsOf(tx, day, region, asOf)}) a where a.kwh is not null`;
+    group by 1, 2, 3
+    order by 1, 3`;
   const [registered] = await tx<{ meters: number }[]>`
     select count(distinct meter_id)::int as meters from (${registrationsAsOf(tx, day.day, region, asOf)}) reg`;
   const periodByStart = new Map(day.periods.map((period) => [period.startMs, period.period]));
+  const settled = bins.filter((bin) => bin.registrations === 1 && bin.supplierId !== null);
   return {
-    periods: bins.map((bin) => {
+    periods: settled.map(({ registrations: _registrations, supplierId, ...bin }) => {
       const period = periodByStart.get(bin.periodStart.getTime());
-      if (period === undefined)
+      if (period === undefined) {
         throw new Error(`a reading outside the day's periods: ${bin.periodStart.toISOString()}`);
-      return { ...bin, period };
+      }
+      return { ...bin, supplierId: supplierId as string, period };
     }),
     meters: registered?.meters ?? 0,
-    regionKwh: total?.kwh ?? '0',
-    regionReadings: total?.readings ?? 0,
+    regionKwh: sumKwh(bins.map((bin) => bin.kwh)),
+    regionReadings: bins.reduce((sum, bin) => sum + bin.readings, 0),
+    unsettled: bins.filter((bin) => bin.registrations !== 1 || bin.supplierId === null),
   };
 }
 
@@ -237,10 +249,13 @@ export async function runSettlement(sql: Sql, params: RunSettlementParams): Prom
     const kwh = sumKwh(computed.periods.map((row) => row.kwh));
     const readings = computed.periods.reduce((sum, row) => sum + row.readings, 0);
     if (kwh !== computed.regionKwh || readings !== computed.regionReadings) {
+      const without = computed.unsettled.filter((bin) => bin.registrations === 0);
+      const several = computed.unsettled.filter((bin) => bin.registrations > 1);
       throw new SettlementImbalanceError(
         `settlement of ${params.region} on ${params.day} does not balance: suppliers ${kwh} kWh in ${readings} readings, ` +
-          `region metered ${computed.regionKwh} kWh in ${computed.regionReadings} readings ` +
-          `(a meter with no supplier registered on the day, or two); nothing was stored`,
+          `region metered ${computed.regionKwh} kWh in ${computed.regionReadings} readings; ` +
+          `${sumKwh(without.map((bin) => bin.kwh))} kWh from meters with no supplier on the day, ` +
+          `${sumKwh(several.map((bin) => bin.kwh))} kWh from meters with several; nothing was stored`,
       );
     }
     const [previous] = await tx<{ id: number; asOf: Date }[]>`
