@@ -81,22 +81,20 @@ export async function regionTimeZone(sql: Sql | Tx, region: string): Promise<str
 }
 
 /**
- * The region's readings of the day as they stood at `asOf` (meter_id, interval_start, kwh, quality).
- * The `offset 0` keeps the revision lookup one call per revised row.
+ * The region's readings of the day as they stood at `asOf` (meter_id, interval_start, kwh, quality). No
+ * optimisation fence: the scan, both joins and a partial aggregate run in parallel workers. The revision
+ * lookup runs only for rows revised after `asOf` (once per column it fills).
  */
 function readingsAsOf(tx: Tx, day: SettlementDay, region: string, asOf: Date) {
   return tx`
-    select s.meter_id, s.interval_start,
-           case when s.rev is null then s.kwh else (s.rev).old_kwh end as kwh,
-           case when s.rev is null then s.quality else (s.rev).old_quality end as quality
-    from (
-      select r.meter_id, r.interval_start, r.kwh, r.quality,
-             case when r.revised_at > ${asOf} then reading_revision_after(r.meter_id, r.interval_start, ${asOf}) end as rev
-      from readings r join meters m on m.id = r.meter_id
-      where r.interval_start >= ${new Date(day.startMs)} and r.interval_start < ${new Date(day.endMs)}
-        and m.region = ${region} and r.first_received_at <= ${asOf}
-      offset 0
-    ) s`;
+    select r.meter_id, r.interval_start,
+           case when r.revised_at > ${asOf}
+                then (reading_revision_after(r.meter_id, r.interval_start, ${asOf})).old_kwh else r.kwh end as kwh,
+           case when r.revised_at > ${asOf}
+                then (reading_revision_after(r.meter_id, r.interval_start, ${asOf})).old_quality else r.quality end as quality
+    from readings r join meters m on m.id = r.meter_id
+    where r.interval_start >= ${new Date(day.startMs)} and r.interval_start < ${new Date(day.endMs)}
+      and m.region = ${region} and r.first_received_at <= ${asOf}`;
 }
 
 /** The registration of each of the region's meters on the day, as the registry stood at `asOf`. */
