@@ -174,6 +174,40 @@ const expectations: Record<string, Expectation> = {
     input: ({ registry }) => ({ id: registry.spareMeterId, status: 'inactive' }),
   },
   'registry.meters.reactivate': { access: admin, input: ({ registry }) => ({ id: registry.meterId }) },
+  'registry.meters.suppliers': { access: staff, input: ({ registry }) => ({ id: registry.meterId }) },
+  'registry.meters.switchSupplier': {
+    access: admin,
+    input: ({ registry }) => ({
+      meterId: registry.meterId,
+      supplierId: registry.otherSupplierId,
+      from: '2030-01-01',
+    }),
+  },
+  'registry.suppliers.list': { access: staff, input: ({ registry }) => ({ search: registry.prefix }) },
+  'registry.suppliers.get': { access: staff, input: ({ registry }) => ({ id: registry.supplierId }) },
+  'registry.suppliers.create': {
+    access: admin,
+    input: ({ registry }) => registry.supplierInput(registry.newId('S')),
+  },
+  'registry.suppliers.update': {
+    access: admin,
+    input: ({ registry }) => registry.supplierInput(registry.supplierId),
+  },
+  'registry.suppliers.deactivate': {
+    access: admin,
+    input: ({ registry }) => ({ id: registry.spareSupplierId }),
+  },
+  // Settlement: operators and admins read; admins set the timetable and request runs.
+  'settlement.timetable': { access: ops },
+  'settlement.updateTimetable': { access: admin, input: () => ({ initial: 1, r1: 5, r2: 14, rf: 28 }) },
+  'settlement.regions': { access: ops },
+  'settlement.runs': { access: ops, input: () => ({ region: 'registry-test' }) },
+  'settlement.run': { access: ops, input: ({ registry }) => ({ id: registry.settlementRunId }) },
+  'settlement.reproduce': { access: ops, input: ({ registry }) => ({ id: registry.settlementRunId }) },
+  'settlement.request': {
+    access: admin,
+    input: () => ({ day: quietDay, region: 'registry-test', runType: 'initial' }),
+  },
   'registry.customers.list': { access: service, input: ({ registry }) => ({ search: registry.prefix }) },
   'registry.customers.get': { access: service, input: ({ registry }) => ({ id: registry.customerId }) },
   'registry.customers.create': {

@@ -44,6 +44,8 @@ const schema = z.object({
   JOBS_REPROCESS_CRON: z.string().min(1).default('*/10 * * * *'),
   /** When expired sessions and old sign-in attempts are deleted (cron, UTC). */
   JOBS_HOUSEKEEPING_CRON: z.string().min(1).default('17 * * * *'),
+  /** When due settlement runs (the admin's timetable, docs/settlement.md) are carried out (cron, UTC). */
+  JOBS_SETTLEMENT_CRON: z.string().min(1).default('40 * * * *'),
   /** Hours after a local day ends before the nightly run finalizes it (late profiles arrive the next morning). */
   JOBS_FINALIZE_GRACE_HOURS: z.coerce
     .number()

@@ -82,6 +82,7 @@ const jobs = env.JOBS_ENABLED
         nightly: env.JOBS_NIGHTLY_CRON,
         reprocessQueue: env.JOBS_REPROCESS_CRON,
         housekeeping: env.JOBS_HOUSEKEEPING_CRON,
+        settlement: env.JOBS_SETTLEMENT_CRON,
         archive: env.ARCHIVE_CRON,
         retention: env.RETENTION_CRON,
       },

@@ -19,6 +19,12 @@ export const opsPages = [
       'kWh by region, segment and tariff per hour, day and month, half-hourly settlement periods, provisional and final.',
   },
   {
+    href: '/ops/settlement',
+    label: 'Settlement',
+    description:
+      'Settlement runs per supplier, region and half-hour period: the timetable, reconciliation differences and their causes, settlement files.',
+  },
+  {
     href: '/ops/rejects',
     label: 'Rejected readings',
     description:

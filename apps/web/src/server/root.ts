@@ -9,6 +9,7 @@ import { readingsRouter } from './routers/readings';
 import { registryRouter } from './routers/registry';
 import { rejectsRouter } from './routers/rejects';
 import { serviceRouter } from './routers/service';
+import { settlementRouter } from './routers/settlement';
 import { statusRouter } from './routers/status';
 import { usageRouter } from './routers/usage';
 import { usersRouter } from './routers/users';
@@ -29,6 +30,7 @@ export const appRouter = router({
   audit: auditRouter,
   registry: registryRouter,
   usage: usageRouter,
+  settlement: settlementRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,6 +4,7 @@
  * functions touch only our tables, so the web app needs no queue client. A run requested here is
  * `queued` with no pg-boss job yet; the worker's relay puts it on the pg-boss queue under the same id.
  */
+import { settlementRunTypes } from '@meterops/domain/settlement';
 import { addDays } from '@meterops/domain/time';
 import { z } from 'zod';
 import type { TransactionSql } from 'postgres';
@@ -74,6 +75,16 @@ export const jobParamsSchemas = {
    * retention in years).
    */
   archive: z.object({ before: month.optional(), purgeBefore: month.optional() }).strict(),
+  /** One settlement run of a local day and region (docs/settlement.md); a repeat of a type is a new version. */
+  'settlement-run': z
+    .object({
+      day,
+      region: z.string().trim().min(1, 'a region').max(64),
+      runType: z.enum(settlementRunTypes).default('initial'),
+    })
+    .strict(),
+  /** Every settlement run the timetable asks for by now that has not run (the last `lookbackDays` days too). */
+  'settlement-due': z.object({ lookbackDays: z.number().int().min(0).max(60).optional() }).strict(),
   /** Delete resolved rejected readings and finished runs' logs older than the retention (days). */
   retention: z
     .object({
