@@ -121,8 +121,8 @@ export async function applyObservations(
       select pg_try_advisory_xact_lock(hashtext('meterops.alerting'), hashtext(${rule.id})) as locked`;
     if (!lock?.locked) return null;
     const open = await tx<OpenAlertRow[]>`
-      select id, subject, state, pending_since as "pendingSince", fired_at as "firedAt",
-             clearing_since as "clearingSince", silenced_by as "silencedBy"
+      select id::int as id, subject, state, pending_since as "pendingSince", fired_at as "firedAt",
+             clearing_since as "clearingSince", silenced_by::int as "silencedBy"
       from alerts where rule_id = ${rule.id} and state <> 'resolved'`;
     const openBySubject = new Map(open.map((row) => [row.subject, row]));
     const observed = new Map(params.observations.map((observation) => [observation.subject, observation]));
@@ -194,7 +194,7 @@ export async function applyObservations(
             ${observation.value}, ${observation.threshold}, ${observation.link},
             ${tx.json((observation.details ?? {}) as postgres.JSONValue)}, ${at(next.pendingSince)},
             ${at(next.firedAt)}, ${now})
-          returning id`;
+          returning id::int as id`;
         if (inserted === undefined) throw new Error('insert into alerts returned no row');
         alertId = inserted.id;
       }
@@ -215,7 +215,7 @@ async function activeSilences(sql: SqlOrTx, now: Date): Promise<SilenceWindow[]>
   const rows = await sql<
     { id: number; ruleId: string | null; subject: string | null; startsAt: Date; endsAt: Date }[]
   >`
-    select id, rule_id as "ruleId", subject, starts_at as "startsAt", ends_at as "endsAt"
+    select id::int as id, rule_id as "ruleId", subject, starts_at as "startsAt", ends_at as "endsAt"
     from alert_silences where starts_at <= ${now} and ends_at > ${now}`;
   return rows.map((row) => ({ ...row, startsAt: row.startsAt.getTime(), endsAt: row.endsAt.getTime() }));
 }
@@ -247,8 +247,8 @@ async function notify(
   );
   for (const channel of routed.filter((candidate) => candidate.kind === 'email')) {
     await tx`
-      insert into alert_notifications (alert_id, channel_id, event, next_attempt_at)
-      values (${alertId}, ${channel.id}, ${event}, ${params.now})
+      insert into alert_notifications (alert_id, channel_id, event)
+      values (${alertId}, ${channel.id}, ${event})
       on conflict on constraint alert_notifications_once do nothing`;
     transition.notifications += 1;
   }
@@ -269,7 +269,7 @@ export interface AlertChannel {
 }
 
 const channelColumns = (sql: SqlOrTx) => sql`
-  id, name, kind, enabled, email_to as "emailTo", webhook_endpoint_id as "webhookEndpointId",
+  id::int as id, name, kind, enabled, email_to as "emailTo", webhook_endpoint_id as "webhookEndpointId",
   rule_ids as "ruleIds", min_severity as "minSeverity", send_resolved as "sendResolved", updated_at as "updatedAt"`;
 
 export async function listAlertChannels(sql: SqlOrTx): Promise<AlertChannel[]> {
@@ -334,10 +334,10 @@ export interface AlertRow {
 }
 
 const alertColumns = (sql: SqlOrTx) => sql`
-  a.id, a.rule_id as "ruleId", r.name as "ruleName", a.subject, a.state, a.severity, a.summary, a.value,
+  a.id::int as id, a.rule_id as "ruleId", r.name as "ruleName", a.subject, a.state, a.severity, a.summary, a.value,
   a.threshold, a.link, a.details, a.pending_since as "pendingSince", a.fired_at as "firedAt",
   a.clearing_since as "clearingSince", a.resolved_at as "resolvedAt", a.evaluated_at as "evaluatedAt",
-  a.silenced_by as "silencedBy", a.acknowledged_at as "acknowledgedAt", a.acknowledged_by as "acknowledgedBy",
+  a.silenced_by::int as "silencedBy", a.acknowledged_at as "acknowledgedAt", a.acknowledged_by as "acknowledgedBy",
   a.acknowledge_note as "acknowledgeNote"`;
 
 export const alertViews = ['firing', 'acknowledged', 'resolved', 'all'] as const;
@@ -398,7 +398,7 @@ export async function acknowledgeAlert(
   const [row] = await sql<{ id: number }[]>`
     update alerts set acknowledged_at = now(), acknowledged_by = ${params.actor}, acknowledge_note = ${params.note}
     where id = ${params.id} and state = 'firing' and acknowledged_at is null
-    returning id`;
+    returning id::int as id`;
   return row ? getAlert(sql, { id: row.id }) : null;
 }
 
@@ -414,7 +414,7 @@ export interface AlertSilence {
 }
 
 const silenceColumns = (sql: SqlOrTx) => sql`
-  id, rule_id as "ruleId", subject, starts_at as "startsAt", ends_at as "endsAt", reason,
+  id::int as id, rule_id as "ruleId", subject, starts_at as "startsAt", ends_at as "endsAt", reason,
   created_by as "createdBy", created_at as "createdAt"`;
 
 export async function createSilence(
@@ -479,7 +479,7 @@ export async function claimDueNotifications(
     set attempts = n.attempts + 1, next_attempt_at = now() + make_interval(secs => ${params.leaseSeconds})
     from due, alert_channels c
     where n.id = due.id and c.id = n.channel_id
-    returning n.id, n.alert_id as "alertId", n.event, n.attempts, c.email_to as "emailTo"`;
+    returning n.id::int as id, n.alert_id::int as "alertId", n.event, n.attempts, c.email_to as "emailTo"`;
   const result: DueNotification[] = [];
   for (const row of claimed) {
     const alert = await getAlert(sql, { id: row.alertId });
@@ -524,7 +524,7 @@ export async function listAlertNotifications(
   params: { alertId: number },
 ): Promise<NotificationRow[]> {
   return sql<NotificationRow[]>`
-    select n.id, n.alert_id as "alertId", c.name as "channelName", n.event, n.status, n.attempts,
+    select n.id::int as id, n.alert_id::int as "alertId", c.name as "channelName", n.event, n.status, n.attempts,
            n.last_error as "lastError", n.sent_at as "sentAt", n.created_at as "createdAt"
     from alert_notifications n join alert_channels c on c.id = n.channel_id
     where n.alert_id = ${params.alertId} order by n.created_at, n.id`;
