@@ -12,11 +12,16 @@ import { IngestService } from './ingest/service';
 import { JobRunner } from './jobs/runner';
 import { createKafka, createLagProbe } from './kafka';
 import { lifecycleSettings } from './lifecycle';
+import { WebhookDispatcher } from './webhooks/dispatcher';
 
 const log = pino({ level: env.LOG_LEVEL, base: { worker: env.WORKER_ID } });
 const { db, sql, close } = createDb({
   url: env.WORKER_DATABASE_URL,
-  max: env.INGEST_CONCURRENCY + 2 + (env.JOBS_ENABLED ? env.JOBS_CONCURRENCY * 2 + 1 : 0),
+  max:
+    env.INGEST_CONCURRENCY +
+    2 +
+    (env.JOBS_ENABLED ? env.JOBS_CONCURRENCY * 2 + 1 : 0) +
+    (env.WEBHOOKS_ENABLED ? 2 : 0),
   applicationName: `meterops-worker`,
   statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
 });
@@ -124,6 +129,21 @@ const alerting = env.ALERTS_ENABLED
     })
   : null;
 
+const webhooks = env.WEBHOOKS_ENABLED
+  ? new WebhookDispatcher({
+      sql,
+      log: log.child({ component: 'webhooks' }),
+      workerId: env.WORKER_ID,
+      policy: {
+        allowHttp: env.WEBHOOKS_ALLOW_HTTP,
+        allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+      },
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+    })
+  : null;
+
 let healthServer: HealthServer | null = null;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -141,6 +161,7 @@ async function shutdown(signal: string): Promise<void> {
   await alerting?.stop();
   await ingest.stop();
   await jobs?.stop();
+  await webhooks?.stop();
   await metrics.close();
   await close();
   await healthServer?.close();
@@ -174,3 +195,4 @@ log.info(
 await ingest.start();
 await jobs?.start();
 alerting?.start();
+await webhooks?.start();

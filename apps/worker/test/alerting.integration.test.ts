@@ -5,6 +5,7 @@
  */
 import { addDays } from '@meterops/domain/time';
 import { finalizeDay } from '@meterops/db/queries/batch';
+import { createWebhookEndpoint, listWebhookDeliveries } from '@meterops/db/queries/webhooks';
 import { createSilence, listAlerts, saveAlertChannel, updateAlertRule } from '@meterops/db/queries/alerting';
 import { createInfluxQuery } from '@meterops/metrics/query';
 import { createTransport } from 'nodemailer';
@@ -13,17 +14,20 @@ import { evaluateAlerts, sendAlertEmails } from '../src/alerting/service';
 import type { AlertSources } from '../src/alerting/rules';
 import { env } from '../src/env';
 import { createLagProbe, createProducer } from '../src/kafka';
+import { WebhookDispatcher } from '../src/webhooks/dispatcher';
 import { createMeters, dayOf, insertReadings, type TestMeter } from './batch-support';
 import {
   createTestDatabase,
   createTestTopics,
   kafka,
+  silentLog,
   startIngest,
   testMetrics,
   waitForCaughtUp,
   type TestDatabase,
 } from './harness';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { startWebhookReceiver } from './webhook-receiver';
 
 const influx = createInfluxQuery({ url: env.INFLUX_URL, database: env.INFLUX_DB });
 const baseUrl = 'https://ops.example.test';
@@ -306,5 +310,84 @@ describe('consumer STOP alert', () => {
         .filter((line) => line.includes(topics.topic))
         .map((line) => line.slice(0, line.indexOf(']') + 1)),
     ).toEqual(['[FIRING]', '[RESOLVED]']);
+  });
+});
+
+describe('webhook channel', () => {
+  it('sends a rule alert through the platform webhooks, signed and retried when the endpoint fails', async () => {
+    const { sql, db } = database;
+    const receiver = await startWebhookReceiver();
+    cleanups.push(() => receiver.close());
+    const { endpoint } = await createWebhookEndpoint(sql, {
+      url: `${receiver.origin}/alerts`,
+      description: 'pager bridge',
+      eventTypes: ['alert.fired', 'alert.resolved'],
+      filter: { regions: [], segments: [], meterIds: [] },
+      createdBy: 'it',
+    });
+    await saveAlertChannel(sql, {
+      name: 'pager',
+      kind: 'webhook',
+      enabled: true,
+      emailTo: [],
+      webhookEndpointId: endpoint.id,
+      ruleIds: ['rejects'],
+      minSeverity: 'warning',
+      sendResolved: true,
+    });
+    await updateAlertRule(sql, {
+      id: 'rejects',
+      enabled: true,
+      severity: 'warning',
+      forSeconds: 0,
+      clearSeconds: 0,
+      params: { windowMinutes: 60, maxCount: 3, usualFactor: 10, usualMinCount: 20, baselineDays: 7 },
+      actor: 'test',
+    });
+    // Only this test's rejects count (the STOP test's messages were rejected too).
+    await sql`delete from rejected_readings`;
+    await sql`
+      insert into rejected_readings (topic, partition, kafka_offset, item_index, rule, detail, payload)
+      select 'it.alerting', 0, n, 0, 'negative_value', 'kWh below zero', '{}' from generate_series(1, 5) n`;
+
+    const [outcome] = await evaluateAlerts({ db, sql, influx }, { ruleIds: ['rejects'] });
+    expect(
+      outcome?.transitions?.map(({ subject, event, notifications }) => ({ subject, event, notifications })),
+    ).toEqual([
+      // the webhook, and the e-mail channel that takes every rule
+      { subject: 'negative_value', event: 'fired', notifications: 2 },
+    ]);
+
+    receiver.script('/alerts', [500]);
+    const dispatcher = new WebhookDispatcher({
+      sql,
+      log: silentLog,
+      workerId: 'it-alerting',
+      policy: { allowHttp: true, allowPrivateNetworks: true },
+      timeoutMs: 5_000,
+      concurrency: 2,
+      pollIntervalMs: 60_000,
+      retryDelaysMs: [0, 0],
+      random: () => 0.5,
+    });
+    expect(await dispatcher.dispatchDue()).toBe(2);
+    expect(receiver.received.map((hit) => hit.answered)).toEqual([500, 200]);
+    const body = JSON.parse(receiver.received[1]?.body ?? '{}') as {
+      type: string;
+      data: Record<string, unknown>;
+    };
+    expect(body.type).toBe('alert.fired');
+    expect(body.data).toMatchObject({
+      rule: 'rejects',
+      severity: 'warning',
+      subject: 'negative_value',
+      summary: 'Rule negative_value rejected 5 in 60 min (usually 0.0, limit 3)',
+      value: 5,
+      threshold: 3,
+      link: '/ops/rejects?rule=negative_value',
+    });
+    expect(receiver.received[1]?.headers['webhook-signature']).toMatch(/^v1,/);
+    const deliveries = await listWebhookDeliveries(sql, { endpointId: endpoint.id, limit: 10 });
+    expect(deliveries.map((delivery) => [delivery.status, delivery.attempts])).toEqual([['succeeded', 2]]);
   });
 });

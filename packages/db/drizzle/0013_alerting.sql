@@ -64,7 +64,7 @@ CREATE TABLE "alert_channels" (
 	"kind" text NOT NULL,
 	"enabled" boolean DEFAULT true NOT NULL,
 	"email_to" text[] DEFAULT '{}'::text[] NOT NULL,
-	"webhook_endpoint_id" text,
+	"webhook_endpoint_id" uuid REFERENCES "webhook_endpoints"("id"),
 	"rule_ids" text[] DEFAULT '{}'::text[] NOT NULL,
 	"min_severity" text DEFAULT 'warning' NOT NULL,
 	"send_resolved" boolean DEFAULT true NOT NULL,

@@ -15,6 +15,7 @@ import {
   type SilenceWindow,
 } from '@meterops/domain/alerting';
 import type { Sql } from '../client';
+import { deliverToEndpoint } from './webhooks';
 
 type Tx = postgres.TransactionSql<Record<string, never>>;
 type SqlOrTx = Sql | Tx;
@@ -245,6 +246,41 @@ async function notify(
   const routed = channels.filter((channel) =>
     routes(channel, { ruleId: rule.id, severity: rule.severity, event }),
   );
+  const webhooks = routed.filter(
+    (channel) => channel.kind === 'webhook' && channel.webhookEndpointId !== null,
+  );
+  if (webhooks.length > 0) {
+    // Signed, retried and logged by the platform's webhook deliveries (queries/webhooks.ts), queued in
+    // this transaction like the e-mail.
+    const alert = await getAlert(tx, { id: alertId });
+    if (alert === null) throw new Error(`alert ${alertId} vanished in its own transaction`);
+    const data = {
+      alertId: String(alert.id),
+      rule: alert.ruleId,
+      ruleName: alert.ruleName,
+      severity: alert.severity,
+      subject: alert.subject,
+      summary: alert.summary,
+      value: alert.value,
+      threshold: alert.threshold,
+      firedAt: (alert.firedAt ?? params.now).toISOString(),
+      link: alert.link,
+    };
+    for (const channel of webhooks) {
+      const queued = await deliverToEndpoint(
+        tx,
+        channel.webhookEndpointId ?? '',
+        event === 'fired'
+          ? { type: 'alert.fired', data }
+          : {
+              type: 'alert.resolved',
+              data: { ...data, resolvedAt: (alert.resolvedAt ?? params.now).toISOString() },
+            },
+      );
+      // A disabled endpoint receives nothing; the channel stays configured.
+      if (queued !== null) transition.notifications += 1;
+    }
+  }
   for (const channel of routed.filter((candidate) => candidate.kind === 'email')) {
     await tx`
       insert into alert_notifications (alert_id, channel_id, event)

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, uniqueIndex, unique } from 'drizzle-orm/pg-core';
+import { webhookEndpoints } from './webhooks';
 
 /**
  * A rule the worker evaluates (packages/db/src/queries/alerting.ts, apps/worker/src/alerting). Rows are
@@ -106,8 +107,8 @@ export const alertChannels = pgTable('alert_channels', (t) => ({
     .array()
     .notNull()
     .default(sql`'{}'::text[]`),
-  /** The webhook endpoint (platform webhooks) a `webhook` channel delivers to. */
-  webhookEndpointId: t.text(),
+  /** The webhook endpoint (platform webhooks, webhook_endpoints) a `webhook` channel delivers to. */
+  webhookEndpointId: t.uuid().references(() => webhookEndpoints.id),
   /** Rules routed to this channel; empty means every rule. */
   ruleIds: t
     .text()

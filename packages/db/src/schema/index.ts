@@ -8,3 +8,4 @@ export * from './ingest';
 export * from './audit';
 export * from './archive';
 export * from './alerting';
+export * from './webhooks';
