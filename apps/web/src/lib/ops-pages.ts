@@ -1,6 +1,12 @@
 /** The operations section's pages, for its navigation and its overview. */
 export const opsPages = [
   {
+    href: '/ops/alerts',
+    label: 'Alerts',
+    description:
+      'What the alert rules found: firing, acknowledged and resolved alerts, with the figure behind each; silences.',
+  },
+  {
     href: '/ops/pipeline',
     label: 'Pipeline health',
     description:

@@ -1,5 +1,6 @@
 import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
+import { alertsRouter } from './routers/alerts';
 import { billingRouter } from './routers/billing';
 import { completenessRouter } from './routers/completeness';
 import { consumptionRouter } from './routers/consumption';
@@ -24,6 +25,7 @@ export const appRouter = router({
   rejects: rejectsRouter,
   service: serviceRouter,
   readings: readingsRouter,
+  alerts: alertsRouter,
   billing: billingRouter,
   jobs: jobsRouter,
   users: usersRouter,

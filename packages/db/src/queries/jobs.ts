@@ -338,3 +338,63 @@ export async function pruneJobLogs(sql: Sql, params: { days: number }): Promise<
     where l.run_id = r.id and r.finished_at < now() - make_interval(days => ${params.days})`;
   return deleted.count;
 }
+
+export interface JobHealth {
+  name: string;
+  /** The newest finished run since the look-back (completed, failed or cancelled). */
+  lastFinished: { id: string; status: JobRunStatus; error: string | null; finishedAt: Date } | null;
+  /** The longest-running run in progress now. */
+  running: { id: string; startedAt: Date; runningSeconds: number } | null;
+  /** Median duration of the job's last 20 completed runs; null without any. */
+  usualSeconds: number | null;
+}
+
+/** Per job name seen since `since`: how its last run ended, what runs now, and how long it usually takes. */
+export async function jobHealth(sql: Sql, params: { since: Date; now: Date }): Promise<JobHealth[]> {
+  const rows = await sql<
+    {
+      name: string;
+      lastId: string | null;
+      lastStatus: JobRunStatus | null;
+      lastError: string | null;
+      lastFinishedAt: Date | null;
+      runningId: string | null;
+      runningStartedAt: Date | null;
+      usualSeconds: number | null;
+    }[]
+  >`
+    select n.name, f.id as "lastId", f.status as "lastStatus", f.error as "lastError",
+           f.finished_at as "lastFinishedAt", r.id as "runningId", r.started_at as "runningStartedAt",
+           u.usual as "usualSeconds"
+    from (select distinct name from job_runs where created_at >= ${params.since} or status = 'running') n
+    left join lateral (
+      select id, status, error, finished_at from job_runs
+      where name = n.name and finished_at >= ${params.since} and status in ('completed', 'failed', 'cancelled')
+      order by finished_at desc limit 1) f on true
+    left join lateral (
+      select id, started_at from job_runs
+      where name = n.name and status = 'running' and started_at is not null
+      order by started_at limit 1) r on true
+    left join lateral (
+      select (percentile_cont(0.5) within group (order by extract(epoch from finished_at - started_at)))::float8 as usual
+      from (select started_at, finished_at from job_runs
+            where name = n.name and status = 'completed' and started_at is not null and finished_at is not null
+            order by finished_at desc limit 20) recent) u on true
+    order by n.name`;
+  return rows.map((row) => ({
+    name: row.name,
+    lastFinished:
+      row.lastId && row.lastStatus && row.lastFinishedAt
+        ? { id: row.lastId, status: row.lastStatus, error: row.lastError, finishedAt: row.lastFinishedAt }
+        : null,
+    running:
+      row.runningId && row.runningStartedAt
+        ? {
+            id: row.runningId,
+            startedAt: row.runningStartedAt,
+            runningSeconds: (params.now.getTime() - row.runningStartedAt.getTime()) / 1000,
+          }
+        : null,
+    usualSeconds: row.usualSeconds,
+  }));
+}
