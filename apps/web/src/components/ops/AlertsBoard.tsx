@@ -43,6 +43,7 @@ export function AlertsBoard({ initialAlertId }: { initialAlertId: number | null 
     ),
   );
   const silences = useQuery(trpc.alerts.silences.queryOptions(undefined, { refetchInterval: 60_000 }));
+  const count = useQuery(trpc.alerts.count.queryOptions(undefined, { refetchInterval: 30_000 }));
   const refresh = () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.alerts.list.pathKey() }),
@@ -134,6 +135,11 @@ export function AlertsBoard({ initialAlertId }: { initialAlertId: number | null 
             <input id={`${id}-to`} type="date" value={to} onChange={(event) => setTo(event.target.value)} />
           </div>
         </form>
+        {count.data ? (
+          <p className="muted" role="status" data-alert-count={count.data.firing}>
+            {count.data.firing} firing, {count.data.unacknowledged} not acknowledged
+          </p>
+        ) : null}
         {acknowledge.isError ? (
           <p className="form__error" role="alert">
             {describeProblem(acknowledge.error).message}
