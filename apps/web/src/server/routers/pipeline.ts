@@ -32,7 +32,7 @@ import {
   type PartitionLag,
   type RuleCount,
 } from '../pipeline/metrics';
-import { router, withRole } from '../trpc';
+import { opsProcedure, router } from '../trpc';
 
 /** A worker that has not reported for this long is shown as silent (stopped, hung or cut off). */
 export const WORKER_SILENT_AFTER_S = 30;
@@ -54,7 +54,6 @@ const COMMIT_HORIZON_MS = pipelineRanges['7d'].ms;
 /** A commit this old is settled: no point for it will still arrive. */
 const SETTLE_MS = 2 * 60_000;
 
-const opsProcedure = withRole('operator', 'admin');
 const rangeInput = z.object({ range: pipelineRangeSchema });
 
 interface InfluxState {
