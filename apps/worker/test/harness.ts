@@ -117,7 +117,10 @@ export async function startIngest(
     kafka?: KafkaClient;
     /** Passed to the service: short intervals let tests see reports and sweeps quickly. */
     service?: Partial<
-      Pick<IngestServiceOptions, 'statusIntervalMs' | 'maxBackoffMs' | 'deadLetterSweep' | 'watchdogMs'>
+      Pick<
+        IngestServiceOptions,
+        'statusIntervalMs' | 'maxBackoffMs' | 'deadLetterSweep' | 'watchdogMs' | 'settingsMaxAgeMs'
+      >
     >;
   } = {},
 ): Promise<RunningIngest> {
