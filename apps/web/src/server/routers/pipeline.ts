@@ -9,16 +9,18 @@ import type { InfluxQuery } from '@meterops/metrics/query';
 import { ingestPositions } from '@meterops/db/queries/pipeline';
 import { listWorkerHeartbeats } from '@meterops/db/queries/workers';
 import { pipelineRanges, pipelineRangeSchema, type PipelineRange } from '../../lib/ops-params';
-import { alignDown, BucketCache, nearestRank, nearestRankOfTwo } from '../pipeline/bucket-cache';
+import { alignDown, BucketCache, nearestRankOfTwo } from '@meterops/metrics/pipeline/bucket-cache';
 import {
   estimateLagTrend,
   evaluatePartition,
   statusSeverity,
   type CommitSample,
   type PartitionStatus,
-} from '../pipeline/evaluate';
+} from '@meterops/metrics/pipeline/evaluate';
 import {
+  emptyLatencySummary,
   emptyThroughput,
+  fetchHourlyLatency,
   fetchLag,
   fetchLatencyValues,
   fetchRuleCounts,
@@ -27,11 +29,13 @@ import {
   readCommit,
   readLagSamples,
   readWorkerIncidents,
+  summarizeLatency,
+  worseLatency,
   type LatencyValues,
   type PartitionKey,
   type PartitionLag,
   type RuleCount,
-} from '../pipeline/metrics';
+} from '@meterops/metrics/pipeline/reads';
 import { opsProcedure, router } from '../trpc';
 
 /** A worker that has not reported for this long is shown as silent (stopped, hung or cut off). */
@@ -83,7 +87,8 @@ function stateOf(influx: InfluxQuery): InfluxState {
 
 function rangeOf(range: PipelineRange, now = Date.now()) {
   const spec = pipelineRanges[range];
-  return { from: alignDown(now - spec.ms, spec.bucketMs), to: now, bucketMs: spec.bucketMs, range };
+  const hourly = 'hourly' in spec && spec.hourly;
+  return { from: alignDown(now - spec.ms, spec.bucketMs), to: now, bucketMs: spec.bucketMs, hourly, range };
 }
 
 /** Each partition's newest commit: the settled part from the cache, newer ones asked of InfluxDB. */
@@ -142,15 +147,6 @@ const partitionOutput = z.object({
   worst: z.boolean(),
 });
 
-function summarize(values: LatencyValues) {
-  const pick = (sorted: number[]) => ({
-    p50: nearestRank(sorted, 50),
-    p95: nearestRank(sorted, 95),
-    p99: nearestRank(sorted, 99),
-  });
-  return { batches: values.dbMs.length, dbMs: pick(values.dbMs), e2eMs: pick(values.e2eMs) };
-}
-
 /** Merges sorted arrays into one sorted array. */
 function mergeSorted(arrays: readonly number[][]): number[] {
   return arrays.flat().sort((a, b) => a - b);
@@ -189,7 +185,8 @@ export const pipelineRouter = router({
       const buckets = await stateOf(ctx.influx).buckets.read({
         key: 'throughput',
         ...range,
-        fetch: (from, to) => fetchThroughput(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+        fetch: (from, to) =>
+          fetchThroughput(ctx.influx, { from, to, bucketMs: range.bucketMs, hourly: range.hourly }),
         empty: emptyThroughput,
       });
       const points = buckets.map(({ start, value }) => ({
@@ -210,12 +207,33 @@ export const pipelineRouter = router({
     .output(
       z.object({
         ...rangeOutput,
+        /** Read from InfluxDB's hourly series: each percentile is the highest hourly one (the worst hour). */
+        hourly: z.boolean(),
         summary: latencySummary,
         points: z.array(latencySummary.extend({ time: z.number() })),
       }),
     )
     .query(async ({ ctx, input }) => {
       const range = rangeOf(input.range);
+      if (range.hourly) {
+        const hours = await stateOf(ctx.influx).buckets.read({
+          key: 'latency-hourly',
+          ...range,
+          fetch: (from, to) => fetchHourlyLatency(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+          empty: emptyLatencySummary,
+        });
+        const points = hours
+          .filter(({ value }) => value.batches > 0)
+          .map(({ start, value }) => ({ time: start, ...value }));
+        return {
+          from: new Date(range.from),
+          to: new Date(range.to),
+          bucketMs: range.bucketMs,
+          hourly: true,
+          summary: points.reduce(worseLatency, emptyLatencySummary()),
+          points,
+        };
+      }
       const buckets = await stateOf(ctx.influx).buckets.read({
         key: 'latency',
         ...range,
@@ -256,11 +274,12 @@ export const pipelineRouter = router({
       };
       const points = buckets
         .filter(({ value }) => value.dbMs.length > 0)
-        .map(({ start, value }) => ({ time: start, ...summarize(value) }));
+        .map(({ start, value }) => ({ time: start, ...summarizeLatency(value) }));
       return {
         from: new Date(range.from),
         to: new Date(range.to),
         bucketMs: range.bucketMs,
+        hourly: false,
         summary,
         points,
       };
@@ -280,7 +299,8 @@ export const pipelineRouter = router({
       const buckets = await stateOf(ctx.influx).buckets.read({
         key: 'rules',
         ...range,
-        fetch: (from, to) => fetchRuleCounts(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+        fetch: (from, to) =>
+          fetchRuleCounts(ctx.influx, { from, to, bucketMs: range.bucketMs, hourly: range.hourly }),
         empty: (): RuleCount[] => [],
       });
       const byRule = new Map<string, RuleCount>();
@@ -417,7 +437,8 @@ export const pipelineRouter = router({
         stateOf(ctx.influx).buckets.read({
           key: 'lag',
           ...range,
-          fetch: (from, to) => fetchLag(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+          fetch: (from, to) =>
+            fetchLag(ctx.influx, { from, to, bucketMs: range.bucketMs, hourly: range.hourly }),
           empty: (): PartitionLag[] => [],
         }),
         ingestPositions(ctx.db),
