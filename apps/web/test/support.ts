@@ -25,7 +25,7 @@ export interface TestUser {
 }
 
 /** The InfluxDB the web app is configured with (`INFLUX_URL`, `INFLUX_DB`). */
-export const testInflux = createInfluxQuery({
+const testInflux = createInfluxQuery({
   url: env.INFLUX_URL,
   database: env.INFLUX_DB,
   token: env.INFLUX_TOKEN,
@@ -69,7 +69,7 @@ export function uniqueClientAddress(): string {
   return `test-${randomUUID()}`;
 }
 
-export function uniqueEmail(label: string): string {
+function uniqueEmail(label: string): string {
   return `${label}-${randomUUID()}@web-tests.meterops.test`;
 }
 

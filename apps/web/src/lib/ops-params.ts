@@ -51,7 +51,7 @@ export function dayRangeSchema(maxDays: number) {
     });
 }
 
-export const usageDimensions = ['region', 'segment', 'tariff'] as const;
+const usageDimensions = ['region', 'segment', 'tariff'] as const;
 export const usageDimensionSchema = z.enum(usageDimensions);
 export const usageGranularities = ['hour', 'day', 'month'] as const;
 export const usageGranularitySchema = z.enum(usageGranularities);

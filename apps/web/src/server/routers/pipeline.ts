@@ -52,7 +52,7 @@ const workerCondition = z.enum([
 ]);
 
 /** The sliding window of the Burrow-style evaluation and of the lag trend. */
-export const STATUS_WINDOW_MS = 5 * 60_000;
+const STATUS_WINDOW_MS = 5 * 60_000;
 /** Commits older than the longest range are not looked for. */
 const COMMIT_HORIZON_MS = pipelineRanges['7d'].ms;
 /** A commit this old is settled: no point for it will still arrive. */

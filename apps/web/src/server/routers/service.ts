@@ -42,7 +42,7 @@ const dayRow = z.object({
   finalVersion: z.number().int(),
 });
 
-export const revisionOutput = z.object({
+const revisionOutput = z.object({
   id: z.number().int(),
   intervalStart: z.date(),
   oldKwh: z.string().nullable(),
