@@ -80,12 +80,3 @@ export function share(part: number, whole: number): string {
   if (rounded === 100 && part < whole) rounded = 99.9;
   return `${rounded.toFixed(1)} %`;
 }
-
-export function dayLabel(day: string): string {
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    timeZone: 'UTC',
-  });
-}

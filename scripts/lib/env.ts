@@ -13,7 +13,7 @@ import { z } from 'zod';
 /** Repository root: this file lives in `<root>/scripts/lib/`. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const ENV_DEFAULTS = {
+const ENV_DEFAULTS = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/meterops',
   KAFKA_BROKERS: '127.0.0.1:9092',
   READINGS_TOPIC: 'meter.readings',
@@ -104,7 +104,7 @@ const withKafkaSecurity = schema
 export type ScriptEnv = z.infer<typeof withKafkaSecurity>;
 
 /** Thrown with every invalid variable listed, so a misconfiguration is fixed in one round. */
-export class EnvError extends Error {
+class EnvError extends Error {
   override name = 'EnvError';
 }
 

@@ -61,7 +61,7 @@ export function startProcess(options: {
   };
 }
 
-export const pidFile = (logsDir: string, name: string) => path.join(logsDir, `${name}.pid`);
+const pidFile = (logsDir: string, name: string) => path.join(logsDir, `${name}.pid`);
 
 /** Stops a detached process started by an earlier command, if its pid file names a live process. */
 export async function stopDetached(
@@ -80,7 +80,7 @@ export async function stopDetached(
   if (isAlive(pid)) killGroup(pid, 'SIGKILL');
 }
 
-export function isAlive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -101,7 +101,7 @@ function killGroup(pid: number, signal: NodeJS.Signals) {
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `url` until it answers with a status below 500, or throws with the log's tail. */
 export async function waitForHttp(url: string, started: StartedProcess, timeoutMs: number): Promise<void> {
@@ -144,7 +144,7 @@ export async function waitForLog(started: StartedProcess, text: string, timeoutM
   }
 }
 
-export function tail(file: string, lines = 30): string {
+function tail(file: string, lines = 30): string {
   if (!fs.existsSync(file)) return '';
   return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
 }

@@ -25,11 +25,11 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 
 /** Development credentials of the local server; a real store takes them from the environment. */
-export const S3PROXY_CREDENTIALS = {
+const S3PROXY_CREDENTIALS = {
   accessKeyId: 'meterops',
   secretAccessKey: 'meterops-local-secret',
 } as const;
-export const S3PROXY_BUCKET = 'meterops-archive';
+const S3PROXY_BUCKET = 'meterops-archive';
 
 export interface S3proxyPaths {
   dir: string;

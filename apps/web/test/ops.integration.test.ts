@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInfluxQuery } from '@meterops/metrics/query';
+import { ensureMetricsRetention } from '@meterops/metrics/retention';
 import { env } from '../src/env';
 import { createCaller } from '../src/server/root';
 import { contextFor, createTestDb, TestData } from './support';
@@ -140,6 +141,109 @@ describe('pipeline procedures (InfluxDB)', () => {
     expect(result.totalLagOffsets).toBe(120);
     expect(result.freshness.lastCommitAt?.getTime()).toBe(at(5));
     expect(result.series.map((entry) => entry.label)).toEqual(['Partition 0', 'Partition 1', 'Partition 2']);
+  });
+});
+
+describe('pipeline procedures over 7 and 90 days (InfluxDB hourly series)', () => {
+  const longDatabase = `meterops_web_it_long_${run}`;
+  const longInflux = createInfluxQuery({
+    url: env.INFLUX_URL,
+    database: longDatabase,
+    token: env.INFLUX_TOKEN,
+  });
+  const group = `it-long-${run}`;
+  const topic = `it.long.${run}.readings`;
+  const hour = 3_600_000;
+  const now = Date.now();
+  const hourA = Math.floor(now / hour) * hour - 72 * hour;
+  const hourB = hourA + 24 * hour;
+  const hourOld = hourA - 60 * 24 * hour;
+
+  async function longOperator() {
+    const ctx = await contextFor(db, await data.user('operator'));
+    return createCaller({ ...ctx, influx: longInflux });
+  }
+
+  async function write(lines: string[], policy?: string) {
+    const rp = policy === undefined ? '' : `&rp=${policy}`;
+    const response = await fetch(`${env.INFLUX_URL}/write?db=${longDatabase}&precision=ms${rp}`, {
+      method: 'POST',
+      body: lines.join('\n'),
+    });
+    expect(response.status).toBe(204);
+  }
+
+  beforeAll(async () => {
+    await longInflux.query(`CREATE DATABASE "${longDatabase}"`);
+    await ensureMetricsRetention(longInflux, longDatabase, { rawDays: 100, longTermDays: 1825 });
+    // Written straight into the hourly series, as the continuous queries would have: the long ranges must
+    // read these, and not the raw points of the same hours (which hold other numbers on purpose).
+    await write(
+      [
+        `ingest_batch_1h,topic=${topic},worker=w1 records=1000i,accepted=900i,duplicates=60i,revised=7i,rejected=40i,batches=4i,db_ms_p50=11,db_ms_p95=40,db_ms_p99=45,e2e_ms_p50=100,e2e_ms_p95=400,e2e_ms_p99=450 ${hourA}`,
+        `ingest_batch_1h,topic=${topic},worker=w1 records=500i,accepted=450i,duplicates=0i,revised=0i,rejected=50i,batches=2i,db_ms_p50=13,db_ms_p95=30,db_ms_p99=50,e2e_ms_p50=90,e2e_ms_p95=500,e2e_ms_p99=520 ${hourB}`,
+        `ingest_batch_1h,topic=${topic},worker=w1 records=10000i,accepted=10000i,duplicates=0i,revised=0i,rejected=0i,batches=10i,db_ms_p50=1,db_ms_p95=2,db_ms_p99=3,e2e_ms_p50=4,e2e_ms_p95=5,e2e_ms_p99=6 ${hourOld}`,
+        `validation_1h,outcome=rejected,rule=negative_value count=30i ${hourA}`,
+        `consumer_lag_1h,group=${group},topic=${topic},partition=0 offsets=70i,seconds=420 ${hourA}`,
+      ],
+      'long_term',
+    );
+    await write([
+      `ingest_batch,topic=${topic},worker=w1 records=1i,accepted=1i,duplicates=0i,revised=0i,rejected=0i,db_ms=999,e2e_ms=999 ${hourA + 60_000}`,
+      `validation,outcome=rejected,rule=negative_value count=3i ${hourA + 60_000}`,
+      // The last minutes are not downsampled yet: they come from the raw points.
+      `ingest_batch,topic=${topic},worker=w1 records=5i,accepted=4i,duplicates=1i,revised=0i,rejected=0i,db_ms=7,e2e_ms=70 ${now - 30_000}`,
+      `validation,outcome=flagged,rule=spike count=2i ${now - 30_000}`,
+    ]);
+  });
+
+  afterAll(async () => {
+    await longInflux.query(`DROP DATABASE "${longDatabase}"`).catch(() => undefined);
+  });
+
+  it('sums the hourly series, and the raw points only after the last downsampled hour', async () => {
+    const caller = await longOperator();
+    const week = await caller.pipeline.throughput({ range: '7d' });
+    expect(week.totals).toEqual({
+      messages: 1505,
+      readingsIn: 1505,
+      stored: 1354,
+      duplicates: 61,
+      rejected: 90,
+      revised: 7,
+    });
+    expect(week.bucketMs).toBe(2 * hour);
+    expect(week.points.find((point) => point.time === hourA - (hourA % (2 * hour)))).toMatchObject({
+      messages: 1000,
+      stored: 900,
+    });
+    const quarter = await caller.pipeline.throughput({ range: '90d' });
+    expect(quarter.bucketMs).toBe(24 * hour);
+    expect(quarter.totals.messages).toBe(11_505);
+  });
+
+  it('shows the worst hourly percentiles of batch latency', async () => {
+    const caller = await longOperator();
+    const { hourly, summary } = await caller.pipeline.latency({ range: '7d' });
+    expect(hourly).toBe(true);
+    expect(summary).toEqual({
+      batches: 7,
+      dbMs: { p50: 13, p95: 40, p99: 50 },
+      e2eMs: { p50: 100, p95: 500, p99: 520 },
+    });
+  });
+
+  it('counts rules and the highest lag from the hourly series', async () => {
+    const caller = await longOperator();
+    const { rules } = await caller.pipeline.rules({ range: '7d' });
+    expect(rules).toEqual([
+      { rule: 'negative_value', rejected: 30, flagged: 0 },
+      { rule: 'spike', rejected: 0, flagged: 2 },
+    ]);
+    const { series } = await caller.pipeline.consumers({ range: '90d' });
+    expect(series.find((entry) => entry.id.startsWith(`${group}\u0000`))?.points).toEqual([
+      { time: hourA - (hourA % (24 * hour)), offsets: 70, seconds: 420 },
+    ]);
   });
 });
 

@@ -9,6 +9,7 @@ import { hashPassword } from '@meterops/db/password';
 import type { UserRole } from '@meterops/db/queries/auth';
 import { customers, signInAttempts, users } from '@meterops/db/schema';
 import { createInfluxQuery, type InfluxQuery } from '@meterops/metrics/query';
+import { defaultMetricsRetention, ensureMetricsRetention } from '@meterops/metrics/retention';
 import { env } from '../src/env';
 import { createContext, type Context } from '../src/server/context';
 import { SESSION_COOKIE } from '../src/server/auth/cookie';
@@ -24,7 +25,7 @@ export interface TestUser {
 }
 
 /** The InfluxDB the web app is configured with (`INFLUX_URL`, `INFLUX_DB`). */
-export const testInflux = createInfluxQuery({
+const testInflux = createInfluxQuery({
   url: env.INFLUX_URL,
   database: env.INFLUX_DB,
   token: env.INFLUX_TOKEN,
@@ -32,9 +33,13 @@ export const testInflux = createInfluxQuery({
   password: env.INFLUX_PASSWORD,
 });
 
-/** Creates the configured InfluxDB database if it is missing (CREATE DATABASE is idempotent). */
+/**
+ * Creates the configured InfluxDB database if it is missing (CREATE DATABASE is idempotent), with the
+ * retention policies and continuous queries the worker sets, which the 7- and 90-day views read.
+ */
 export async function ensureTestInfluxDatabase(): Promise<void> {
   await testInflux.query(`CREATE DATABASE "${env.INFLUX_DB}"`);
+  await ensureMetricsRetention(testInflux, env.INFLUX_DB, defaultMetricsRetention);
 }
 
 /** The raw-SQL pool created beside each test client, so contexts built from a `db` get its `sql` too. */
@@ -64,7 +69,7 @@ export function uniqueClientAddress(): string {
   return `test-${randomUUID()}`;
 }
 
-export function uniqueEmail(label: string): string {
+function uniqueEmail(label: string): string {
   return `${label}-${randomUUID()}@web-tests.meterops.test`;
 }
 

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { kafkaSecurityEnv } from '@meterops/domain/transport';
 import { archiveEnvShape } from '@meterops/archive/config';
+import { defaultMetricsRetention } from '@meterops/metrics/retention';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -91,13 +92,13 @@ const schema = z.object({
   /** When the retention job runs (cron, UTC). */
   RETENTION_CRON: z.string().min(1).default('15 4 * * *'),
   /** Days InfluxDB keeps raw tracking points (the pipeline page's longest range is 90 days). */
-  INFLUX_RAW_RETENTION_DAYS: z.coerce.number().int().min(91).default(100),
+  INFLUX_RAW_RETENTION_DAYS: z.coerce.number().int().min(91).default(defaultMetricsRetention.rawDays),
   /** Days InfluxDB keeps the hourly downsampled series (policy long_term). */
   INFLUX_LONG_TERM_RETENTION_DAYS: z.coerce
     .number()
     .int()
     .min(1)
-    .default(5 * 365),
+    .default(defaultMetricsRetention.longTermDays),
   /** Evaluate the alert rules and send alert e-mail from this process (any number of workers may). */
   ALERTS_ENABLED: z.stringbool().default(true),
   /** How often the alert rules are evaluated. */

@@ -20,7 +20,7 @@ export interface KafkaBatch {
   messages: KafkaMessage[];
 }
 
-export interface PartitionLag {
+interface PartitionLag {
   partition: number;
   committedOffset: bigint;
   highWatermark: bigint;

@@ -90,7 +90,7 @@ export async function createTestTopics(partitions = 3, client: KafkaClient = kaf
 export const silentLog = pino({ level: 'silent' });
 
 /** A metrics writer to the real InfluxDB test database (or any url, e.g. one where nothing listens). */
-export function testMetrics(url = env.INFLUX_URL): MetricsWriter {
+function testMetrics(url = env.INFLUX_URL): MetricsWriter {
   return createMetricsWriter({ url, database: env.INFLUX_DB, onError: () => {}, closeTimeoutMs: 2_000 });
 }
 
@@ -117,7 +117,10 @@ export async function startIngest(
     kafka?: KafkaClient;
     /** Passed to the service: short intervals let tests see reports and sweeps quickly. */
     service?: Partial<
-      Pick<IngestServiceOptions, 'statusIntervalMs' | 'maxBackoffMs' | 'deadLetterSweep' | 'watchdogMs'>
+      Pick<
+        IngestServiceOptions,
+        'statusIntervalMs' | 'maxBackoffMs' | 'deadLetterSweep' | 'watchdogMs' | 'settingsMaxAgeMs'
+      >
     >;
   } = {},
 ): Promise<RunningIngest> {

@@ -51,6 +51,16 @@ export async function archivedMonthsBetween(sql: Sql, params: { from: Date; to: 
   return rows.map((row) => row.month);
 }
 
+/**
+ * Every `YYYY-MM` month whose partition the archive dropped and no restore brought back (purged months
+ * included): ingest refuses readings there rather than recreating the partition beside the archive.
+ */
+export async function droppedMonths(sql: Sql): Promise<string[]> {
+  const rows = await sql<{ month: string }[]>`
+    select to_char(month, 'YYYY-MM') as month from archived_months where dropped_at is not null order by month`;
+  return rows.map((row) => row.month);
+}
+
 const toDate = (value: unknown): Date | null =>
   value === null || value === undefined ? null : new Date(Number(value));
 

@@ -248,6 +248,40 @@ describe('duplicate_interval', () => {
   });
 });
 
+describe('archived_month', () => {
+  const archivedMonths = new Set(['2026-10']);
+
+  it('refuses an interval in a month archived and dropped from Postgres', () => {
+    const result = validate([{ intervalStart: '2026-10-31T22:45:00Z', kwh: 0.25 }], { archivedMonths });
+    expect(result.rejected).toEqual([
+      {
+        itemIndex: 0,
+        rule: 'archived_month',
+        detail:
+          'interval 2026-10-31T22:45:00Z falls in 2026-10, which is archived and dropped from Postgres; restore the month (npm run archive -- restore 2026-10) and redrive this reading',
+        intervalStart: '2026-10-31T22:45:00Z',
+        intervalStartMs: at('2026-10-31T22:45:00Z'),
+      },
+    ]);
+  });
+
+  it('takes the UTC month of the interval start, not the meter’s local month', () => {
+    // 00:00 on 1 November in Amsterdam is still October in UTC; 23:00Z on 31 October is November there.
+    expect(outcome({ intervalStart: '2026-10-31T23:00:00Z', kwh: 0.25 }, { archivedMonths })).toBe(
+      'archived_month',
+    );
+    expect(outcome({ intervalStart: '2026-11-01T00:00:00Z', kwh: 0.25 }, { archivedMonths })).toBe(
+      'accepted',
+    );
+  });
+
+  it('passes every month when none is archived', () => {
+    expect(outcome({ intervalStart: '2026-10-15T10:00:00Z', kwh: 0.25 }, { archivedMonths: new Set() })).toBe(
+      'accepted',
+    );
+  });
+});
+
 describe('rule order', () => {
   it('rejects with the first failing rule of the catalogue', () => {
     expect(outcome({ intervalStart: '2026-11-22T12:37:00Z', kwh: -1 })).toBe('misaligned_interval');
@@ -274,6 +308,7 @@ describe('rule catalogue and parameters', () => {
       'hard:before_installation',
       'hard:misaligned_interval',
       'hard:future_interval',
+      'hard:archived_month',
       'hard:negative_value',
       'hard:above_physical_max',
       'hard:duplicate_interval',

@@ -16,21 +16,26 @@ export interface MetricsRetention {
   longTermDays: number;
 }
 
+/** The worker's defaults (INFLUX_RAW_RETENTION_DAYS, INFLUX_LONG_TERM_RETENTION_DAYS). */
+export const defaultMetricsRetention: MetricsRetention = { rawDays: 100, longTermDays: 1825 };
+
 /** The hourly measurement a raw one is downsampled into. */
 export const hourly = (measurement: string) => `${measurement}_1h`;
 
 /**
  * One SELECT … INTO per measurement, grouped by every tag (`*`) so series stay apart. Sums stay sums;
- * latencies keep their count, mean, 95th percentile and maximum (percentiles do not add up across hours,
- * so the hourly p95 is what long ranges show).
+ * latencies keep their count, mean, 50th, 95th and 99th percentile and maximum (percentiles do not add up
+ * across hours, so long ranges show the highest hourly percentile).
  */
 export function downsampleSelects(database: string): Record<string, string> {
   const into = (measurement: string) => `"${database}"."${LONG_TERM_POLICY}"."${hourly(measurement)}"`;
   return {
     [MEASUREMENT.ingestBatch]: `SELECT sum("records") AS "records", sum("accepted") AS "accepted",
       sum("duplicates") AS "duplicates", sum("revised") AS "revised", sum("rejected") AS "rejected",
-      count("db_ms") AS "batches", mean("db_ms") AS "db_ms_mean", percentile("db_ms", 95) AS "db_ms_p95",
-      max("db_ms") AS "db_ms_max", percentile("e2e_ms", 95) AS "e2e_ms_p95", max("e2e_ms") AS "e2e_ms_max"
+      count("db_ms") AS "batches", mean("db_ms") AS "db_ms_mean", percentile("db_ms", 50) AS "db_ms_p50",
+      percentile("db_ms", 95) AS "db_ms_p95", percentile("db_ms", 99) AS "db_ms_p99", max("db_ms") AS "db_ms_max",
+      percentile("e2e_ms", 50) AS "e2e_ms_p50", percentile("e2e_ms", 95) AS "e2e_ms_p95",
+      percentile("e2e_ms", 99) AS "e2e_ms_p99", max("e2e_ms") AS "e2e_ms_max"
       INTO ${into(MEASUREMENT.ingestBatch)} FROM "${MEASUREMENT.ingestBatch}" GROUP BY time(1h), *`,
     [MEASUREMENT.consumerLag]: `SELECT max("offsets") AS "offsets", max("seconds") AS "seconds"
       INTO ${into(MEASUREMENT.consumerLag)} FROM "${MEASUREMENT.consumerLag}" GROUP BY time(1h), *`,
@@ -47,7 +52,7 @@ const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /**
  * Sets the raw policy's duration, creates or alters `long_term`, and (re)creates the continuous queries
- * whose text differs. `RESAMPLE FOR 2h` recomputes the previous hour too, so points that arrive late
+ * whose text differs, backfilling each from the raw points kept. `RESAMPLE FOR 2h` recomputes the previous hour too, so points that arrive late
  * (the worker's buffer after an InfluxDB outage) still reach the hourly series.
  */
 export async function ensureMetricsRetention(
@@ -97,6 +102,9 @@ export async function ensureMetricsRetention(
     if (have?.includes('RESAMPLE FOR 2h') && have.includes(fields) && have.includes(target)) continue;
     if (have !== undefined) await influx.query(`DROP CONTINUOUS QUERY "${name}" ON ${db}`);
     await influx.query(statement);
+    // A continuous query only sees the hours after it exists: the raw points still kept are downsampled
+    // once here, so the long ranges show them too (rewriting an hour replaces its point, so this repeats safely).
+    await influx.query(select.replace(/\sGROUP BY/, ` WHERE time >= now() - ${retention.rawDays}d GROUP BY`));
     changed.push(name);
   }
   return { changed };

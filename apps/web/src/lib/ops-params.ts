@@ -10,7 +10,9 @@ export const pipelineRanges = {
   '1h': { label: '1 hour', ms: 3_600_000, bucket: '1m', bucketMs: 60_000 },
   '6h': { label: '6 hours', ms: 6 * 3_600_000, bucket: '5m', bucketMs: 5 * 60_000 },
   '24h': { label: '24 hours', ms: 24 * 3_600_000, bucket: '20m', bucketMs: 20 * 60_000 },
-  '7d': { label: '7 days', ms: 7 * 24 * 3_600_000, bucket: '2h', bucketMs: 2 * 3_600_000 },
+  // The long ranges read InfluxDB's hourly series (retention policy long_term), so they stay fast.
+  '7d': { label: '7 days', ms: 7 * 24 * 3_600_000, bucket: '2h', bucketMs: 2 * 3_600_000, hourly: true },
+  '90d': { label: '90 days', ms: 90 * 24 * 3_600_000, bucket: '1d', bucketMs: 24 * 3_600_000, hourly: true },
 } as const;
 
 export type PipelineRange = keyof typeof pipelineRanges;
@@ -49,7 +51,7 @@ export function dayRangeSchema(maxDays: number) {
     });
 }
 
-export const usageDimensions = ['region', 'segment', 'tariff'] as const;
+const usageDimensions = ['region', 'segment', 'tariff'] as const;
 export const usageDimensionSchema = z.enum(usageDimensions);
 export const usageGranularities = ['hour', 'day', 'month'] as const;
 export const usageGranularitySchema = z.enum(usageGranularities);

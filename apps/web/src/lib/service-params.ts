@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export { daySchema, meterIdSchema, regionSchema, ruleSchema } from './ops-params';
+export { daySchema, meterIdSchema, regionSchema } from './ops-params';
 
 export const searchQuerySchema = z
   .string()

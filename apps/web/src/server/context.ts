@@ -21,7 +21,7 @@ export interface CreateContextOptions {
  * one address it resolved from the socket and the trusted proxies (./client-address.ts), so the header
  * holds a single entry here; the right-most is taken in case something between added to it.
  */
-export function clientAddressFrom(headers: Headers): string {
+function clientAddressFrom(headers: Headers): string {
   const forwarded = headers.get('x-forwarded-for');
   const last = forwarded?.split(',').at(-1)?.trim();
   return last || 'unknown';

@@ -11,9 +11,9 @@ import type { Db } from '@meterops/db/client';
 import { pingDatabase } from '@meterops/db/queries/status';
 import { env } from '../env';
 
-export type ComponentName = 'Kafka' | 'Postgres' | 'InfluxDB';
+type ComponentName = 'Kafka' | 'Postgres' | 'InfluxDB';
 
-export interface ComponentHealth {
+interface ComponentHealth {
   name: ComponentName;
   /** Where the web app looks for it: host:port (and database), never credentials. */
   address: string;

@@ -63,3 +63,21 @@ export function withRole<const R extends UserRole>(...roles: [R, ...R[]]) {
     return next({ ctx: { user } });
   });
 }
+
+/** Operators and administrators: the ops pages (pipeline, completeness, consumption, rejects). */
+export const opsProcedure = withRole('operator', 'admin');
+
+/** Customer service agents and administrators: the service pages. */
+export const serviceProcedure = withRole('agent', 'admin');
+
+/** Administrators only. */
+export const adminProcedure = withRole('admin');
+
+/** A customer user, with the customer id their account is bound to. */
+export const customerProcedure = withRole('customer').use(({ ctx, next }) => {
+  const { customerId } = ctx.user;
+  // The users table guarantees the binding for the customer role; a row without one sees nothing.
+  if (customerId === null)
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is not bound to a customer.' });
+  return next({ ctx: { customerId } });
+});

@@ -9,6 +9,7 @@ import {
   type StoredRejection,
 } from '@meterops/db/queries/ingest';
 import { activeReplayWindows, type ReplayWindow } from '@meterops/db/queries/replay';
+import { droppedMonths } from '@meterops/archive/reader';
 import { decodeReadingMessage } from '@meterops/domain/contract';
 import { loadBatchSettings } from '@meterops/db/queries/vee';
 import { localDay } from '@meterops/domain/time';
@@ -71,6 +72,7 @@ export class IngestPipeline {
   private readonly knownMonths = new Set<number>();
   private settings: { params: VeeParams; loadedAt: number } | null = null;
   private replays: { windows: ReplayWindow[]; loadedAt: number } | null = null;
+  private archived: { months: ReadonlySet<string>; loadedAt: number } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -80,7 +82,7 @@ export class IngestPipeline {
       consumerGroup: string;
       /** Fixed rule parameters; without them the pipeline follows vee_settings (defaults overridden). */
       veeParams?: VeeParams;
-      /** How long loaded vee_settings are used before they are read again. */
+      /** How long loaded vee_settings (and the archived months) are used before they are read again. */
       settingsMaxAgeMs?: number;
       /** Told when vee_settings cannot be used; the parameters in force so far stay. */
       onSettingsError?: (error: unknown) => void;
@@ -99,6 +101,20 @@ export class IngestPipeline {
   async start(): Promise<void> {
     await this.fleet.refreshIfStale();
     await this.veeParams(Date.now());
+    await this.archivedMonths(Date.now());
+  }
+
+  /**
+   * The months archived and dropped from Postgres, reloaded like the settings. A month that newly
+   * appears is forgotten as a known partition, so nothing assumes its partition still exists.
+   */
+  private async archivedMonths(now: number): Promise<ReadonlySet<string>> {
+    const maxAgeMs = this.options.settingsMaxAgeMs ?? 60_000;
+    if (this.archived && now - this.archived.loadedAt < maxAgeMs) return this.archived.months;
+    const months = new Set(await droppedMonths(this.sql));
+    for (const month of months) this.knownMonths.delete(Date.parse(`${month}-01T00:00:00Z`));
+    this.archived = { months, loadedAt: now };
+    return months;
   }
 
   /**
@@ -201,6 +217,7 @@ export class IngestPipeline {
     const now = this.options.now?.() ?? Date.now();
     await this.fleet.refreshIfStale(now);
     const params = await this.veeParams(now);
+    const archivedMonths = await this.archivedMonths(now);
     const rejections: StoreRejection[] = [];
     const readings: StoreReading[] = [];
     const flaggedByRule = new Map<string, number>();
@@ -280,6 +297,7 @@ export class IngestPipeline {
           params,
           meter,
           baseline: this.baselines.get(result.message.meterId),
+          archivedMonths,
         });
         const rawItems = validation.rejected.length > 0 ? rawReadingItems(message) : [];
         for (const rejected of validation.rejected) {

@@ -35,7 +35,7 @@ export function parseReplayFrom(from: string): { offset: bigint } | { timeMs: nu
 }
 
 /** The window of each chosen partition: [offset at `from`, end of the log now). */
-export async function planReplay(
+async function planReplay(
   target: ReplayTarget,
   params: { from: string; partitions?: readonly number[] },
 ): Promise<ReplayPartitionPlan[]> {

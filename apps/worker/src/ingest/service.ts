@@ -45,6 +45,8 @@ export interface IngestServiceOptions {
   watchdogMs?: number;
   /** Longest wait between two tries while the infrastructure is down. */
   maxBackoffMs?: number;
+  /** How long vee_settings and the archived months are used before ingest reads them again (60 s). */
+  settingsMaxAgeMs?: number;
   /**
    * How often the dead-letter copies still owed are sent, and how old a rejection must be before the
    * sweep takes it (younger ones belong to a batch in flight).
@@ -88,6 +90,7 @@ export class IngestService {
     this.pipeline = new IngestPipeline(options.db, options.sql, {
       actor: `ingest:${options.workerId}`,
       consumerGroup: options.groupId,
+      settingsMaxAgeMs: options.settingsMaxAgeMs,
       onSettingsError: (error) =>
         options.log.error({ err: error }, 'vee_settings unusable; the rule parameters in force stay'),
     });

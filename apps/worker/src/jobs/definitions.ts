@@ -37,7 +37,7 @@ export interface LifecycleSettings {
   jobLogDays: number;
 }
 
-export interface JobDeps {
+interface JobDeps {
   sql: Sql;
   graceHours: number;
   lifecycle: LifecycleSettings;
@@ -45,7 +45,7 @@ export interface JobDeps {
   ingest: ReplayTarget | null;
 }
 
-export interface JobOutcome {
+interface JobOutcome {
   /** What the job processed, for the job_run metric: meter-days recomputed. */
   items: number;
   /** Stored as the run's result for the portal. */

@@ -47,7 +47,7 @@ export interface SimulatedMessage {
 }
 
 /** An injected fault and what must come of it. */
-export interface InjectedFault {
+interface InjectedFault {
   kind: FaultKind;
   meterId: string;
   day: string;

@@ -113,6 +113,14 @@ export const veeRules = [
     params: ['futureToleranceMinutes'],
   },
   {
+    name: 'archived_month',
+    severity: 'hard',
+    scope: 'reading',
+    description:
+      'The interval falls in a UTC month whose readings were archived and dropped from Postgres; restore the month, then redrive.',
+    params: [],
+  },
+  {
     name: 'negative_value',
     severity: 'hard',
     scope: 'reading',

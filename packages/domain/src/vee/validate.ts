@@ -11,6 +11,11 @@ export interface ValidationContext {
   /** The meter named by the message; undefined when it is not registered. */
   meter: MeterInfo | undefined;
   baseline?: Baseline | undefined;
+  /**
+   * UTC months (`YYYY-MM`) whose readings were archived and dropped from Postgres: a reading there is
+   * refused rather than recreating the partition beside the archive.
+   */
+  archivedMonths?: ReadonlySet<string> | undefined;
 }
 
 export interface AcceptedReading {
@@ -45,6 +50,11 @@ interface Failure {
   detail: string;
 }
 
+/** `YYYY-MM` of the UTC month an instant falls in: the month of its readings partition. */
+function utcMonth(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 7);
+}
+
 /** The first hard rule that needs the meter and that the reading fails, in catalogue order; null if none. */
 function firstHardFailure(
   reading: DecodedReading,
@@ -52,6 +62,7 @@ function firstHardFailure(
   stepMs: number,
   latestEndMs: number,
   params: VeeParams,
+  archivedMonths: ReadonlySet<string> | undefined,
 ): Failure | null {
   const startMs = reading.intervalStartMs;
   const endMs = startMs + stepMs;
@@ -85,6 +96,15 @@ function firstHardFailure(
       rule: 'future_interval',
       detail: `interval ${formatInstant(startMs)} ends at ${formatInstant(endMs)}, after now + ${params.futureToleranceMinutes} min (${formatInstant(latestEndMs)})`,
     };
+  }
+  if (archivedMonths !== undefined && archivedMonths.size > 0) {
+    const month = utcMonth(startMs);
+    if (archivedMonths.has(month)) {
+      return {
+        rule: 'archived_month',
+        detail: `interval ${formatInstant(startMs)} falls in ${month}, which is archived and dropped from Postgres; restore the month (npm run archive -- restore ${month}) and redrive this reading`,
+      };
+    }
   }
   if (reading.kwhValue < 0) {
     return { rule: 'negative_value', detail: `kwh ${String(reading.kwhValue)} is negative` };
@@ -126,7 +146,7 @@ export function validateMessage(
     const latestEndMs = context.nowMs + params.futureToleranceMinutes * MINUTE_MS;
     const firstItemByStart = new Map<number, number>();
     for (const reading of message.readings) {
-      const failure = firstHardFailure(reading, meter, stepMs, latestEndMs, params);
+      const failure = firstHardFailure(reading, meter, stepMs, latestEndMs, params, context.archivedMonths);
       const earlierItem = failure === null ? firstItemByStart.get(reading.intervalStartMs) : undefined;
       if (failure === null && earlierItem === undefined) {
         firstItemByStart.set(reading.intervalStartMs, reading.itemIndex);

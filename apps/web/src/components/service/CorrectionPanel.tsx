@@ -189,7 +189,7 @@ function delta(before: string | null, after: string | null): string | null {
 }
 
 /** What a correction changed: the reading, every aggregate row it moved, and any billing alert it raised. */
-export function DownstreamResult({ result }: { result: CorrectionResult }) {
+function DownstreamResult({ result }: { result: CorrectionResult }) {
   return (
     <div className="downstream" role="status" data-result="correction">
       <p className="downstream__title">

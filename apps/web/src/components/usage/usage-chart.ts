@@ -1,7 +1,7 @@
 import { baseOption, chartColors, palette, provisionalDecal, type ChartOption } from '../charts/echarts';
 
 /** Colours of reading quality, the same in the chart, its legend and the table's badges. */
-export const qualityColors = {
+const qualityColors = {
   actual: palette[0] ?? '#4e79a7',
   estimated: palette[1] ?? '#f28e2b',
   edited: palette[6] ?? '#b07aa1',

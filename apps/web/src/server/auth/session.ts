@@ -16,12 +16,12 @@ import {
 import { SESSION_ABSOLUTE_LIFETIME_MS, SESSION_LIFETIME_MS } from './cookie';
 
 /** A session used when it has less than this left is extended to a full lifetime again (sliding expiry). */
-export const SESSION_RENEW_WITHIN_MS = 15 * 24 * 60 * 60 * 1000;
+const SESSION_RENEW_WITHIN_MS = 15 * 24 * 60 * 60 * 1000;
 
 /** 20 random bytes (160 bits) in lower-case base32: 32 characters. */
 const TOKEN_PATTERN = /^[a-z2-7]{32}$/;
 
-export function generateSessionToken(): string {
+function generateSessionToken(): string {
   const bytes = new Uint8Array(20);
   crypto.getRandomValues(bytes);
   return encodeBase32LowerCaseNoPadding(bytes);

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { listStaffAudit } from '@meterops/db/queries/audit';
 import { addDays } from '../../lib/ops-params';
 import { AUDIT_PAGE_SIZE, auditFilterSchema } from '../../lib/audit-params';
-import { router, withRole } from '../trpc';
+import { adminProcedure, router } from '../trpc';
 
 export const auditRouter = router({
-  list: withRole('admin')
+  list: adminProcedure
     .input(auditFilterSchema)
     .output(
       z.object({

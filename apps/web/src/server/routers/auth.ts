@@ -1,10 +1,10 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { userRole } from '@meterops/db/schema';
 import { passwordWeakness } from '@meterops/domain/password-policy';
 import { hashPassword, verifyPassword } from '@meterops/db/password';
 import { findPasswordHash } from '@meterops/db/queries/auth';
 import { setPassword } from '@meterops/db/queries/users';
+import { role } from '../enums';
 import { CHANGE_PASSWORD_PATH, homeFor } from '../../lib/access';
 import { changePasswordSchema } from '../../lib/user-params';
 import { serializeClearedSessionCookie, serializeSessionCookie } from '../auth/cookie';
@@ -17,7 +17,7 @@ const sessionUser = z.object({
   id: z.uuid(),
   email: z.string(),
   name: z.string(),
-  role: z.enum(userRole.enumValues),
+  role,
   customerId: z.string().nullable(),
   mustChangePassword: z.boolean(),
 });

@@ -4,11 +4,10 @@ import { z } from 'zod';
 import { recordStaffAction } from '@meterops/db/queries/audit';
 import { acknowledgeBillingAlert, listBillingAlerts } from '@meterops/db/queries/billing';
 import { userNames } from '@meterops/db/queries/service';
+import { billingAlertCause } from '../enums';
 import { ALERTS_PAGE_SIZE, meterIdSchema } from '../../lib/service-params';
 import { staffActor } from '../staff-actor';
-import { router, withRole } from '../trpc';
-
-const adminProcedure = withRole('admin');
+import { adminProcedure, router } from '../trpc';
 
 export const billingRouter = router({
   /** Newest first; `open` for the ones nobody has acknowledged. */
@@ -30,7 +29,7 @@ export const billingRouter = router({
             kwhBefore: z.string(),
             kwhAfter: z.string(),
             kwhDelta: z.string(),
-            cause: z.enum(['late_data', 'correction']),
+            cause: billingAlertCause,
             revisions: z.number().int(),
             lateIntervals: z.number().int(),
             jobRunId: z.string().nullable(),

@@ -13,10 +13,9 @@ import {
   usageDimensionSchema,
   usageGranularitySchema,
 } from '../../lib/ops-params';
-import { router, withRole } from '../trpc';
+import { aggregateStatus } from '../enums';
+import { opsProcedure, router } from '../trpc';
 
-const opsProcedure = withRole('operator', 'admin');
-const aggregateStatus = z.enum(['provisional', 'final']);
 const counts = {
   expected: z.number().int(),
   actual: z.number().int(),

@@ -16,22 +16,19 @@ import {
 } from '@meterops/db/queries/jobs';
 import { findMeterProfiles } from '@meterops/db/queries/meters';
 import { userNames } from '@meterops/db/queries/service';
+import { jobLogLevel, jobRunStatus } from '../enums';
 import { daysBetween } from '../../lib/ops-params';
 import { meterListSchema } from '../../lib/job-params';
 import { daySchema, JOBS_PAGE_SIZE, REPROCESS_MAX_DAYS } from '../../lib/service-params';
 import { fieldError } from '../field-error';
 import { staffActor } from '../staff-actor';
-import { router, withRole } from '../trpc';
-
-const adminProcedure = withRole('admin');
-
-const runStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);
+import { adminProcedure, router } from '../trpc';
 
 const runOutput = z.object({
   id: z.string(),
   name: z.string(),
   params: z.record(z.string(), z.unknown()),
-  status: runStatus,
+  status: jobRunStatus,
   progressDone: z.number().int(),
   progressTotal: z.number().int(),
   progressUnit: z.string(),
@@ -101,7 +98,7 @@ export const jobsRouter = router({
   list: adminProcedure
     .input(
       z.object({
-        status: runStatus.optional(),
+        status: jobRunStatus.optional(),
         name: z.string().trim().min(1).max(64).optional(),
         before: z.date().optional(),
       }),
@@ -121,7 +118,7 @@ export const jobsRouter = router({
           z.object({
             id: z.number().int(),
             at: z.date(),
-            level: z.enum(['debug', 'info', 'warn', 'error']),
+            level: jobLogLevel,
             message: z.string(),
           }),
         ),
@@ -180,7 +177,7 @@ export const jobsRouter = router({
   /** Asks a queued or running run to stop; a finished run is left as it is. */
   cancel: adminProcedure
     .input(z.object({ id: z.uuid() }))
-    .output(z.object({ status: runStatus, cancelRequested: z.boolean() }))
+    .output(z.object({ status: jobRunStatus, cancelRequested: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
       const run = await requestCancel(ctx.sql, { id: input.id, actor: ctx.user.id });
       if (run === null) throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such job run.' });

@@ -9,7 +9,7 @@ import type { InfluxQuery } from '@meterops/metrics/query';
 import { ingestPositions } from '@meterops/db/queries/pipeline';
 import { listWorkerHeartbeats } from '@meterops/db/queries/workers';
 import { pipelineRanges, pipelineRangeSchema, type PipelineRange } from '../../lib/ops-params';
-import { alignDown, BucketCache, nearestRank, nearestRankOfTwo } from '../pipeline/bucket-cache';
+import { alignDown, BucketCache, nearestRankOfTwo } from '@meterops/metrics/pipeline/bucket-cache';
 import {
   estimateLagTrend,
   judgeConsumers,
@@ -24,17 +24,21 @@ import {
   type PartitionKey,
 } from '@meterops/metrics/consumer-reads';
 import {
+  emptyLatencySummary,
   emptyThroughput,
+  fetchHourlyLatency,
   fetchLag,
   fetchLatencyValues,
   fetchRuleCounts,
   fetchThroughput,
   readWorkerIncidents,
+  summarizeLatency,
+  worseLatency,
   type LatencyValues,
   type PartitionLag,
   type RuleCount,
-} from '../pipeline/metrics';
-import { router, withRole } from '../trpc';
+} from '@meterops/metrics/pipeline/reads';
+import { opsProcedure, router } from '../trpc';
 
 /** A worker that has not reported for this long is shown as silent (stopped, hung or cut off). */
 export const WORKER_SILENT_AFTER_S = 30;
@@ -50,13 +54,12 @@ const workerCondition = z.enum([
 ]);
 
 /** The sliding window of the Burrow-style evaluation and of the lag trend. */
-export const STATUS_WINDOW_MS = 5 * 60_000;
+const STATUS_WINDOW_MS = 5 * 60_000;
 /** Commits older than the longest range are not looked for. */
 const COMMIT_HORIZON_MS = pipelineRanges['7d'].ms;
 /** A commit this old is settled: no point for it will still arrive. */
 const SETTLE_MS = 2 * 60_000;
 
-const opsProcedure = withRole('operator', 'admin');
 const rangeInput = z.object({ range: pipelineRangeSchema });
 
 interface InfluxState {
@@ -86,7 +89,8 @@ function stateOf(influx: InfluxQuery): InfluxState {
 
 function rangeOf(range: PipelineRange, now = Date.now()) {
   const spec = pipelineRanges[range];
-  return { from: alignDown(now - spec.ms, spec.bucketMs), to: now, bucketMs: spec.bucketMs, range };
+  const hourly = 'hourly' in spec && spec.hourly;
+  return { from: alignDown(now - spec.ms, spec.bucketMs), to: now, bucketMs: spec.bucketMs, hourly, range };
 }
 
 /** Each partition's newest commit: the settled part from the cache, newer ones asked of InfluxDB. */
@@ -145,15 +149,6 @@ const partitionOutput = z.object({
   worst: z.boolean(),
 });
 
-function summarize(values: LatencyValues) {
-  const pick = (sorted: number[]) => ({
-    p50: nearestRank(sorted, 50),
-    p95: nearestRank(sorted, 95),
-    p99: nearestRank(sorted, 99),
-  });
-  return { batches: values.dbMs.length, dbMs: pick(values.dbMs), e2eMs: pick(values.e2eMs) };
-}
-
 /** Merges sorted arrays into one sorted array. */
 function mergeSorted(arrays: readonly number[][]): number[] {
   return arrays.flat().sort((a, b) => a - b);
@@ -192,7 +187,8 @@ export const pipelineRouter = router({
       const buckets = await stateOf(ctx.influx).buckets.read({
         key: 'throughput',
         ...range,
-        fetch: (from, to) => fetchThroughput(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+        fetch: (from, to) =>
+          fetchThroughput(ctx.influx, { from, to, bucketMs: range.bucketMs, hourly: range.hourly }),
         empty: emptyThroughput,
       });
       const points = buckets.map(({ start, value }) => ({
@@ -213,12 +209,33 @@ export const pipelineRouter = router({
     .output(
       z.object({
         ...rangeOutput,
+        /** Read from InfluxDB's hourly series: each percentile is the highest hourly one (the worst hour). */
+        hourly: z.boolean(),
         summary: latencySummary,
         points: z.array(latencySummary.extend({ time: z.number() })),
       }),
     )
     .query(async ({ ctx, input }) => {
       const range = rangeOf(input.range);
+      if (range.hourly) {
+        const hours = await stateOf(ctx.influx).buckets.read({
+          key: 'latency-hourly',
+          ...range,
+          fetch: (from, to) => fetchHourlyLatency(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+          empty: emptyLatencySummary,
+        });
+        const points = hours
+          .filter(({ value }) => value.batches > 0)
+          .map(({ start, value }) => ({ time: start, ...value }));
+        return {
+          from: new Date(range.from),
+          to: new Date(range.to),
+          bucketMs: range.bucketMs,
+          hourly: true,
+          summary: points.reduce(worseLatency, emptyLatencySummary()),
+          points,
+        };
+      }
       const buckets = await stateOf(ctx.influx).buckets.read({
         key: 'latency',
         ...range,
@@ -259,11 +276,12 @@ export const pipelineRouter = router({
       };
       const points = buckets
         .filter(({ value }) => value.dbMs.length > 0)
-        .map(({ start, value }) => ({ time: start, ...summarize(value) }));
+        .map(({ start, value }) => ({ time: start, ...summarizeLatency(value) }));
       return {
         from: new Date(range.from),
         to: new Date(range.to),
         bucketMs: range.bucketMs,
+        hourly: false,
         summary,
         points,
       };
@@ -283,7 +301,8 @@ export const pipelineRouter = router({
       const buckets = await stateOf(ctx.influx).buckets.read({
         key: 'rules',
         ...range,
-        fetch: (from, to) => fetchRuleCounts(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+        fetch: (from, to) =>
+          fetchRuleCounts(ctx.influx, { from, to, bucketMs: range.bucketMs, hourly: range.hourly }),
         empty: (): RuleCount[] => [],
       });
       const byRule = new Map<string, RuleCount>();
@@ -420,7 +439,8 @@ export const pipelineRouter = router({
         stateOf(ctx.influx).buckets.read({
           key: 'lag',
           ...range,
-          fetch: (from, to) => fetchLag(ctx.influx, { from, to, bucketMs: range.bucketMs }),
+          fetch: (from, to) =>
+            fetchLag(ctx.influx, { from, to, bucketMs: range.bucketMs, hourly: range.hourly }),
           empty: (): PartitionLag[] => [],
         }),
         ingestPositions(ctx.db),

@@ -12,8 +12,7 @@ import { loadBatchSettings } from '@meterops/db/queries/vee';
 import { interpolateLinear } from '@meterops/domain/estimation';
 import { formatUtcTime } from '../../lib/format';
 import { kwhInputSchema, meterIdSchema, reasonSchema } from '../../lib/service-params';
-import { router } from '../trpc';
-import { serviceProcedure } from './service';
+import { router, serviceProcedure } from '../trpc';
 
 const status = z.enum(['provisional', 'final']);
 

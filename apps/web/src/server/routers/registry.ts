@@ -54,10 +54,8 @@ import {
 } from '../../lib/registry-params';
 import { supplierIdSchema, supplierSchema, supplierSwitchSchema } from '../../lib/settlement-params';
 import { customerIdSchema } from '../../lib/user-params';
-import { router, withRole } from '../trpc';
+import { adminProcedure, router, serviceProcedure, withRole } from '../trpc';
 
-const adminProcedure = withRole('admin');
-const readRegistry = withRole('agent', 'admin');
 const readMeters = withRole('operator', 'agent', 'admin');
 
 function found<T>(row: T | null, what: string): T {
@@ -141,8 +139,10 @@ const suppliersRouter = router({
 });
 
 const customersRouter = router({
-  list: readRegistry.input(listInputSchema).query(({ ctx, input }) => listCustomers(ctx.sql, list(input))),
-  get: readRegistry
+  list: serviceProcedure
+    .input(listInputSchema)
+    .query(({ ctx, input }) => listCustomers(ctx.sql, list(input))),
+  get: serviceProcedure
     .input(z.object({ id: customerIdSchema }))
     .query(async ({ ctx, input }) => found(await getCustomer(ctx.sql, input), `customer ${input.id}`)),
   create: adminProcedure
@@ -161,8 +161,8 @@ const customersRouter = router({
 });
 
 const tariffsRouter = router({
-  list: readRegistry.input(listInputSchema).query(({ ctx, input }) => listTariffs(ctx.sql, list(input))),
-  get: readRegistry
+  list: serviceProcedure.input(listInputSchema).query(({ ctx, input }) => listTariffs(ctx.sql, list(input))),
+  get: serviceProcedure
     .input(z.object({ id: tariffIdSchema }))
     .query(async ({ ctx, input }) => found(await getTariff(ctx.sql, input), `tariff ${input.id}`)),
   create: adminProcedure.input(tariffSchema).mutation(({ ctx, input }) => createTariff(ctx.sql, input)),
@@ -177,10 +177,10 @@ const tariffsRouter = router({
 const periodIdSchema = z.object({ id: z.number().int().positive() });
 
 const billingPeriodsRouter = router({
-  list: readRegistry
+  list: serviceProcedure
     .input(listInputSchema)
     .query(({ ctx, input }) => listBillingPeriods(ctx.sql, list(input))),
-  get: readRegistry
+  get: serviceProcedure
     .input(periodIdSchema)
     .query(async ({ ctx, input }) =>
       found(await getBillingPeriod(ctx.sql, input), `billing period #${input.id}`),

@@ -14,6 +14,7 @@ import {
   searchCustomersAndMeters,
 } from '@meterops/db/queries/service';
 import { addDays, localDayBounds } from '@meterops/domain/time';
+import { aggregateStatus, meterStatus, quality, revisionSource, segment } from '../enums';
 import { daysBetween } from '../../lib/ops-params';
 import {
   daySchema,
@@ -25,14 +26,7 @@ import {
   softRules,
 } from '../../lib/service-params';
 import { archivedReadings, archivedRevisions } from '../archive';
-import { router, withRole } from '../trpc';
-
-export const serviceProcedure = withRole('agent', 'admin');
-
-const quality = z.enum(['actual', 'estimated', 'edited']);
-const aggregateStatus = z.enum(['provisional', 'final']);
-const segment = z.enum(['residential', 'commercial']);
-const meterStatus = z.enum(['active', 'inactive', 'removed']);
+import { router, serviceProcedure } from '../trpc';
 
 const dayRow = z.object({
   day: z.string(),
@@ -48,7 +42,7 @@ const dayRow = z.object({
   finalVersion: z.number().int(),
 });
 
-export const revisionOutput = z.object({
+const revisionOutput = z.object({
   id: z.number().int(),
   intervalStart: z.date(),
   oldKwh: z.string().nullable(),
@@ -57,7 +51,7 @@ export const revisionOutput = z.object({
   newQuality: quality,
   oldVersion: z.number().int().nullable(),
   newVersion: z.number().int(),
-  source: z.enum(['meter_resend', 'agent', 'estimation', 'reprocess', 'review']),
+  source: revisionSource,
   reason: z.string(),
   actor: z.string(),
   actorName: z.string().nullable(),

@@ -6,35 +6,24 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { findCustomerMeter, getCustomerProfile, usagePeriod } from '@meterops/db/queries/usage';
+import { aggregateStatus, meterStatus, quality, segment } from '../enums';
 import { env } from '../../env';
 import { addDays } from '../../lib/ops-params';
 import { usageSelectionSchema, usageViewSchema } from '../../lib/usage-params';
-import { router, withRole } from '../trpc';
+import { customerProcedure, router } from '../trpc';
 import { othersThan, peerSnapshot, percentileRank, quantile } from '../usage/peers';
 import { loadUsageReport } from '../usage/report';
 
-/** A customer user, with the customer id their account is bound to. */
-const customerProcedure = withRole('customer').use(({ ctx, next }) => {
-  const { customerId } = ctx.user;
-  // The users table guarantees the binding for the customer role; a row without one sees nothing.
-  if (customerId === null)
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is not bound to a customer.' });
-  return next({ ctx: { customerId } });
-});
-
 const meterNotFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'You have no meter with that id.' });
-
-const aggregateStatus = z.enum(['provisional', 'final']);
-const quality = z.enum(['actual', 'estimated', 'edited']);
 
 const meterOutput = z.object({
   id: z.string(),
   region: z.string(),
-  segment: z.enum(['residential', 'commercial']),
+  segment,
   tariffName: z.string(),
   intervalMinutes: z.number().int(),
   timeZone: z.string(),
-  status: z.enum(['active', 'inactive', 'removed']),
+  status: meterStatus,
 });
 
 const totalsOutput = z.object({
@@ -54,7 +43,7 @@ const comparisonBase = {
   from: z.string(),
   to: z.string(),
   region: z.string(),
-  segment: z.enum(['residential', 'commercial']),
+  segment,
 };
 
 const reportBase = {

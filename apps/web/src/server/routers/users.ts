@@ -19,9 +19,7 @@ import {
 import { createUserSchema, resetPasswordSchema, roleSchema, setRoleSchema } from '../../lib/user-params';
 import { fieldError } from '../field-error';
 import { staffActor } from '../staff-actor';
-import { router, withRole } from '../trpc';
-
-const adminProcedure = withRole('admin');
+import { adminProcedure, router } from '../trpc';
 
 /**
  * A temporary password: 16 random bytes (128 bits) as four groups of base64url characters, easy to

@@ -14,9 +14,9 @@ import { sumDecimals } from '../../lib/decimal';
 import type { UsageSelection, UsageView } from '../../lib/usage-params';
 import { archivedReadings, archivedMonths } from '../archive';
 
-export type ReportStatus = 'final' | 'provisional' | 'partly-final' | 'no-data';
+type ReportStatus = 'final' | 'provisional' | 'partly-final' | 'no-data';
 
-export interface UsageTotals {
+interface UsageTotals {
   /** Exact kWh of everything received in the period. */
   kwh: string;
   status: ReportStatus;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BucketCache, kthOfTwo, nearestRank, nearestRankOfTwo } from '../src/server/pipeline/bucket-cache';
+import { BucketCache, kthOfTwo, nearestRank, nearestRankOfTwo } from '../src/pipeline/bucket-cache';
 
 const minute = 60_000;
 
