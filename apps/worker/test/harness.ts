@@ -90,7 +90,7 @@ export async function createTestTopics(partitions = 3, client: KafkaClient = kaf
 export const silentLog = pino({ level: 'silent' });
 
 /** A metrics writer to the real InfluxDB test database (or any url, e.g. one where nothing listens). */
-function testMetrics(url = env.INFLUX_URL): MetricsWriter {
+export function testMetrics(url = env.INFLUX_URL): MetricsWriter {
   return createMetricsWriter({ url, database: env.INFLUX_DB, onError: () => {}, closeTimeoutMs: 2_000 });
 }
 
