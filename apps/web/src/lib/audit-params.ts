@@ -19,12 +19,20 @@ export const staffActionLabels: Record<StaffAction, string> = {
   'billing_alert.acknowledged': 'Billing alert acknowledged',
   'job.started': 'Job started',
   'job.cancel_requested': 'Job cancellation requested',
+  'webhook.created': 'Webhook created',
+  'webhook.updated': 'Webhook changed',
+  'webhook.enabled': 'Webhook enabled',
+  'webhook.disabled': 'Webhook disabled',
+  'webhook.secret_rotated': 'Webhook secret rotated',
+  'webhook.redelivered': 'Webhook delivery sent again',
+  'webhook.test_sent': 'Webhook test event sent',
 };
 
 export const auditTargetLabels: Record<StaffAuditTarget, string> = {
   user: 'User',
   billing_alert: 'Billing alert',
   job_run: 'Job run',
+  webhook_endpoint: 'Webhook',
 };
 
 const actionSchema = z.enum(Object.keys(staffActionLabels) as [StaffAction, ...StaffAction[]]);

@@ -12,6 +12,7 @@ import { serviceRouter } from './routers/service';
 import { statusRouter } from './routers/status';
 import { usageRouter } from './routers/usage';
 import { usersRouter } from './routers/users';
+import { webhooksRouter } from './routers/webhooks';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -29,6 +30,7 @@ export const appRouter = router({
   audit: auditRouter,
   registry: registryRouter,
   usage: usageRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

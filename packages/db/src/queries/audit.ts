@@ -16,10 +16,17 @@ export const staffActions = [
   'billing_alert.acknowledged',
   'job.started',
   'job.cancel_requested',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.enabled',
+  'webhook.disabled',
+  'webhook.secret_rotated',
+  'webhook.redelivered',
+  'webhook.test_sent',
 ] as const;
 export type StaffAction = (typeof staffActions)[number];
 
-export const staffAuditTargets = ['user', 'billing_alert', 'job_run'] as const;
+export const staffAuditTargets = ['user', 'billing_alert', 'job_run', 'webhook_endpoint'] as const;
 export type StaffAuditTarget = (typeof staffAuditTargets)[number];
 
 /** Who did it: a signed-in staff user (with the request's client address), or a command-line user. */
