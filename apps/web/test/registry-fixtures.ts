@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '@meterops/db/client';
+import { runSettlement } from '@meterops/db/queries/settlement';
 
 export class RegistryFixture {
   readonly prefix = `REGT-${randomUUID().slice(0, 8)}`;
@@ -14,6 +15,12 @@ export class RegistryFixture {
   readonly spareCustomerId = `${this.prefix}-C-SPARE`;
   readonly spareTariffId = `${this.prefix}-T-SPARE`;
   readonly spareMeterId = `${this.prefix}-M-SPARE`;
+  /** The meter is registered to the first; the second is what a switch moves it to. */
+  readonly supplierId = `${this.prefix}-S`;
+  readonly otherSupplierId = `${this.prefix}-S-OTHER`;
+  readonly spareSupplierId = `${this.prefix}-S-SPARE`;
+  /** A settlement run of the fixture's region (runs are append-only: it stays after cleanup). */
+  settlementRunId = 0;
   periodId = 0;
   sparePeriodId = 0;
   private serial = 0;
@@ -65,6 +72,10 @@ export class RegistryFixture {
     };
   }
 
+  supplierInput(id: string) {
+    return { id, name: 'Registry test supplier' };
+  }
+
   tariffInput(id: string) {
     return { id, name: 'Registry test tariff', kind: 'flat' as const, basePricePerKwh: 0.2, windows: [] };
   }
@@ -90,6 +101,21 @@ export class RegistryFixture {
       returning id::int as id`;
     this.periodId = periods[0]?.id ?? 0;
     this.sparePeriodId = periods[1]?.id ?? 0;
+    await sql`
+      insert into suppliers (id, name) values
+        (${this.supplierId}, 'Registry fixture'), (${this.otherSupplierId}, 'Registry fixture (other)'),
+        (${this.spareSupplierId}, 'Registry fixture (spare)')`;
+    await sql`
+      insert into meter_suppliers (meter_id, supplier_id, valid_from, recorded_by)
+      values (${this.meterId}, ${this.supplierId}, '2024-01-01', 'registry-fixture')`;
+    const { run } = await runSettlement(sql, {
+      day: '2030-01-01',
+      region: 'registry-test',
+      runType: 'initial',
+      actor: 'registry-fixture',
+      settleMarginMs: 0,
+    });
+    this.settlementRunId = run.id;
   }
 
   async cleanup(): Promise<void> {
@@ -98,7 +124,14 @@ export class RegistryFixture {
     await sql`delete from readings where meter_id like ${pattern}`;
     await sql`delete from rejected_readings where meter_id like ${pattern}`;
     await sql`delete from billing_periods where customer_id like ${pattern}`;
+    // Registrations are append-only for the app roles and refused by a trigger; a superuser's session in
+    // replica mode skips the trigger, which is what a test clean-up may do and the app never can.
+    await sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`delete from meter_suppliers where meter_id like ${pattern}`;
+    });
     await sql`delete from meters where id like ${pattern}`;
+    await sql`delete from suppliers where id like ${pattern}`;
     await sql`delete from customers where id like ${pattern}`;
     await sql`delete from tariffs where id like ${pattern}`;
   }

@@ -4,6 +4,7 @@
  * ships without a decision about who may call it. The procedures run on the web app's least-privileged
  * database role (meterops_web), so an allowed call also proves the role has the grants it needs.
  */
+import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRole } from '@meterops/db/queries/auth';
@@ -131,6 +132,42 @@ const expectations: Record<string, Expectation> = {
       expectedVersion: 1,
     }),
   },
+  // Alerting: operators work the alerts; admins edit rules and channels.
+  'alerts.list': { access: ops, input: () => ({ view: 'all' }) },
+  'alerts.count': { access: ops },
+  'alerts.acknowledge': { access: ops, input: () => ({ id: 2_000_000_000, note: 'security test' }) },
+  'alerts.silences': { access: ops },
+  'alerts.silence': {
+    access: ops,
+    input: () => ({ ruleId: 'freshness', subject: null, minutes: 5, reason: 'security test' }),
+  },
+  'alerts.endSilence': { access: ops, input: () => ({ id: 2_000_000_000 }) },
+  'alerts.config': { access: admin },
+  'alerts.updateRule': {
+    access: admin,
+    input: () => ({
+      id: 'billing-alert',
+      enabled: true,
+      severity: 'warning',
+      forSeconds: 0,
+      clearSeconds: 0,
+      params: {},
+    }),
+  },
+  'alerts.saveChannel': {
+    access: admin,
+    input: () => ({
+      name: `security test ${randomUUID()}`,
+      kind: 'email',
+      enabled: false,
+      emailTo: ['ops@example.test'],
+      webhookEndpointId: null,
+      ruleIds: [],
+      minSeverity: 'critical',
+      sendResolved: false,
+    }),
+  },
+  'alerts.deleteChannel': { access: admin, input: () => ({ id: 2_000_000_000 }) },
   // Administration: admins only.
   'jobs.list': { access: admin, input: () => ({}) },
   'jobs.get': { access: admin, input: ({ portal }) => ({ id: portal.runId }) },
@@ -202,6 +239,40 @@ const expectations: Record<string, Expectation> = {
     input: ({ registry }) => ({ id: registry.spareMeterId, status: 'inactive' }),
   },
   'registry.meters.reactivate': { access: admin, input: ({ registry }) => ({ id: registry.meterId }) },
+  'registry.meters.suppliers': { access: staff, input: ({ registry }) => ({ id: registry.meterId }) },
+  'registry.meters.switchSupplier': {
+    access: admin,
+    input: ({ registry }) => ({
+      meterId: registry.meterId,
+      supplierId: registry.otherSupplierId,
+      from: '2030-01-01',
+    }),
+  },
+  'registry.suppliers.list': { access: staff, input: ({ registry }) => ({ search: registry.prefix }) },
+  'registry.suppliers.get': { access: staff, input: ({ registry }) => ({ id: registry.supplierId }) },
+  'registry.suppliers.create': {
+    access: admin,
+    input: ({ registry }) => registry.supplierInput(registry.newId('S')),
+  },
+  'registry.suppliers.update': {
+    access: admin,
+    input: ({ registry }) => registry.supplierInput(registry.supplierId),
+  },
+  'registry.suppliers.deactivate': {
+    access: admin,
+    input: ({ registry }) => ({ id: registry.spareSupplierId }),
+  },
+  // Settlement: operators and admins read; admins set the timetable and request runs.
+  'settlement.timetable': { access: ops },
+  'settlement.updateTimetable': { access: admin, input: () => ({ initial: 1, r1: 5, r2: 14, rf: 28 }) },
+  'settlement.regions': { access: ops },
+  'settlement.runs': { access: ops, input: () => ({ region: 'registry-test' }) },
+  'settlement.run': { access: ops, input: ({ registry }) => ({ id: registry.settlementRunId }) },
+  'settlement.reproduce': { access: ops, input: ({ registry }) => ({ id: registry.settlementRunId }) },
+  'settlement.request': {
+    access: admin,
+    input: () => ({ day: quietDay, region: 'registry-test', runType: 'initial' }),
+  },
   'registry.customers.list': { access: service, input: ({ registry }) => ({ search: registry.prefix }) },
   'registry.customers.get': { access: service, input: ({ registry }) => ({ id: registry.customerId }) },
   'registry.customers.create': {

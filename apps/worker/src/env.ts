@@ -46,6 +46,8 @@ const schema = z.object({
   JOBS_REPROCESS_CRON: z.string().min(1).default('*/10 * * * *'),
   /** When expired sessions and old sign-in attempts are deleted (cron, UTC). */
   JOBS_HOUSEKEEPING_CRON: z.string().min(1).default('17 * * * *'),
+  /** When due settlement runs (the admin's timetable, docs/settlement.md) are carried out (cron, UTC). */
+  JOBS_SETTLEMENT_CRON: z.string().min(1).default('40 * * * *'),
   /** Hours after a local day ends before the nightly run finalizes it (late profiles arrive the next morning). */
   JOBS_FINALIZE_GRACE_HOURS: z.coerce
     .number()
@@ -98,6 +100,22 @@ const schema = z.object({
     .int()
     .min(1)
     .default(5 * 365),
+  /** Evaluate the alert rules and send alert e-mail from this process (any number of workers may). */
+  ALERTS_ENABLED: z.stringbool().default(true),
+  /** How often the alert rules are evaluated. */
+  ALERTS_EVALUATE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** How often the alert e-mail outbox is looked at. */
+  ALERTS_EMAIL_INTERVAL_MS: z.coerce.number().int().min(500).default(5_000),
+  /** The portal's address as people reach it; alert e-mail links back to it. */
+  PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+  /** SMTP server for alert e-mail; unset: e-mail notifications wait in the outbox (logged). */
+  SMTP_HOST: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65_535).default(587),
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  SMTP_SECURE: z.stringbool().default(false),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_FROM: z.string().min(3).default('MeterOps alerts <alerts@meterops.invalid>'),
   /** retention.ms of the readings topic: replay window after a consumer outage (default 7 days). */
   KAFKA_READINGS_RETENTION_HOURS: z.coerce
     .number()

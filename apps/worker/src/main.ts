@@ -3,12 +3,14 @@ import { createDb } from '@meterops/db/client';
 import { createInfluxQuery } from '@meterops/metrics/query';
 import { ensureMetricsRetention } from '@meterops/metrics/retention';
 import { createMetricsWriter } from '@meterops/metrics/writer';
+import { createTransport } from 'nodemailer';
 import { pino } from 'pino';
+import { AlertService } from './alerting/service';
 import { env } from './env';
 import { serveHealth, type HealthServer } from './health-server';
 import { IngestService } from './ingest/service';
 import { JobRunner } from './jobs/runner';
-import { createKafka } from './kafka';
+import { createKafka, createLagProbe } from './kafka';
 import { lifecycleSettings } from './lifecycle';
 import { WebhookDispatcher } from './webhooks/dispatcher';
 
@@ -33,12 +35,18 @@ const metrics = createMetricsWriter({
   onError: (error, stats) =>
     log.warn({ err: error.message, dropped: stats.dropped }, 'metrics write failed; ingest goes on'),
 });
+const influx = createInfluxQuery({
+  url: env.INFLUX_URL,
+  database: env.INFLUX_DB,
+  token: env.INFLUX_TOKEN,
+  username: env.INFLUX_USERNAME,
+  password: env.INFLUX_PASSWORD,
+});
 // Retention policies and downsampling are InfluxDB's to enforce; failing to set them never stops ingest.
-ensureMetricsRetention(
-  createInfluxQuery({ url: env.INFLUX_URL, database: env.INFLUX_DB, token: env.INFLUX_TOKEN }),
-  env.INFLUX_DB,
-  { rawDays: env.INFLUX_RAW_RETENTION_DAYS, longTermDays: env.INFLUX_LONG_TERM_RETENTION_DAYS },
-).then(
+ensureMetricsRetention(influx, env.INFLUX_DB, {
+  rawDays: env.INFLUX_RAW_RETENTION_DAYS,
+  longTermDays: env.INFLUX_LONG_TERM_RETENTION_DAYS,
+}).then(
   ({ changed }) => {
     if (changed.length > 0) log.info({ changed }, 'InfluxDB retention policies and continuous queries set');
   },
@@ -83,12 +91,43 @@ const jobs = env.JOBS_ENABLED
         nightly: env.JOBS_NIGHTLY_CRON,
         reprocessQueue: env.JOBS_REPROCESS_CRON,
         housekeeping: env.JOBS_HOUSEKEEPING_CRON,
+        settlement: env.JOBS_SETTLEMENT_CRON,
         archive: env.ARCHIVE_CRON,
         retention: env.RETENTION_CRON,
       },
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
       ingest: { kafka, topic: env.READINGS_TOPIC, groupId: env.CONSUMER_GROUP },
       lifecycle: lifecycleSettings(env),
+    })
+  : null;
+
+const alerting = env.ALERTS_ENABLED
+  ? new AlertService({
+      sources: {
+        db,
+        sql,
+        influx,
+        consumer: {
+          groupId: env.CONSUMER_GROUP,
+          topic: env.READINGS_TOPIC,
+          lag: createLagProbe(kafka, env.CONSUMER_GROUP, env.READINGS_TOPIC),
+        },
+      },
+      log: log.child({ component: 'alerting' }),
+      evaluateIntervalMs: env.ALERTS_EVALUATE_INTERVAL_MS,
+      emailIntervalMs: env.ALERTS_EMAIL_INTERVAL_MS,
+      email: env.SMTP_HOST
+        ? {
+            transport: createTransport({
+              host: env.SMTP_HOST,
+              port: env.SMTP_PORT,
+              secure: env.SMTP_SECURE,
+              auth: env.SMTP_USER ? { user: env.SMTP_USER, pass: env.SMTP_PASSWORD ?? '' } : undefined,
+            }),
+            from: env.SMTP_FROM,
+            publicBaseUrl: env.PUBLIC_BASE_URL,
+          }
+        : null,
     })
   : null;
 
@@ -121,6 +160,7 @@ async function shutdown(signal: string): Promise<void> {
     log.error({ deadlineMs: env.SHUTDOWN_TIMEOUT_MS }, 'shutdown deadline passed; exiting now');
     process.exit(1);
   }, env.SHUTDOWN_TIMEOUT_MS).unref();
+  await alerting?.stop();
   await ingest.stop();
   await jobs?.stop();
   await webhooks?.stop();
@@ -156,4 +196,5 @@ log.info(
 );
 await ingest.start();
 await jobs?.start();
+alerting?.start();
 await webhooks?.start();

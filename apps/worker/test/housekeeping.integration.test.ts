@@ -93,6 +93,7 @@ describe('housekeeping', () => {
         nightly: '30 2 * * *',
         reprocessQueue: '*/10 * * * *',
         housekeeping: '17 * * * *',
+        settlement: '40 * * * *',
         archive: '0 4 * * *',
         retention: '15 4 * * *',
       },

@@ -56,3 +56,23 @@ export const maxKwhPerInterval = (segment: 'residential' | 'commercial', interva
 
 export const meterIdFor = (index: number): string => `MTR-${String(index + 1).padStart(6, '0')}`;
 export const customerIdFor = (index: number): string => `CUS-${String(index + 1).padStart(6, '0')}`;
+
+/** The market participants of the demo fleet; meters are spread over them by weight. */
+export const fleetSuppliers = [
+  { id: 'SUP-NORTHWIND', name: 'Northwind Energy', weight: 40 },
+  { id: 'SUP-BRIGHTGRID', name: 'BrightGrid Power', weight: 30 },
+  { id: 'SUP-GREENLEAF', name: 'Greenleaf Electric', weight: 20 },
+  { id: 'SUP-CITYVOLT', name: 'CityVolt Supply', weight: 10 },
+] as const;
+
+/** A meter's supplier in the demo fleet, from its index alone (deterministic, no random draw). */
+export const supplierIdFor = (index: number): string => {
+  const totalWeight = fleetSuppliers.reduce((sum, supplier) => sum + supplier.weight, 0);
+  // A multiplicative hash spreads neighbouring indexes over all suppliers.
+  let roll = (Math.imul(index + 1, 2_654_435_761) >>> 0) % totalWeight;
+  for (const supplier of fleetSuppliers) {
+    roll -= supplier.weight;
+    if (roll < 0) return supplier.id;
+  }
+  return fleetSuppliers[0].id;
+};

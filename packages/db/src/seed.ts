@@ -2,10 +2,18 @@ import { createRandom } from '@meterops/domain/random';
 import { addDays } from '@meterops/domain/time';
 import { sql as dsql } from 'drizzle-orm';
 import type { Db } from './client';
-import { customerIdFor, fleetRegions, fleetTariffs, maxKwhPerInterval, meterIdFor } from './fleet';
+import {
+  customerIdFor,
+  fleetRegions,
+  fleetSuppliers,
+  fleetTariffs,
+  maxKwhPerInterval,
+  meterIdFor,
+  supplierIdFor,
+} from './fleet';
 import { dbEnv } from './env';
 import { hashPassword } from './password';
-import { billingPeriods, customers, meters, tariffs, users } from './schema/index';
+import { billingPeriods, customers, meters, suppliers, tariffs, users } from './schema/index';
 
 export interface SeedFleetOptions {
   meters: number;
@@ -21,6 +29,8 @@ export interface FleetMeter {
   region: string;
   segment: 'residential' | 'commercial';
   tariffId: string;
+  /** The supplier the meter is registered to from its installation day on. */
+  supplierId: string;
   intervalMinutes: 15 | 30;
   timeZone: string;
   maxKwhPerInterval: number;
@@ -76,6 +86,7 @@ export function planFleet(
       region: region.id,
       segment,
       tariffId,
+      supplierId: supplierIdFor(index),
       intervalMinutes,
       timeZone: region.timeZone,
       maxKwhPerInterval: maxKwhPerInterval(segment, intervalMinutes),
@@ -87,10 +98,17 @@ export function planFleet(
   return fleet;
 }
 
-/** Inserts tariffs, customers and meters; existing rows are left as they are, so it can run again. */
+/**
+ * Inserts tariffs, suppliers, customers and meters, and registers each meter to its supplier from its
+ * installation day; existing rows are left as they are, so it can run again.
+ */
 export async function seedFleet(db: Db, options: SeedFleetOptions): Promise<FleetMeter[]> {
   const fleet = planFleet(options.meters, options.seed, options.installedAt);
   await db.insert(tariffs).values(fleetTariffs).onConflictDoNothing();
+  await db
+    .insert(suppliers)
+    .values(fleetSuppliers.map(({ id, name }) => ({ id, name })))
+    .onConflictDoNothing();
   for (let start = 0; start < fleet.length; start += chunkSize) {
     const chunk = fleet.slice(start, start + chunkSize);
     await db.transaction(async (tx) => {
@@ -107,6 +125,15 @@ export async function seedFleet(db: Db, options: SeedFleetOptions): Promise<Flee
         )
         .onConflictDoNothing();
       await tx.insert(meters).values(chunk).onConflictDoNothing();
+      // A meter that already has a registration (a run of the seed before, or an admin's switch) keeps it.
+      const registrations = chunk.map(
+        (meter) => dsql`(${meter.id}, ${meter.supplierId}, ${meter.installedAt.toISOString().slice(0, 10)})`,
+      );
+      await tx.execute(dsql`
+        insert into meter_suppliers (meter_id, supplier_id, valid_from, recorded_by)
+        select v.meter_id, v.supplier_id, v.valid_from::date, 'seed'
+        from (values ${dsql.join(registrations, dsql`, `)}) as v(meter_id, supplier_id, valid_from)
+        where not exists (select 1 from meter_suppliers ms where ms.meter_id = v.meter_id and ms.retracted_at is null)`);
     });
     options.onProgress?.(Math.min(start + chunkSize, fleet.length), fleet.length);
   }

@@ -12,10 +12,24 @@ describe('job arguments', () => {
       'nightly',
       'housekeeping',
       'archive',
+      'settlement-run',
+      'settlement-due',
       'retention',
     ]);
     expect(isJobName('finalize-day')).toBe(true);
     expect(isJobName('vacuum')).toBe(false);
+  });
+
+  it('take a settlement run type, the initial run by default', () => {
+    expect(parseJobParams('settlement-run', { day: '2026-11-18', region: 'london' })).toEqual({
+      day: '2026-11-18',
+      region: 'london',
+      runType: 'initial',
+    });
+    expect(() =>
+      parseJobParams('settlement-run', { day: '2026-11-18', region: 'london', runType: 'r3' }),
+    ).toThrow();
+    expect(() => parseJobParams('settlement-run', { day: '2026-02-30', region: 'london' })).toThrow();
   });
 
   it('accept an offset or an instant with its offset, and optional partitions, for replay', () => {

@@ -1,12 +1,30 @@
 import Link from 'next/link';
-import { CHANGE_PASSWORD_PATH, roleLabels, sectionsFor } from '../lib/access';
+import { canOpen, CHANGE_PASSWORD_PATH, roleLabels, sections, sectionsFor } from '../lib/access';
+import { countFiringAlerts } from '@meterops/db/queries/alerting';
 import { getCurrentUser } from '../server/auth/current';
+import { sql } from '../server/db';
 import { NavLinks } from './NavLinks';
 import { SignOutButton } from './SignOutButton';
 
 export async function TopBar() {
   const user = await getCurrentUser();
-  const links = sectionsFor(user?.role ?? null).map(({ href, label }) => ({ href, label }));
+  // Operators see how many alerts fire and nobody has acknowledged, on every page they open.
+  const firing =
+    user && canOpen(sections.ops, user.role)
+      ? await countFiringAlerts(sql).then(
+          (count) => count.unacknowledged,
+          // The badge is a hint; a page must not fail because the count could not be read.
+          () => 0,
+        )
+      : 0;
+  const links = sectionsFor(user?.role ?? null).map(({ href, label }) => ({
+    href,
+    label,
+    badge:
+      href === sections.ops.href && firing > 0
+        ? { count: firing, href: '/ops/alerts', label: `${firing} firing alert${firing === 1 ? '' : 's'}` }
+        : undefined,
+  }));
   return (
     <header className="topbar">
       <div className="topbar__inner">

@@ -7,6 +7,12 @@ export const adminPages = [
       'Start reprocessing for meters over a range of days and follow it live; every batch run with progress, duration, errors and cancel.',
   },
   {
+    href: '/admin/alert-rules',
+    label: 'Alert rules',
+    description:
+      'Thresholds, durations and severity of every alert rule; e-mail and webhook channels and their routing.',
+  },
+  {
     href: '/admin/billing',
     label: 'Billing alerts',
     description:

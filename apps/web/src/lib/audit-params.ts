@@ -19,6 +19,12 @@ export const staffActionLabels: Record<StaffAction, string> = {
   'billing_alert.acknowledged': 'Billing alert acknowledged',
   'job.started': 'Job started',
   'job.cancel_requested': 'Job cancellation requested',
+  'alert.acknowledged': 'Alert acknowledged',
+  'alert_silence.created': 'Alerts silenced',
+  'alert_silence.ended': 'Silence ended',
+  'alert_rule.updated': 'Alert rule changed',
+  'alert_channel.saved': 'Alert channel saved',
+  'alert_channel.deleted': 'Alert channel deleted',
   'webhook.created': 'Webhook created',
   'webhook.updated': 'Webhook changed',
   'webhook.enabled': 'Webhook enabled',
@@ -32,6 +38,10 @@ export const auditTargetLabels: Record<StaffAuditTarget, string> = {
   user: 'User',
   billing_alert: 'Billing alert',
   job_run: 'Job run',
+  alert: 'Alert',
+  alert_silence: 'Alert silence',
+  alert_rule: 'Alert rule',
+  alert_channel: 'Alert channel',
   webhook_endpoint: 'Webhook',
 };
 

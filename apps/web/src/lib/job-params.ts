@@ -25,4 +25,6 @@ export const jobLabels: Record<string, string> = {
   housekeeping: 'Housekeeping',
   archive: 'Archive old months',
   retention: 'Retention clean-up',
+  'settlement-run': 'Settlement run',
+  'settlement-due': 'Due settlement runs',
 };

@@ -1,6 +1,12 @@
 /** The operations section's pages, for its navigation and its overview. */
 export const opsPages = [
   {
+    href: '/ops/alerts',
+    label: 'Alerts',
+    description:
+      'What the alert rules found: firing, acknowledged and resolved alerts, with the figure behind each; silences.',
+  },
+  {
     href: '/ops/pipeline',
     label: 'Pipeline health',
     description:
@@ -17,6 +23,12 @@ export const opsPages = [
     label: 'Consumption',
     description:
       'kWh by region, segment and tariff per hour, day and month, half-hourly settlement periods, provisional and final.',
+  },
+  {
+    href: '/ops/settlement',
+    label: 'Settlement',
+    description:
+      'Settlement runs per supplier, region and half-hour period: the timetable, reconciliation differences and their causes, settlement files.',
   },
   {
     href: '/ops/rejects',

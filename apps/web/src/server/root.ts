@@ -1,5 +1,6 @@
 import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
+import { alertsRouter } from './routers/alerts';
 import { billingRouter } from './routers/billing';
 import { completenessRouter } from './routers/completeness';
 import { consumptionRouter } from './routers/consumption';
@@ -9,6 +10,7 @@ import { readingsRouter } from './routers/readings';
 import { registryRouter } from './routers/registry';
 import { rejectsRouter } from './routers/rejects';
 import { serviceRouter } from './routers/service';
+import { settlementRouter } from './routers/settlement';
 import { statusRouter } from './routers/status';
 import { usageRouter } from './routers/usage';
 import { usersRouter } from './routers/users';
@@ -24,12 +26,14 @@ export const appRouter = router({
   rejects: rejectsRouter,
   service: serviceRouter,
   readings: readingsRouter,
+  alerts: alertsRouter,
   billing: billingRouter,
   jobs: jobsRouter,
   users: usersRouter,
   audit: auditRouter,
   registry: registryRouter,
   usage: usageRouter,
+  settlement: settlementRouter,
   webhooks: webhooksRouter,
 });
 

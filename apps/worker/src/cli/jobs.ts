@@ -36,6 +36,9 @@ const usage = `usage: npm run jobs -- <command> [options]
                                                        archive months past retention (see npm run archive)
   retention       [--rejected-days N] [--job-log-days N]
                                                        delete resolved rejects and old job logs
+  settlement-run  --day DAY --region R [--type initial|r1|r2|rf]
+                                                       one settlement run of a local day and region
+  settlement-due  [--lookback-days N]                  every settlement run the timetable asks for by now
   vee-dry-run     --meter ID --day DAY [--set NAME=VALUE]... [--json]
                                                        what the rules would flag and estimate; changes nothing
   list [--limit N]   show RUN_ID   cancel RUN_ID
@@ -56,6 +59,9 @@ const { values, positionals } = parseArgs({
     'purge-before': { type: 'string' },
     'rejected-days': { type: 'string' },
     'job-log-days': { type: 'string' },
+    region: { type: 'string' },
+    type: { type: 'string' },
+    'lookback-days': { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     detach: { type: 'boolean', default: false },
@@ -128,6 +134,14 @@ function jobParams(name: JobName): Record<string, unknown> {
       return { attemptRetentionHours: number('retention-hours', values['retention-hours']) };
     case 'archive':
       return { before: values.before, purgeBefore: values['purge-before'] };
+    case 'settlement-run':
+      return {
+        day: values.day ?? fail('settlement-run needs --day'),
+        region: values.region ?? fail('settlement-run needs --region'),
+        runType: values.type,
+      };
+    case 'settlement-due':
+      return { lookbackDays: number('lookback-days', values['lookback-days']) };
     case 'retention':
       return {
         rejectedDays: number('rejected-days', values['rejected-days']),

@@ -17,6 +17,7 @@ import { purgeSignInState } from '@meterops/db/queries/auth';
 import { pruneJobLogs, type JobName, type JobParams } from '@meterops/db/queries/jobs';
 import { pruneResolvedRejects } from '@meterops/db/queries/rejects';
 import { publishEvent } from '@meterops/db/queries/webhooks';
+import { dueSettlementRuns, runSettlement, type RunSettlementResult } from '@meterops/db/queries/settlement';
 import { archiveBefore, archiveCutoff, purgeBefore } from '@meterops/archive/lifecycle';
 import { monthKeyOf, retentionCutoff } from '@meterops/archive/months';
 import type { ArchiveStore } from '@meterops/archive/storage';
@@ -403,6 +404,86 @@ const retentionJob: JobDefinition<'retention'> = {
   },
 };
 
+function describeSettlement({ run, differences, causes }: RunSettlementResult): string {
+  return (
+    `settled ${run.region} ${run.day} ${run.runType} v${run.version} (run #${run.id}, as of ${run.asOf.toISOString()}): ` +
+    `${run.readings} readings of ${run.meters} meters, ${run.kwh} kWh over ${run.suppliers} suppliers × ${run.periods} periods, ` +
+    `${run.estimatedKwh} kWh estimated; balanced with the region's metered ${run.regionKwh} kWh` +
+    (run.previousRunId === null
+      ? ''
+      : `; ${differences} differences from run #${run.previousRunId}, ${causes} readings behind them`)
+  );
+}
+
+const settlementRunJob: JobDefinition<'settlement-run'> = {
+  name: 'settlement-run',
+  progressUnit: 'steps',
+  // A failed run stored nothing; retrying an imbalance would only fail again, so it is retried once.
+  queue: { retryLimit: 1, retryDelay: 30, retryBackoff: false, expireInSeconds: 3600 },
+  async run(ctx, params, { sql }) {
+    const result = await runSettlement(sql, {
+      day: params.day,
+      region: params.region,
+      runType: params.runType,
+      actor: 'job:settlement-run',
+      jobRunId: ctx.runId,
+      onProgress: (_step, done, total) => ctx.progress(done, total),
+    });
+    await ctx.log('info', describeSettlement(result));
+    return {
+      items: result.run.readings,
+      summary: {
+        runId: result.run.id,
+        day: result.run.day,
+        region: result.run.region,
+        runType: result.run.runType,
+        version: result.run.version,
+        kwh: result.run.kwh,
+        readings: result.run.readings,
+        differences: result.differences,
+        causes: result.causes,
+      },
+    };
+  },
+};
+
+const settlementDueJob: JobDefinition<'settlement-due'> = {
+  name: 'settlement-due',
+  progressUnit: 'steps',
+  queue: { retryLimit: 1, retryDelay: 60, retryBackoff: false, expireInSeconds: 6 * 3600 },
+  async run(ctx, params, { sql }) {
+    const due = await dueSettlementRuns(sql, { lookbackDays: params.lookbackDays });
+    await ctx.log('info', `${due.length} settlement runs due`);
+    ctx.progress(0, due.length);
+    const done: number[] = [];
+    const failed: string[] = [];
+    let readings = 0;
+    for (const [index, next] of due.entries()) {
+      await ctx.checkpoint();
+      try {
+        const result = await runSettlement(sql, {
+          ...next,
+          actor: 'job:settlement-due',
+          jobRunId: ctx.runId,
+        });
+        await ctx.log('info', describeSettlement(result));
+        done.push(result.run.id);
+        readings += result.run.readings;
+      } catch (error) {
+        // One region that does not balance must not hold up the others; the run fails at the end.
+        const message = error instanceof Error ? error.message : String(error);
+        failed.push(`${next.region} ${next.day} ${next.runType}: ${message}`);
+        await ctx.log('error', `${next.region} ${next.day} ${next.runType} failed: ${message}`);
+      }
+      ctx.progress(index + 1, due.length);
+    }
+    if (failed.length > 0) {
+      throw new Error(`${failed.length} of ${due.length} settlement runs failed: ${failed.join('; ')}`);
+    }
+    return { items: readings, summary: { due: due.length, runIds: done } };
+  },
+};
+
 export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
   replay: replayJob,
   'finalize-day': finalizeDayJob,
@@ -411,6 +492,8 @@ export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
   'reprocess-queue': reprocessQueueJob,
   nightly: nightlyJob,
   housekeeping: housekeepingJob,
+  'settlement-run': settlementRunJob,
+  'settlement-due': settlementDueJob,
   archive: archiveJob,
   retention: retentionJob,
 };

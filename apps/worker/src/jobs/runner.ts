@@ -15,6 +15,7 @@ import {
   startRunAttempt,
   type JobName,
 } from '@meterops/db/queries/jobs';
+import { dueSettlementRuns } from '@meterops/db/queries/settlement';
 import { jobRunPoint } from '@meterops/metrics/measurements';
 import type { MetricsWriter } from '@meterops/metrics/writer';
 import { PgBoss, type JobWithMetadata } from 'pg-boss';
@@ -36,6 +37,7 @@ export interface JobRunnerOptions {
     nightly: string;
     reprocessQueue: string;
     housekeeping: string;
+    settlement: string;
     archive: string;
     retention: string;
   } | null;
@@ -104,6 +106,7 @@ export class JobRunner {
       await boss.schedule('nightly', this.options.schedules.nightly, {}, { tz: 'UTC' });
       await boss.schedule('reprocess-queue', this.options.schedules.reprocessQueue, {}, { tz: 'UTC' });
       await boss.schedule('housekeeping', this.options.schedules.housekeeping, {}, { tz: 'UTC' });
+      await boss.schedule('settlement-due', this.options.schedules.settlement, {}, { tz: 'UTC' });
       await boss.schedule('archive', this.options.schedules.archive, {}, { tz: 'UTC' });
       await boss.schedule('retention', this.options.schedules.retention, {}, { tz: 'UTC' });
     }
@@ -203,6 +206,8 @@ export class JobRunner {
         const [queued] = await sql<{ any: boolean }[]>`select exists (select 1 from reprocess_queue) as any`;
         if (queued?.any !== true) return;
       }
+      // Likewise an hourly settlement pass with no run due.
+      if (definition.name === 'settlement-due' && (await dueSettlementRuns(sql)).length === 0) return;
       await recordScheduledRun(sql, {
         id: job.id,
         name: definition.name,

@@ -16,6 +16,12 @@ export const staffActions = [
   'billing_alert.acknowledged',
   'job.started',
   'job.cancel_requested',
+  'alert.acknowledged',
+  'alert_silence.created',
+  'alert_silence.ended',
+  'alert_rule.updated',
+  'alert_channel.saved',
+  'alert_channel.deleted',
   'webhook.created',
   'webhook.updated',
   'webhook.enabled',
@@ -26,7 +32,16 @@ export const staffActions = [
 ] as const;
 export type StaffAction = (typeof staffActions)[number];
 
-export const staffAuditTargets = ['user', 'billing_alert', 'job_run', 'webhook_endpoint'] as const;
+export const staffAuditTargets = [
+  'user',
+  'billing_alert',
+  'job_run',
+  'alert',
+  'alert_silence',
+  'alert_rule',
+  'alert_channel',
+  'webhook_endpoint',
+] as const;
 export type StaffAuditTarget = (typeof staffAuditTargets)[number];
 
 /** Who did it: a signed-in staff user (with the request's client address), or a command-line user. */

@@ -132,3 +132,10 @@ export async function acknowledgeBillingAlert(
     from billing_alerts where id = ${params.id}`;
   return row ?? null;
 }
+
+/** Billing alerts nobody has acknowledged yet, and when the oldest was raised. */
+export async function openBillingAlertSummary(sql: Sql): Promise<{ open: number; oldestAt: Date | null }> {
+  const [row] = await sql<{ open: number; oldestAt: Date | null }[]>`
+    select count(*)::int as open, min(created_at) as "oldestAt" from billing_alerts where acknowledged_at is null`;
+  return row ?? { open: 0, oldestAt: null };
+}

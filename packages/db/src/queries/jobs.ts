@@ -4,6 +4,7 @@
  * functions touch only our tables, so the web app needs no queue client. A run requested here is
  * `queued` with no pg-boss job yet; the worker's relay puts it on the pg-boss queue under the same id.
  */
+import { settlementRunTypes } from '@meterops/domain/settlement';
 import { addDays } from '@meterops/domain/time';
 import { z } from 'zod';
 import type { TransactionSql } from 'postgres';
@@ -74,6 +75,16 @@ export const jobParamsSchemas = {
    * retention in years).
    */
   archive: z.object({ before: month.optional(), purgeBefore: month.optional() }).strict(),
+  /** One settlement run of a local day and region (docs/settlement.md); a repeat of a type is a new version. */
+  'settlement-run': z
+    .object({
+      day,
+      region: z.string().trim().min(1, 'a region').max(64),
+      runType: z.enum(settlementRunTypes).default('initial'),
+    })
+    .strict(),
+  /** Every settlement run the timetable asks for by now that has not run (the last `lookbackDays` days too). */
+  'settlement-due': z.object({ lookbackDays: z.number().int().min(0).max(60).optional() }).strict(),
   /** Delete resolved rejected readings and finished runs' logs older than the retention (days). */
   retention: z
     .object({
@@ -326,4 +337,64 @@ export async function pruneJobLogs(sql: Sql, params: { days: number }): Promise<
     delete from job_run_logs l using job_runs r
     where l.run_id = r.id and r.finished_at < now() - make_interval(days => ${params.days})`;
   return deleted.count;
+}
+
+export interface JobHealth {
+  name: string;
+  /** The newest finished run since the look-back (completed, failed or cancelled). */
+  lastFinished: { id: string; status: JobRunStatus; error: string | null; finishedAt: Date } | null;
+  /** The longest-running run in progress now. */
+  running: { id: string; startedAt: Date; runningSeconds: number } | null;
+  /** Median duration of the job's last 20 completed runs; null without any. */
+  usualSeconds: number | null;
+}
+
+/** Per job name seen since `since`: how its last run ended, what runs now, and how long it usually takes. */
+export async function jobHealth(sql: Sql, params: { since: Date; now: Date }): Promise<JobHealth[]> {
+  const rows = await sql<
+    {
+      name: string;
+      lastId: string | null;
+      lastStatus: JobRunStatus | null;
+      lastError: string | null;
+      lastFinishedAt: Date | null;
+      runningId: string | null;
+      runningStartedAt: Date | null;
+      usualSeconds: number | null;
+    }[]
+  >`
+    select n.name, f.id as "lastId", f.status as "lastStatus", f.error as "lastError",
+           f.finished_at as "lastFinishedAt", r.id as "runningId", r.started_at as "runningStartedAt",
+           u.usual as "usualSeconds"
+    from (select distinct name from job_runs where created_at >= ${params.since} or status = 'running') n
+    left join lateral (
+      select id, status, error, finished_at from job_runs
+      where name = n.name and finished_at >= ${params.since} and status in ('completed', 'failed', 'cancelled')
+      order by finished_at desc limit 1) f on true
+    left join lateral (
+      select id, started_at from job_runs
+      where name = n.name and status = 'running' and started_at is not null
+      order by started_at limit 1) r on true
+    left join lateral (
+      select (percentile_cont(0.5) within group (order by extract(epoch from finished_at - started_at)))::float8 as usual
+      from (select started_at, finished_at from job_runs
+            where name = n.name and status = 'completed' and started_at is not null and finished_at is not null
+            order by finished_at desc limit 20) recent) u on true
+    order by n.name`;
+  return rows.map((row) => ({
+    name: row.name,
+    lastFinished:
+      row.lastId && row.lastStatus && row.lastFinishedAt
+        ? { id: row.lastId, status: row.lastStatus, error: row.lastError, finishedAt: row.lastFinishedAt }
+        : null,
+    running:
+      row.runningId && row.runningStartedAt
+        ? {
+            id: row.runningId,
+            startedAt: row.runningStartedAt,
+            runningSeconds: (params.now.getTime() - row.runningStartedAt.getTime()) / 1000,
+          }
+        : null,
+    usualSeconds: row.usualSeconds,
+  }));
 }

@@ -246,3 +246,25 @@ export async function pruneResolvedRejects(pg: Sql, params: { days: number }): P
       and dead_lettered_at is not null`;
   return deleted.count;
 }
+
+export interface RejectRate {
+  rule: string;
+  /** Rejects received in [windowStart, now). */
+  inWindow: number;
+  /** Rejects received in [baselineStart, windowStart), the rule's usual rate. */
+  inBaseline: number;
+}
+
+/** Rejects per VEE rule in the recent window and in the baseline before it, for the alert rule. */
+export async function rejectRatesByRule(
+  pg: Sql,
+  params: { baselineStart: Date; windowStart: Date; now: Date },
+): Promise<RejectRate[]> {
+  return pg<RejectRate[]>`
+    select rule,
+           count(*) filter (where received_at >= ${params.windowStart})::int as "inWindow",
+           count(*) filter (where received_at < ${params.windowStart})::int as "inBaseline"
+    from rejected_readings
+    where received_at >= ${params.baselineStart} and received_at < ${params.now}
+    group by rule order by rule`;
+}

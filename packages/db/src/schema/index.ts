@@ -7,4 +7,6 @@ export * from './jobs';
 export * from './ingest';
 export * from './audit';
 export * from './archive';
+export * from './alerting';
 export * from './webhooks';
+export * from './settlement';

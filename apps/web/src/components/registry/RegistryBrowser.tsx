@@ -5,6 +5,7 @@ import { Segmented } from '../ui/Segmented';
 import { BillingPeriodsSection } from './BillingPeriodsSection';
 import { CustomersSection } from './CustomersSection';
 import { MetersSection } from './MetersSection';
+import { SuppliersSection } from './SuppliersSection';
 import { TariffsSection } from './TariffsSection';
 
 const registryParts = [
@@ -12,6 +13,7 @@ const registryParts = [
   { value: 'customers', label: 'Customers' },
   { value: 'tariffs', label: 'Tariffs' },
   { value: 'billingPeriods', label: 'Billing periods' },
+  { value: 'suppliers', label: 'Suppliers' },
 ] as const;
 type Part = (typeof registryParts)[number]['value'];
 
@@ -28,6 +30,7 @@ export function RegistryBrowser({ canEdit }: { canEdit: boolean }) {
       {part === 'customers' ? <CustomersSection canEdit={canEdit} /> : null}
       {part === 'tariffs' ? <TariffsSection canEdit={canEdit} /> : null}
       {part === 'billingPeriods' ? <BillingPeriodsSection canEdit={canEdit} /> : null}
+      {part === 'suppliers' ? <SuppliersSection canEdit={canEdit} /> : null}
     </>
   );
 }

@@ -4,36 +4,12 @@
  * (and keeps settled buckets in a BucketCache). Every value reaches InfluxDB as a bound parameter.
  */
 import { MEASUREMENT } from '@meterops/metrics/measurements';
-import type { InfluxQuery, InfluxSeries } from '@meterops/metrics/query';
+import type { InfluxQuery } from '@meterops/metrics/query';
+import { keyOf, type PartitionKey, type TimeRange } from '@meterops/metrics/consumer-reads';
 import { alignDown } from './bucket-cache';
-import type { CommitSample, LagSample } from './evaluate';
-
-export interface TimeRange {
-  /** Epoch ms, inclusive. */
-  from: number;
-  /** Epoch ms, inclusive. */
-  to: number;
-}
 
 interface Bucketed extends TimeRange {
   bucketMs: number;
-}
-
-/** A consumer group's partition, as tagged by the worker. */
-export interface PartitionKey {
-  group: string;
-  topic: string;
-  partition: number;
-}
-
-export const partitionId = (key: PartitionKey) => `${key.group}\u0000${key.topic}\u0000${key.partition}`;
-
-function keyOf(series: InfluxSeries<object>): PartitionKey {
-  return {
-    group: series.tags.group ?? '',
-    topic: series.tags.topic ?? '',
-    partition: Number(series.tags.partition ?? -1),
-  };
 }
 
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
@@ -173,49 +149,6 @@ export async function fetchLag(influx: InfluxQuery, params: Bucketed): Promise<M
     }
   }
   return buckets;
-}
-
-export interface PartitionSamples extends PartitionKey {
-  /** Lag samples as reported, oldest first. */
-  lag: (LagSample & { seconds: number })[];
-}
-
-/** Every lag sample in (since, until], per partition, for the status evaluation. */
-export async function readLagSamples(influx: InfluxQuery, params: TimeRange): Promise<PartitionSamples[]> {
-  const series = await influx.query<{ time: number; offsets: number | null; seconds: number | null }>(
-    `SELECT "offsets", "seconds" FROM "${MEASUREMENT.consumerLag}" WHERE time > $from AND time <= $to
-     GROUP BY "group", "topic", "partition"`,
-    range(params),
-  );
-  return series.map((entry) => ({
-    ...keyOf(entry),
-    lag: entry.rows
-      .filter((row) => row.offsets !== null)
-      .map((row) => ({ time: row.time, offsets: num(row.offsets), seconds: num(row.seconds) })),
-  }));
-}
-
-export interface PartitionCommit extends PartitionKey {
-  commit: CommitSample;
-}
-
-/** The first or the last commit of each partition in (from, to]. */
-export async function readCommit(
-  influx: InfluxQuery,
-  params: TimeRange & { which: 'first' | 'last' },
-): Promise<PartitionCommit[]> {
-  const selector = params.which === 'first' ? 'FIRST' : 'LAST';
-  const series = await influx.query<{ time: number; offset: number | null }>(
-    `SELECT ${selector}("offset") AS "offset" FROM "${MEASUREMENT.commit}" WHERE time > $from AND time <= $to
-     GROUP BY "group", "topic", "partition"`,
-    range(params),
-  );
-  return series.flatMap((entry) => {
-    const row = entry.rows[0];
-    return row && row.offset !== null
-      ? [{ ...keyOf(entry), commit: { time: row.time, offset: row.offset } }]
-      : [];
-  });
 }
 
 /** A stretch of time a worker's ingest was paused (Postgres or the broker away, a consumer restarting). */

@@ -12,23 +12,25 @@ import { pipelineRanges, pipelineRangeSchema, type PipelineRange } from '../../l
 import { alignDown, BucketCache, nearestRank, nearestRankOfTwo } from '../pipeline/bucket-cache';
 import {
   estimateLagTrend,
-  evaluatePartition,
+  judgeConsumers,
   statusSeverity,
-  type CommitSample,
   type PartitionStatus,
-} from '../pipeline/evaluate';
+} from '@meterops/metrics/consumer-status';
+import {
+  partitionId,
+  readCommit,
+  readConsumerWindow,
+  type PartitionCommit,
+  type PartitionKey,
+} from '@meterops/metrics/consumer-reads';
 import {
   emptyThroughput,
   fetchLag,
   fetchLatencyValues,
   fetchRuleCounts,
   fetchThroughput,
-  partitionId,
-  readCommit,
-  readLagSamples,
   readWorkerIncidents,
   type LatencyValues,
-  type PartitionKey,
   type PartitionLag,
   type RuleCount,
 } from '../pipeline/metrics';
@@ -67,7 +69,7 @@ interface InfluxState {
   /** Each partition's newest commit up to `settledUpTo`, so the 7-day look-back runs once per process. */
   lastCommits: {
     settledUpTo: number;
-    byPartition: Map<string, { key: PartitionKey; commit: CommitSample }>;
+    byPartition: Map<string, PartitionCommit>;
   } | null;
 }
 
@@ -93,7 +95,7 @@ async function lastCommits(influx: InfluxQuery, now: number) {
   const settledUpTo = now - SETTLE_MS;
   const known = state.lastCommits ?? {
     settledUpTo: now - COMMIT_HORIZON_MS,
-    byPartition: new Map<string, { key: PartitionKey; commit: CommitSample }>(),
+    byPartition: new Map<string, PartitionCommit>(),
   };
   const [settled, recent] = await Promise.all([
     settledUpTo > known.settledUpTo
@@ -102,12 +104,12 @@ async function lastCommits(influx: InfluxQuery, now: number) {
     readCommit(influx, { from: Math.max(known.settledUpTo, settledUpTo), to: now, which: 'last' }),
   ]);
   const byPartition = new Map(known.byPartition);
-  for (const entry of settled) byPartition.set(partitionId(entry), { key: entry, commit: entry.commit });
+  for (const entry of settled) byPartition.set(partitionId(entry), entry);
   state.lastCommits = {
     settledUpTo: Math.max(known.settledUpTo, settledUpTo),
     byPartition: new Map(byPartition),
   };
-  for (const entry of recent) byPartition.set(partitionId(entry), { key: entry, commit: entry.commit });
+  for (const entry of recent) byPartition.set(partitionId(entry), entry);
   return byPartition;
 }
 
@@ -409,12 +411,12 @@ export const pipelineRouter = router({
     .query(async ({ ctx, input }) => {
       const now = Date.now();
       const range = rangeOf(input.range, now);
-      const windowStart = now - STATUS_WINDOW_MS;
-      const [samples, firstInWindow, beforeWindow, newestCommits, lagBuckets, positions] = await Promise.all([
-        readLagSamples(ctx.influx, { from: windowStart, to: now }),
-        readCommit(ctx.influx, { from: windowStart, to: now, which: 'first' }),
-        readCommit(ctx.influx, { from: windowStart - STATUS_WINDOW_MS, to: windowStart, which: 'last' }),
-        lastCommits(ctx.influx, now),
+      const [window, lagBuckets, positions] = await Promise.all([
+        readConsumerWindow(ctx.influx, {
+          now,
+          windowMs: STATUS_WINDOW_MS,
+          newestCommits: lastCommits(ctx.influx, now),
+        }),
         stateOf(ctx.influx).buckets.read({
           key: 'lag',
           ...range,
@@ -439,62 +441,34 @@ export const pipelineRouter = router({
           found.points.push({ time: start, offsets: entry.offsets, seconds: entry.seconds });
         }
       }
-      const firstById = new Map(firstInWindow.map((entry) => [partitionId(entry), entry.commit]));
-      const beforeById = new Map(beforeWindow.map((entry) => [partitionId(entry), entry.commit]));
-      const commits = [...newestCommits.entries()].map(([id, entry]) => {
-        const last = entry.commit;
-        // The last commit at or before the window start: from the five minutes before it, or else the
-        // partition's newest commit if that is older than the window.
-        const before = beforeById.get(id) ?? (last.time <= windowStart ? last : null);
-        return { ...entry.key, last, beforeWindow: before, firstInWindow: firstById.get(id) ?? null };
-      });
-
-      const keys = new Map<string, PartitionKey>();
-      for (const entry of [...samples, ...commits, ...series.values()]) {
-        keys.set(partitionId(entry), { group: entry.group, topic: entry.topic, partition: entry.partition });
-      }
-      const samplesById = new Map(samples.map((entry) => [partitionId(entry), entry.lag]));
-      const commitsById = new Map(commits.map((entry) => [partitionId(entry), entry]));
+      const judged = judgeConsumers(window, [...series.values()]);
       const positionsById = new Map(
         positions.map((row) => [partitionId({ group: row.consumerGroup, ...row }), row]),
       );
-      const multipleTopics =
-        new Set([...keys.values()].map((key) => `${key.group}\u0000${key.topic}`)).size > 1;
+      const multipleTopics = new Set(judged.map((key) => `${key.group}\u0000${key.topic}`)).size > 1;
       const labelOf = (key: PartitionKey) =>
         multipleTopics ? `${key.group} · ${key.topic} · ${key.partition}` : `Partition ${key.partition}`;
 
-      const partitions = [...keys.entries()]
-        .sort(
-          ([, a], [, b]) =>
-            a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic) || a.partition - b.partition,
-        )
-        .map(([id, key]) => {
-          const lag = samplesById.get(id) ?? [];
-          const commit = commitsById.get(id);
-          const judged: CommitSample[] = [];
-          if (commit?.beforeWindow) judged.push(commit.beforeWindow);
-          if (commit?.firstInWindow) judged.push(commit.firstInWindow);
-          if (commit?.last && commit.last.time > windowStart) judged.push(commit.last);
-          // A last commit before the window still tells STOP how long ago it was.
-          if (judged.length === 0 && commit?.last) judged.push(commit.last);
-          const verdict = evaluatePartition({ now, windowMs: STATUS_WINDOW_MS, lag, commits: judged });
-          const latest = lag.at(-1);
-          const position = positionsById.get(id);
-          return {
-            id,
-            ...key,
-            lagOffsets: latest?.offsets ?? null,
-            lagSeconds: latest?.seconds ?? null,
-            lagReportedAt: latest ? new Date(latest.time) : null,
-            status: verdict.status,
-            reason: verdict.reason,
-            lastCommitAt: commit?.last ? new Date(commit.last.time) : null,
-            committedOffset: commit?.last?.offset ?? null,
-            storedNextOffset: position?.nextOffset ?? null,
-            storedAt: position?.updatedAt ?? null,
-            worst: false,
-          };
-        });
+      const partitions = judged.map(({ id, lag, lastCommit, verdict, ...key }) => {
+        const latest = lag.at(-1);
+        const position = positionsById.get(id);
+        return {
+          id,
+          group: key.group,
+          topic: key.topic,
+          partition: key.partition,
+          lagOffsets: latest?.offsets ?? null,
+          lagSeconds: latest?.seconds ?? null,
+          lagReportedAt: latest ? new Date(latest.time) : null,
+          status: verdict.status,
+          reason: verdict.reason,
+          lastCommitAt: lastCommit ? new Date(lastCommit.time) : null,
+          committedOffset: lastCommit?.offset ?? null,
+          storedNextOffset: position?.nextOffset ?? null,
+          storedAt: position?.updatedAt ?? null,
+          worst: false,
+        };
+      });
 
       const worst = partitions
         .filter((partition) => (partition.lagOffsets ?? 0) > 0)
@@ -524,7 +498,10 @@ export const pipelineRouter = router({
         status: partitions.length === 0 ? 'UNKNOWN' : status,
         partitions,
         totalLagOffsets: partitions.reduce((sum, partition) => sum + (partition.lagOffsets ?? 0), 0),
-        trend: estimateLagTrend([...samplesById.values()], STATUS_WINDOW_MS),
+        trend: estimateLagTrend(
+          window.samples.map((entry) => entry.lag),
+          STATUS_WINDOW_MS,
+        ),
         freshness: {
           lastCommitAt: Number.isFinite(lastCommit) ? new Date(lastCommit) : null,
           lastStoredAt: Number.isFinite(lastStored) ? new Date(lastStored) : null,

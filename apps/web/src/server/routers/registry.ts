@@ -1,5 +1,5 @@
 /**
- * The registry: meters, customers, tariffs and billing periods. Administrators write; customer service
+ * The registry: meters, customers, tariffs, billing periods and suppliers. Administrators write; customer service
  * reads all of it (to answer a caller); operators read meters (to tell an unknown meter from a removed
  * one). Refusals the database decides (an id taken, a change stored readings forbid) arrive as
  * `RegistryError`s and are answered next to their field by ./errors.ts.
@@ -31,6 +31,15 @@ import {
   updateTariff,
   type PeriodRefusal,
 } from '@meterops/db/queries/registry';
+import {
+  createSupplier,
+  deactivateSupplier,
+  getSupplier,
+  listSuppliers,
+  meterSupplierHistory,
+  switchSupplier,
+  updateSupplier,
+} from '@meterops/db/queries/suppliers';
 import { registeredMeterIdSchema } from '@meterops/domain/contract';
 import {
   createBillingPeriodSchema,
@@ -43,6 +52,7 @@ import {
   tariffSchema,
   updateBillingPeriodSchema,
 } from '../../lib/registry-params';
+import { supplierIdSchema, supplierSchema, supplierSwitchSchema } from '../../lib/settlement-params';
 import { customerIdSchema } from '../../lib/user-params';
 import { router, withRole } from '../trpc';
 
@@ -104,6 +114,30 @@ const metersRouter = router({
   reactivate: adminProcedure
     .input(z.object({ id: registeredMeterIdSchema }))
     .mutation(async ({ ctx, input }) => found(await reactivateMeter(ctx.sql, input), `meter ${input.id}`)),
+  /** The meter's supplier registrations, the retracted ones too (docs/settlement.md). */
+  suppliers: readMeters
+    .input(z.object({ id: registeredMeterIdSchema }))
+    .query(({ ctx, input }) => meterSupplierHistory(ctx.sql, { meterId: input.id })),
+  /** Moves the meter to a supplier from a local settlement day on. */
+  switchSupplier: adminProcedure
+    .input(supplierSwitchSchema)
+    .mutation(({ ctx, input }) => switchSupplier(ctx.sql, { ...input, actor: ctx.user.id })),
+});
+
+const suppliersRouter = router({
+  list: readMeters.input(listInputSchema).query(({ ctx, input }) => listSuppliers(ctx.sql, list(input))),
+  get: readMeters
+    .input(z.object({ id: supplierIdSchema }))
+    .query(async ({ ctx, input }) => found(await getSupplier(ctx.sql, input), `supplier ${input.id}`)),
+  create: adminProcedure.input(supplierSchema).mutation(({ ctx, input }) => createSupplier(ctx.sql, input)),
+  update: adminProcedure
+    .input(supplierSchema)
+    .mutation(async ({ ctx, input }) => found(await updateSupplier(ctx.sql, input), `supplier ${input.id}`)),
+  deactivate: adminProcedure
+    .input(z.object({ id: supplierIdSchema }))
+    .mutation(async ({ ctx, input }) =>
+      found(await deactivateSupplier(ctx.sql, input), `supplier ${input.id}`),
+    ),
 });
 
 const customersRouter = router({
@@ -175,4 +209,5 @@ export const registryRouter = router({
   customers: customersRouter,
   tariffs: tariffsRouter,
   billingPeriods: billingPeriodsRouter,
+  suppliers: suppliersRouter,
 });

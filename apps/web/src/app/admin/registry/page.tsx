@@ -11,8 +11,8 @@ export default async function RegistryPage() {
   return (
     <>
       <PageHeader title="Registry">
-        Meters, customers, tariffs and billing periods. Nothing is deleted: meters are made inactive or
-        removed, customers and tariffs deactivated, open billing periods cancelled.
+        Meters, customers, tariffs, billing periods and suppliers. Nothing is deleted: meters are made
+        inactive or removed, customers and tariffs deactivated, open billing periods cancelled.
       </PageHeader>
       <RegistryBrowser canEdit />
     </>

@@ -1,6 +1,7 @@
 /**
  * Consumer health judged the way LinkedIn's Burrow does it: no thresholds, only how lag and committed
- * offsets behave over a sliding window. Pure functions; the pipeline router feeds them InfluxDB samples.
+ * offsets behave over a sliding window. The pipeline page and the alert rules judge partitions with
+ * `judgeConsumers` (below), fed by `readConsumerWindow` from InfluxDB.
  *
  * Rules, first match wins (Burrow's order, without its REWIND):
  *   UNKNOWN  no lag was reported for the partition in the window (the worker that owns it is not reporting)
@@ -10,6 +11,8 @@
  *   WARN     lag throughout, offsets move, but the lag never fell and ended higher than it began
  *   OK       otherwise: the consumer is working the backlog down
  */
+
+import { partitionId, type ConsumerWindow, type PartitionKey } from './consumer-reads';
 
 export type PartitionStatus = 'OK' | 'WARN' | 'STALL' | 'STOP' | 'UNKNOWN';
 
@@ -93,6 +96,60 @@ export function evaluatePartition(window: PartitionWindow): PartitionVerdict {
     };
   }
   return { status: 'OK', reason: 'Consuming the backlog.' };
+}
+
+export interface JudgedPartition extends PartitionKey {
+  id: string;
+  /** Lag samples in the window, oldest first. */
+  lag: readonly (LagSample & { seconds?: number })[];
+  /** The partition's newest commit, however old. */
+  lastCommit: CommitSample | null;
+  verdict: PartitionVerdict;
+}
+
+/**
+ * Every partition seen in the window (or with a known commit, or among `alsoKnown`) with its verdict:
+ * the commits judged are the last one at or before the window start, the first and the last inside it.
+ */
+export function judgeConsumers(
+  window: ConsumerWindow,
+  alsoKnown: readonly PartitionKey[] = [],
+): JudgedPartition[] {
+  const { now, windowMs } = window;
+  const windowStart = now - windowMs;
+  const firstById = new Map(window.firstInWindow.map((entry) => [partitionId(entry), entry.commit]));
+  const beforeById = new Map(window.beforeWindow.map((entry) => [partitionId(entry), entry.commit]));
+  const samplesById = new Map(window.samples.map((entry) => [partitionId(entry), entry.lag]));
+  const keys = new Map<string, PartitionKey>();
+  for (const entry of [...window.samples, ...window.newestCommits.values(), ...alsoKnown]) {
+    keys.set(partitionId(entry), { group: entry.group, topic: entry.topic, partition: entry.partition });
+  }
+  return [...keys.entries()]
+    .sort(
+      ([, a], [, b]) =>
+        a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic) || a.partition - b.partition,
+    )
+    .map(([id, key]) => {
+      const lag = samplesById.get(id) ?? [];
+      const last = window.newestCommits.get(id)?.commit ?? null;
+      // The last commit at or before the window start: from the stretch before it, or else the
+      // partition's newest commit if that is older than the window.
+      const before = beforeById.get(id) ?? (last && last.time <= windowStart ? last : null);
+      const judged: CommitSample[] = [];
+      if (before) judged.push(before);
+      const first = firstById.get(id);
+      if (first) judged.push(first);
+      if (last && last.time > windowStart) judged.push(last);
+      // A last commit before the window still tells STOP how long ago it was.
+      if (judged.length === 0 && last) judged.push(last);
+      return {
+        id,
+        ...key,
+        lag,
+        lastCommit: last,
+        verdict: evaluatePartition({ now, windowMs, lag, commits: judged }),
+      };
+    });
 }
 
 export type LagTrend = 'growing' | 'shrinking' | 'steady';

@@ -5,7 +5,7 @@ import {
   lagSlope,
   type CommitSample,
   type LagSample,
-} from '../src/server/pipeline/evaluate';
+} from '../src/consumer-status';
 
 const now = Date.parse('2026-11-20T12:00:00Z');
 const windowMs = 5 * 60_000;
