@@ -18,6 +18,7 @@ const ENV_DEFAULTS = {
   KAFKA_BROKERS: '127.0.0.1:9092',
   READINGS_TOPIC: 'meter.readings',
   DLQ_TOPIC: 'meter.readings.dlq',
+  VALIDATED_TOPIC: 'meter.readings.validated',
   CONSUMER_GROUP: 'meterops-ingest',
   INFLUX_URL: 'http://127.0.0.1:8086',
   INFLUX_DB: 'meterops',
@@ -63,6 +64,8 @@ const schema = z.object({
   KAFKA_SCRAM_PASSWORD: z.preprocess(unsetIfEmpty, z.string().optional()),
   READINGS_TOPIC: z.preprocess(unsetIfEmpty, objectName.default(ENV_DEFAULTS.READINGS_TOPIC)),
   DLQ_TOPIC: z.preprocess(unsetIfEmpty, objectName.default(ENV_DEFAULTS.DLQ_TOPIC)),
+  /** Accepted readings for downstream consumers; set to an empty string to publish none. */
+  VALIDATED_TOPIC: z.union([z.literal(''), objectName]).default(ENV_DEFAULTS.VALIDATED_TOPIC),
   CONSUMER_GROUP: z.preprocess(unsetIfEmpty, objectName.default(ENV_DEFAULTS.CONSUMER_GROUP)),
   INFLUX_URL: z.preprocess(
     unsetIfEmpty,

@@ -358,6 +358,8 @@ async function upKafka(
   const topics = [
     { topic: env.READINGS_TOPIC, partitions: READINGS_PARTITIONS },
     { topic: env.DLQ_TOPIC, partitions: DLQ_PARTITIONS },
+    // Keyed by meter like the input, with as many partitions.
+    ...(env.VALIDATED_TOPIC === '' ? [] : [{ topic: env.VALIDATED_TOPIC, partitions: READINGS_PARTITIONS }]),
   ];
   const started = Date.now();
   let managed = true;
@@ -426,6 +428,9 @@ async function upKafka(
       [
         { topic: env.READINGS_TOPIC, retentionHours: TOPIC_RETENTION_HOURS.readings },
         { topic: env.DLQ_TOPIC, retentionHours: TOPIC_RETENTION_HOURS.deadLetter },
+        ...(env.VALIDATED_TOPIC === ''
+          ? []
+          : [{ topic: env.VALIDATED_TOPIC, retentionHours: TOPIC_RETENTION_HOURS.readings }]),
       ],
       say,
     );

@@ -84,6 +84,10 @@ const schema = z.object({
    * are not enough, because the quartiles of a handful of homes give away a neighbour's usage.
    */
   PEER_MIN_COUNT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(5).max(1_000).default(10)),
+  /** Allow http:// webhook URLs (development and tests only; docs/webhooks.md). */
+  WEBHOOKS_ALLOW_HTTP: z.preprocess(unsetIfEmpty, z.stringbool().default(false)),
+  /** Allow webhook URLs on loopback and private networks (development and tests only). */
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z.preprocess(unsetIfEmpty, z.stringbool().default(false)),
   /** Where archived months of raw readings are read from (see @meterops/archive). */
   ...archiveEnvShape,
 });

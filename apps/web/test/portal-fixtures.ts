@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '@meterops/db/client';
 import { enqueueJob, requestCancel } from '@meterops/db/queries/jobs';
+import { createWebhookEndpoint, sendTestEvent } from '@meterops/db/queries/webhooks';
 
 /** A past local day no other test writes (Europe/London, winter: local time = UTC). */
 export const FIXTURE_DAY = '2024-02-14';
@@ -24,6 +25,8 @@ export class PortalFixture {
   private flaggedForEstimate = [13, 15, 17, 19, 21];
   alertId = 0;
   runId = '';
+  webhookEndpointId = '';
+  webhookDeliveryId = 0;
 
   private constructor(
     private readonly sql: Sql,
@@ -76,6 +79,17 @@ export class PortalFixture {
     // Cancelled before any worker can run it: a worker running beside the tests would otherwise finalize the day.
     await requestCancel(sql, { id: run.id, actor: 'web-test' });
     this.runId = run.id;
+    // An https endpoint nobody answers: a worker beside the tests tries it and logs the failures.
+    const { endpoint } = await createWebhookEndpoint(sql, {
+      url: 'https://receiver.example.com/meterops',
+      description: 'web test',
+      eventTypes: ['day.finalized'],
+      filter: { regions: [this.region], segments: [], meterIds: [] },
+      createdBy: 'web-test',
+    });
+    this.webhookEndpointId = endpoint.id;
+    const test = await sendTestEvent(sql, { endpointId: endpoint.id, requestedBy: 'web-test' });
+    this.webhookDeliveryId = test?.deliveryId ?? 0;
   }
 
   /** A missing interval of the day, a new one each call, for corrections that must succeed. */

@@ -197,6 +197,34 @@ const expectations: Record<string, Expectation> = {
   'users.setDisabled': { access: admin, input: ({ probe }) => ({ id: probe.id, disabled: false }) },
   'users.resetPassword': { access: admin, input: ({ resetTarget }) => ({ id: resetTarget.id }) },
   'audit.list': { access: admin, input: () => ({ action: 'user.role_changed' }) },
+  'webhooks.list': { access: admin, input: () => ({}) },
+  'webhooks.create': {
+    access: admin,
+    input: () => ({
+      url: 'https://receiver.example.com/security-test',
+      description: 'security test',
+      eventTypes: ['billing_alert.raised'],
+    }),
+  },
+  'webhooks.update': {
+    access: admin,
+    input: ({ portal }) => ({
+      id: portal.webhookEndpointId,
+      url: 'https://receiver.example.com/meterops',
+      description: 'web test, changed',
+      eventTypes: ['day.finalized', 'billing_alert.raised'],
+      regions: [portal.region],
+    }),
+  },
+  'webhooks.setEnabled': {
+    access: admin,
+    input: ({ portal }) => ({ id: portal.webhookEndpointId, enabled: true }),
+  },
+  'webhooks.rotateSecret': { access: admin, input: ({ portal }) => ({ id: portal.webhookEndpointId }) },
+  'webhooks.deliveries': { access: admin, input: ({ portal }) => ({ endpointId: portal.webhookEndpointId }) },
+  'webhooks.delivery': { access: admin, input: ({ portal }) => ({ id: portal.webhookDeliveryId }) },
+  'webhooks.redeliver': { access: admin, input: ({ portal }) => ({ id: portal.webhookDeliveryId }) },
+  'webhooks.sendTest': { access: admin, input: ({ portal }) => ({ id: portal.webhookEndpointId }) },
   // The registry: admins write; agents read all of it, operators read meters. Writes that succeed touch
   // the registry fixture's own rows only (deactivations its spare rows, which nothing refers to).
   'registry.meters.list': { access: staff, input: ({ registry }) => ({ search: registry.prefix }) },

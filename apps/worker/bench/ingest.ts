@@ -83,6 +83,8 @@ const workers = Array.from({ length: workerCount }, (_, index) =>
       DATABASE_URL: benchUrl.toString(),
       READINGS_TOPIC: topic,
       DLQ_TOPIC: `${topic}.dlq`,
+      // The worker publishes accepted readings as a deployed one does (created at its start).
+      VALIDATED_TOPIC: `${topic}.validated`,
       CONSUMER_GROUP: groupId,
       INGEST_CONCURRENCY: values.concurrency,
       WORKER_ID: `bench-${index + 1}`,

@@ -23,6 +23,8 @@ const schema = z.object({
     ),
   READINGS_TOPIC: z.string().min(1).default('meter.readings'),
   DLQ_TOPIC: z.string().min(1).default('meter.readings.dlq'),
+  /** Accepted readings (and new versions) are published here after they are stored; empty: not published. */
+  VALIDATED_TOPIC: z.string().default('meter.readings.validated'),
   CONSUMER_GROUP: z.string().min(1).default('meterops-ingest'),
   INFLUX_URL: z.url().default('http://127.0.0.1:8086'),
   INFLUX_DB: z.string().min(1).default('meterops'),

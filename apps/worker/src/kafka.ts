@@ -258,3 +258,16 @@ export async function ensureTopics(kafka: KafkaClient, topics: { topic: string; 
     await admin.disconnect();
   }
 }
+
+/** How many partitions a topic has, or null when it does not exist. */
+export async function topicPartitionCount(kafka: KafkaClient, topic: string): Promise<number | null> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return null;
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    return metadata.topics[0]?.partitions.length ?? null;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -65,6 +65,7 @@ const ingest = new IngestService({
   log,
   topic: env.READINGS_TOPIC,
   dlqTopic: env.DLQ_TOPIC,
+  validatedTopic: env.VALIDATED_TOPIC,
   groupId: env.CONSUMER_GROUP,
   workerId: env.WORKER_ID,
   concurrency: env.INGEST_CONCURRENCY,

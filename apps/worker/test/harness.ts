@@ -115,6 +115,8 @@ export async function startIngest(
     metrics?: MetricsWriter;
     workerId?: string;
     kafka?: KafkaClient;
+    /** Where accepted readings are published; none by default. */
+    validatedTopic?: string;
     /** Passed to the service: short intervals let tests see reports and sweeps quickly. */
     service?: Partial<
       Pick<
@@ -135,6 +137,7 @@ export async function startIngest(
     log: silentLog,
     topic: topics.topic,
     dlqTopic: topics.dlqTopic,
+    validatedTopic: options.validatedTopic ?? null,
     groupId: topics.groupId,
     workerId: options.workerId ?? 'it-worker',
     concurrency: 3,

@@ -25,6 +25,12 @@ export const adminPages = [
       'Register and change meters, customers, tariffs and billing periods; re-drive a new meter’s quarantined readings.',
   },
   {
+    href: '/admin/webhooks',
+    label: 'Webhooks',
+    description:
+      'Endpoints that receive signed events (day finalized, billing alerts, corrections, reprocessing), their delivery log, redelivery and test events.',
+  },
+  {
     href: '/admin/users',
     label: 'Users and roles',
     description: 'Create users, change roles, bind customer accounts, disable access.',

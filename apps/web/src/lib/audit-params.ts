@@ -25,6 +25,13 @@ export const staffActionLabels: Record<StaffAction, string> = {
   'alert_rule.updated': 'Alert rule changed',
   'alert_channel.saved': 'Alert channel saved',
   'alert_channel.deleted': 'Alert channel deleted',
+  'webhook.created': 'Webhook created',
+  'webhook.updated': 'Webhook changed',
+  'webhook.enabled': 'Webhook enabled',
+  'webhook.disabled': 'Webhook disabled',
+  'webhook.secret_rotated': 'Webhook secret rotated',
+  'webhook.redelivered': 'Webhook delivery sent again',
+  'webhook.test_sent': 'Webhook test event sent',
 };
 
 export const auditTargetLabels: Record<StaffAuditTarget, string> = {
@@ -35,6 +42,7 @@ export const auditTargetLabels: Record<StaffAuditTarget, string> = {
   alert_silence: 'Alert silence',
   alert_rule: 'Alert rule',
   alert_channel: 'Alert channel',
+  webhook_endpoint: 'Webhook',
 };
 
 const actionSchema = z.enum(Object.keys(staffActionLabels) as [StaffAction, ...StaffAction[]]);

@@ -14,6 +14,7 @@ import { settlementRouter } from './routers/settlement';
 import { statusRouter } from './routers/status';
 import { usageRouter } from './routers/usage';
 import { usersRouter } from './routers/users';
+import { webhooksRouter } from './routers/webhooks';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -33,6 +34,7 @@ export const appRouter = router({
   registry: registryRouter,
   usage: usageRouter,
   settlement: settlementRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -16,13 +16,20 @@ const kafka = createKafka({
 await ensureTopics(kafka, [
   { topic: env.READINGS_TOPIC, numPartitions: 12 },
   { topic: env.DLQ_TOPIC, numPartitions: 3 },
+  // Keyed by meter like the input, with as many partitions, so a meter's readings stay in order.
+  ...(env.VALIDATED_TOPIC === '' ? [] : [{ topic: env.VALIDATED_TOPIC, numPartitions: 12 }]),
 ]);
 await applyTopicRetention(
   env.KAFKA_BROKERS,
   [
     { topic: env.READINGS_TOPIC, retentionHours: env.KAFKA_READINGS_RETENTION_HOURS },
     { topic: env.DLQ_TOPIC, retentionHours: env.KAFKA_DLQ_RETENTION_HOURS },
+    ...(env.VALIDATED_TOPIC === ''
+      ? []
+      : [{ topic: env.VALIDATED_TOPIC, retentionHours: env.KAFKA_READINGS_RETENTION_HOURS }]),
   ],
   console.log,
 );
-console.log(`topics ready: ${env.READINGS_TOPIC}, ${env.DLQ_TOPIC}`);
+console.log(
+  `topics ready: ${[env.READINGS_TOPIC, env.DLQ_TOPIC, env.VALIDATED_TOPIC].filter((topic) => topic !== '').join(', ')}`,
+);

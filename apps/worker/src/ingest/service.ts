@@ -16,6 +16,8 @@ import {
   createBatchConsumer,
   createLagProbe,
   createProducer,
+  ensureTopics,
+  topicPartitionCount,
   type BatchConsumer,
   type BatchControl,
   type KafkaBatch,
@@ -26,6 +28,7 @@ import {
 import { isInfrastructureError } from './errors';
 import { IngestHealth } from './health';
 import { deadLetter, IngestPipeline, RewindRequired, type BatchOutcome } from './pipeline';
+import { validatedMessageChunks } from './validated';
 
 export interface IngestServiceOptions {
   kafka: KafkaClient;
@@ -35,6 +38,8 @@ export interface IngestServiceOptions {
   log: Logger;
   topic: string;
   dlqTopic: string;
+  /** Where accepted readings are published (meter.readings.validated); null or empty: not published. */
+  validatedTopic?: string | null;
   groupId: string;
   workerId: string;
   concurrency: number;
@@ -93,6 +98,7 @@ export class IngestService {
       settingsMaxAgeMs: options.settingsMaxAgeMs,
       onSettingsError: (error) =>
         options.log.error({ err: error }, 'vee_settings unusable; the rule parameters in force stay'),
+      collectValidated: (options.validatedTopic ?? '') !== '',
     });
     this.health = new IngestHealth({ watchdogMs: options.watchdogMs ?? 120_000 });
   }
@@ -102,6 +108,15 @@ export class IngestService {
     await this.untilUp('postgres', () => this.pipeline.start());
     log.info({ meters: this.pipeline.fleetSize }, 'fleet loaded');
     this.producer = await this.untilUp('kafka', () => createProducer(kafka));
+    const validatedTopic = this.options.validatedTopic ?? '';
+    if (validatedTopic !== '') {
+      // A missing topic would pause ingest at the first batch; as many partitions as the input keeps a
+      // meter's readings in order on one partition.
+      await this.untilUp('kafka', async () => {
+        const partitions = (await topicPartitionCount(kafka, topic)) ?? 12;
+        await ensureTopics(kafka, [{ topic: validatedTopic, numPartitions: partitions }]);
+      });
+    }
     this.lagProbe = createLagProbe(kafka, groupId, topic);
     this.every(this.options.lagReportIntervalMs, () => this.reportLag());
     this.every(this.options.statusIntervalMs ?? 5_000, () => this.reportStatus());
@@ -289,6 +304,17 @@ export class IngestService {
       );
       control.seek(error.offset);
       return false;
+    }
+    // Durable in Postgres; the validated copies go out before the offset is committed (at least once).
+    const validatedTopic = this.options.validatedTopic ?? '';
+    if (validatedTopic !== '' && outcome.validated.length > 0) {
+      for (const chunk of validatedMessageChunks(outcome.validated)) {
+        await this.untilUp(
+          'kafka',
+          () => this.producer?.send(validatedTopic, chunk) ?? Promise.resolve(),
+          control,
+        );
+      }
     }
     const last = batch.messages.at(-1);
     if (last)

@@ -22,6 +22,13 @@ export const staffActions = [
   'alert_rule.updated',
   'alert_channel.saved',
   'alert_channel.deleted',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.enabled',
+  'webhook.disabled',
+  'webhook.secret_rotated',
+  'webhook.redelivered',
+  'webhook.test_sent',
 ] as const;
 export type StaffAction = (typeof staffActions)[number];
 
@@ -33,6 +40,7 @@ export const staffAuditTargets = [
   'alert_silence',
   'alert_rule',
   'alert_channel',
+  'webhook_endpoint',
 ] as const;
 export type StaffAuditTarget = (typeof staffAuditTargets)[number];
 

@@ -73,6 +73,21 @@ export interface IngestWriteResult {
   storedRejections: StoredRejection[];
   /** (meter, day) keys of final days that this batch changed, queued for reprocessing. */
   reprocessKeys: number;
+  /**
+   * The readings this batch inserted or changed (new versions), as stored, for the validated-readings
+   * topic; empty unless `collectValidated` was asked for. Unchanged duplicates are not in it.
+   */
+  validated: ValidatedReading[];
+}
+
+/** A reading as stored after ingest accepted it: what the validated-readings topic carries. */
+export interface ValidatedReading {
+  meterId: string;
+  intervalStart: Date;
+  kwh: string;
+  quality: 'actual' | 'estimated' | 'edited';
+  version: number;
+  flags: readonly string[];
 }
 
 const halfHourOrigin = '2000-01-01T00:00:00Z';
@@ -95,6 +110,8 @@ export async function writeIngestBatch(
     position: IngestPosition;
     /** The replay whose window this batch re-reads: its counts grow in this transaction. */
     replay?: { id: number; records: number };
+    /** Return the inserted and changed readings (`validated`); costs nothing for plain inserts. */
+    collectValidated?: boolean;
   },
 ): Promise<IngestWriteResult> {
   const rounds = splitIntoRounds(params.readings);
@@ -106,6 +123,7 @@ export async function writeIngestBatch(
       rejected: 0,
       storedRejections: [],
       reprocessKeys: 0,
+      validated: [],
     };
     await advancePosition(tx, params.position);
     // Sorts and hashes of a batch (tens of thousands of rows) stay in memory.
@@ -123,7 +141,7 @@ export async function writeIngestBatch(
 async function storeReadings(
   tx: Tx,
   rounds: StoreReading[][],
-  params: { fleet: FleetExpectations; actor: string },
+  params: { fleet: FleetExpectations; actor: string; collectValidated?: boolean },
   result: IngestWriteResult,
 ): Promise<void> {
   await tx`
@@ -135,7 +153,12 @@ async function storeReadings(
       d_estimated int not null
     ) on commit delete rows`;
   for (const round of rounds) {
-    const counts = await upsertReadings(tx, round, params.actor);
+    const counts = await upsertReadings(
+      tx,
+      round,
+      params.actor,
+      params.collectValidated === true ? result.validated : null,
+    );
     result.inserted += counts.inserted;
     result.revised += counts.revised;
     result.duplicates += round.length - counts.inserted - counts.revised;
@@ -154,6 +177,25 @@ async function countReplay(tx: Tx, id: number, records: number, result: IngestWr
       duplicates = duplicates + ${result.duplicates},
       rejected = rejected + ${result.rejected}
     where id = ${id}`;
+}
+
+/**
+ * The stored state of the given (meter, interval) keys, for readings ingest wrote earlier whose
+ * validated copy may not have gone out (a redelivered batch). Keys with no reading are left out.
+ */
+export async function storedReadings(
+  sql: Sql,
+  keys: readonly { meterId: string; intervalStart: Date }[],
+): Promise<ValidatedReading[]> {
+  if (keys.length === 0) return [];
+  const rows = await sql<(Omit<ValidatedReading, 'intervalStart'> & { intervalStart: Date })[]>`
+    select r.meter_id as "meterId", r.interval_start as "intervalStart", r.kwh::text as kwh, r.quality, r.version, r.flags
+    from unnest(${keys.map((key) => key.meterId)}::text[], ${keys.map((key) => key.intervalStart.toISOString())}::timestamptz[])
+      as k(meter_id, interval_start)
+    cross join lateral (
+      select * from readings r where r.meter_id = k.meter_id and r.interval_start = k.interval_start limit 1
+    ) r`;
+  return rows;
 }
 
 /** The next offset to apply for a partition, or null when this group never wrote one. */
@@ -297,6 +339,7 @@ async function upsertReadings(
   tx: Tx,
   round: readonly StoreReading[],
   actor: string,
+  validated: ValidatedReading[] | null,
 ): Promise<{ inserted: number; revised: number }> {
   const existing = await tx<{ meterId: string; intervalStart: Date; kwh: string; flagsCsv: string }[]>`
     with incoming as (
@@ -325,6 +368,14 @@ async function upsertReadings(
     from incoming i
     where not exists (select 1 from inserted n where n.meter_id = i.meter_id and n.interval_start = i.interval_start)`;
   const inserted = round.length - existing.length;
+  if (validated !== null) {
+    // What the plain insert wrote is what came in, at version 1; the rest is known after revising.
+    const kept = new Set(existing.map((row) => `${row.meterId}\u0000${row.intervalStart.getTime()}`));
+    for (const reading of round) {
+      if (kept.size > 0 && kept.has(`${reading.meterId}\u0000${reading.intervalStart.getTime()}`)) continue;
+      validated.push({ ...reading, quality: 'actual', version: 1 });
+    }
+  }
   if (existing.length === 0) return { inserted, revised: 0 };
   const revised = await reviseReadings(
     tx,
@@ -335,6 +386,7 @@ async function upsertReadings(
       flags: row.flagsCsv === '' ? [] : row.flagsCsv.split(','),
     })),
     actor,
+    validated,
   );
   return { inserted: inserted + revised.inserted, revised: revised.revised };
 }
@@ -343,12 +395,20 @@ async function reviseReadings(
   tx: Tx,
   round: readonly StoreReading[],
   actor: string,
+  validated: ValidatedReading[] | null,
 ): Promise<{ inserted: number; revised: number }> {
   const meterIds = round.map((reading) => reading.meterId);
   const starts = round.map((reading) => reading.intervalStart.toISOString());
   const kwhs = round.map((reading) => reading.kwh);
   const flags = round.map((reading) => reading.flags.join(','));
-  const [row] = await tx<{ inserted: number; revised: number }[]>`
+  const [row] = await tx<
+    {
+      inserted: number;
+      revised: number;
+      written:
+        { meterId: string; intervalStart: string; kwh: string; version: number; flags: string[] }[] | null;
+    }[]
+  >`
     with incoming as (
       select * from unnest(${meterIds}::text[], ${starts}::timestamptz[], ${kwhs}::numeric[], ${flags}::text[])
         as i(meter_id, interval_start, kwh, flags_csv)
@@ -376,7 +436,7 @@ async function reviseReadings(
             source = 'meter', version = r.version + 1, revised_at = now(), received_at = now()
         -- An agent's edit is deliberate: a meter value arriving later does not undo it.
         where r.quality <> 'edited' and (r.kwh <> excluded.kwh or r.quality = 'estimated')
-      returning r.meter_id, r.interval_start, r.kwh, r.version
+      returning r.meter_id, r.interval_start, r.kwh, r.version, r.flags
     ),
     revisions as (
       insert into reading_revisions
@@ -398,7 +458,17 @@ async function reviseReadings(
     )
     select (select count(*) from written)::int - (select count(*) from revisions)::int as inserted,
            (select count(*) from revisions)::int as revised,
-           (select count(*) from staged)::int as staged`;
+           (select count(*) from staged)::int as staged,
+           ${
+             validated === null
+               ? tx`null::json`
+               : tx`(select json_agg(json_build_object('meterId', meter_id, 'intervalStart', interval_start,
+                                                      'kwh', kwh::numeric(14,4)::text, 'version', version, 'flags', flags))
+                     from written)`
+           } as written`;
+  for (const reading of row?.written ?? []) {
+    validated?.push({ ...reading, intervalStart: new Date(reading.intervalStart), quality: 'actual' });
+  }
   return { inserted: row?.inserted ?? 0, revised: row?.revised ?? 0 };
 }
 
