@@ -19,12 +19,15 @@ export const staffActionLabels: Record<StaffAction, string> = {
   'billing_alert.acknowledged': 'Billing alert acknowledged',
   'job.started': 'Job started',
   'job.cancel_requested': 'Job cancellation requested',
+  'api_key.created': 'API key created',
+  'api_key.revoked': 'API key revoked',
 };
 
 export const auditTargetLabels: Record<StaffAuditTarget, string> = {
   user: 'User',
   billing_alert: 'Billing alert',
   job_run: 'Job run',
+  api_key: 'API key',
 };
 
 const actionSchema = z.enum(Object.keys(staffActionLabels) as [StaffAction, ...StaffAction[]]);

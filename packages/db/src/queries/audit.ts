@@ -16,10 +16,12 @@ export const staffActions = [
   'billing_alert.acknowledged',
   'job.started',
   'job.cancel_requested',
+  'api_key.created',
+  'api_key.revoked',
 ] as const;
 export type StaffAction = (typeof staffActions)[number];
 
-export const staffAuditTargets = ['user', 'billing_alert', 'job_run'] as const;
+export const staffAuditTargets = ['user', 'billing_alert', 'job_run', 'api_key'] as const;
 export type StaffAuditTarget = (typeof staffAuditTargets)[number];
 
 /** Who did it: a signed-in staff user (with the request's client address), or a command-line user. */
