@@ -69,9 +69,10 @@ export function readingAsOf(
   firstRevisionAfter: FirstRevisionAfter | undefined,
   asOf: Date,
 ): (Omit<MeterReading, 'flags'> & { flags: string[] | null }) | null {
+  if (reading === undefined || reading.firstReceivedAt > asOf) return null;
   if (firstRevisionAfter !== undefined) {
     const { oldKwh, oldQuality, oldVersion } = firstRevisionAfter;
-    if (oldKwh === null || oldQuality === null || oldVersion === null || reading === undefined) return null;
+    if (oldKwh === null || oldQuality === null || oldVersion === null) return null;
     return {
       ...reading,
       kwh: oldKwh,
@@ -83,7 +84,6 @@ export function readingAsOf(
       receivedAt: reading.firstReceivedAt,
     };
   }
-  if (reading === undefined || reading.firstReceivedAt > asOf) return null;
   return reading;
 }
 

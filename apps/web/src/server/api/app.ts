@@ -104,7 +104,8 @@ export const openApiInfo: Parameters<ApiApp['getOpenAPI31Document']>[0] = {
   security: [{ apiKey: [] }],
 };
 
-export function createApiApp(deps: ApiDependencies, options: { limiter?: RateLimiter } = {}): ApiApp {
+/** The routes, relative to API_BASE (the OpenAPI document's paths). */
+export function createApiRoutes(deps: ApiDependencies, options: { limiter?: RateLimiter } = {}): ApiApp {
   const requireScope = createApiAuth({
     sql: deps.sql,
     limiter: options.limiter ?? new RateLimiter(),
@@ -141,12 +142,17 @@ export function createApiApp(deps: ApiDependencies, options: { limiter?: RateLim
     return c.body(await scalarScript());
   });
 
+  app.onError(handleError);
+  return app;
+}
+
+/** The API mounted at API_BASE, as the route handler serves it. */
+export function createApiApp(deps: ApiDependencies, options: { limiter?: RateLimiter } = {}): ApiApp {
   const root: ApiApp = new OpenAPIHono<ApiEnv>();
-  root.route(API_BASE, app);
+  root.route(API_BASE, createApiRoutes(deps, options));
   root.notFound((c) =>
     problemResponse(problem('not-found', 404, `No endpoint ${c.req.method} ${c.req.path}.`)),
   );
-  app.onError(handleError);
   root.onError(handleError);
   return root;
 }
