@@ -1,3 +1,4 @@
+import { apiKeysRouter } from './routers/api-keys';
 import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
 import { billingRouter } from './routers/billing';
@@ -29,6 +30,7 @@ export const appRouter = router({
   audit: auditRouter,
   registry: registryRouter,
   usage: usageRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;
