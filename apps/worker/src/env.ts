@@ -60,6 +60,18 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(600_000),
   /** A consumer that has not fetched from Kafka for this long while nothing pauses it is restarted. */
   INGEST_WATCHDOG_MS: z.coerce.number().int().min(5_000).default(120_000),
+  /** Send outbound webhook deliveries from this process (any number of processes may). */
+  WEBHOOKS_ENABLED: z.stringbool().default(true),
+  /** Longest one webhook request may take, connection to end of response. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
+  /** Webhook deliveries in flight at once in this process (each to a different endpoint). */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How often the dispatcher looks for retries that fell due (it also wakes on every publish). */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Allow http:// webhook URLs (development and tests only). */
+  WEBHOOKS_ALLOW_HTTP: z.stringbool().default(false),
+  /** Allow webhook URLs on loopback and private networks (development and tests only). */
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
   ...archiveEnvShape,
   /**
    * Months of raw readings kept in Postgres, the current one included; older months go to the Parquet

@@ -10,11 +10,16 @@ import { IngestService } from './ingest/service';
 import { JobRunner } from './jobs/runner';
 import { createKafka } from './kafka';
 import { lifecycleSettings } from './lifecycle';
+import { WebhookDispatcher } from './webhooks/dispatcher';
 
 const log = pino({ level: env.LOG_LEVEL, base: { worker: env.WORKER_ID } });
 const { db, sql, close } = createDb({
   url: env.WORKER_DATABASE_URL,
-  max: env.INGEST_CONCURRENCY + 2 + (env.JOBS_ENABLED ? env.JOBS_CONCURRENCY * 2 + 1 : 0),
+  max:
+    env.INGEST_CONCURRENCY +
+    2 +
+    (env.JOBS_ENABLED ? env.JOBS_CONCURRENCY * 2 + 1 : 0) +
+    (env.WEBHOOKS_ENABLED ? 2 : 0),
   applicationName: `meterops-worker`,
   statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
 });
@@ -86,6 +91,21 @@ const jobs = env.JOBS_ENABLED
     })
   : null;
 
+const webhooks = env.WEBHOOKS_ENABLED
+  ? new WebhookDispatcher({
+      sql,
+      log: log.child({ component: 'webhooks' }),
+      workerId: env.WORKER_ID,
+      policy: {
+        allowHttp: env.WEBHOOKS_ALLOW_HTTP,
+        allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+      },
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+    })
+  : null;
+
 let healthServer: HealthServer | null = null;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -102,6 +122,7 @@ async function shutdown(signal: string): Promise<void> {
   }, env.SHUTDOWN_TIMEOUT_MS).unref();
   await ingest.stop();
   await jobs?.stop();
+  await webhooks?.stop();
   await metrics.close();
   await close();
   await healthServer?.close();
@@ -134,3 +155,4 @@ log.info(
 );
 await ingest.start();
 await jobs?.start();
+await webhooks?.start();

@@ -16,6 +16,7 @@ import {
 import { purgeSignInState } from '@meterops/db/queries/auth';
 import { pruneJobLogs, type JobName, type JobParams } from '@meterops/db/queries/jobs';
 import { pruneResolvedRejects } from '@meterops/db/queries/rejects';
+import { publishEvent } from '@meterops/db/queries/webhooks';
 import { archiveBefore, archiveCutoff, purgeBefore } from '@meterops/archive/lifecycle';
 import { monthKeyOf, retentionCutoff } from '@meterops/archive/months';
 import type { ArchiveStore } from '@meterops/archive/storage';
@@ -96,6 +97,30 @@ function summarizeReprocess(result: ReprocessResult): Record<string, unknown> {
   };
 }
 
+/** Tells subscribers (`reprocess.finished`) what a completed reprocess run changed. */
+async function publishReprocessFinished(
+  sql: Sql,
+  runId: string,
+  job: 'reprocess' | 'reprocess-queue',
+  range: { from: string; to: string } | null,
+  result: ReprocessResult,
+): Promise<void> {
+  await publishEvent(sql, {
+    type: 'reprocess.finished',
+    data: {
+      jobRunId: runId,
+      job,
+      from: range?.from ?? null,
+      to: range?.to ?? null,
+      days: result.days,
+      meterDays: result.meters,
+      dailyRowsChanged: result.rows.daily,
+      billingAlerts: result.alerts.length,
+      requeued: result.requeued,
+    },
+  });
+}
+
 async function logDay(ctx: JobContext, result: RecomputeResult, verb: string): Promise<void> {
   await ctx.log(
     'info',
@@ -164,6 +189,7 @@ const reprocessJob: JobDefinition<'reprocess'> = {
       `reprocessed ${result.daysDone.length} days (${result.meters} meter-days): ${result.rows.daily} daily rows changed, ` +
         `${result.alerts.length} billing alerts`,
     );
+    await publishReprocessFinished(sql, ctx.runId, 'reprocess', { from: params.from, to: params.to }, result);
     return { items: result.meters, summary: summarizeReprocess(result) };
   },
 };
@@ -187,6 +213,7 @@ const reprocessQueueJob: JobDefinition<'reprocess-queue'> = {
         `${result.alerts.length} billing alerts` +
         (result.requeued > 0 ? `; ${result.requeued} keys changed again meanwhile and stay queued` : ''),
     );
+    await publishReprocessFinished(sql, ctx.runId, 'reprocess-queue', null, result);
     return { items: result.meters, summary: summarizeReprocess(result) };
   },
 };

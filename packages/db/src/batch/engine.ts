@@ -16,6 +16,7 @@ import type { TransactionSql } from 'postgres';
 import type { Sql } from '../client';
 import type { BatchSettings } from '../queries/vee';
 import { estimateAndStore, type EstimateWriteResult } from './estimation';
+import { publishFinalization } from './events';
 import { softFlagBaselines, softFlagsSql, type SoftFlagDay } from './soft-flags';
 
 export type TargetStatus = 'final' | 'provisional';
@@ -469,6 +470,12 @@ async function recomputeChunk(
              (select count(*) from totals)::int as meters`;
 
     const alerts = status === 'final' ? await raiseAlerts(tx, params) : [];
+    if (status === 'final')
+      await publishFinalization(tx, {
+        day: params.day,
+        jobRunId: params.jobRunId ?? null,
+        alertIds: alerts.map((alert) => alert.id),
+      });
     const changes =
       params.collectChanges === true
         ? await tx<DailyChange[]>`

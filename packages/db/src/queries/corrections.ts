@@ -8,8 +8,10 @@ import { formatKwh, kwhToUnits, unitsToKwh } from '@meterops/domain/kwh';
 import { formatInstant, isAlignedToInterval, localDay, MINUTE_MS } from '@meterops/domain/time';
 import type { TransactionSql } from 'postgres';
 import { dayExpectations, type RaisedAlert } from '../batch/engine';
+import { publishBillingAlertsRaised } from '../batch/events';
 import type { Sql } from '../client';
 import { reprocessKeys } from './batch';
+import { publishEvent } from './webhooks';
 
 /** A reason shorter than this is refused: the history has to say why a meter value was overridden. */
 export const MIN_CORRECTION_REASON_LENGTH = 10;
@@ -179,6 +181,22 @@ async function correctOnce(
       values (${meter.id}, ${intervalStart}, ${previous?.kwh ?? null}, ${written.kwh}, ${previous?.quality ?? null},
               'edited', ${previous?.version ?? null}, ${written.version}, 'agent', ${input.reason}, ${input.actor})
       returning id`;
+    await publishEvent(tx, {
+      type: 'reading.corrected',
+      data: {
+        meterId: meter.id,
+        intervalStart,
+        day,
+        kwhBefore: previous?.kwh ?? null,
+        qualityBefore: previous?.quality ?? null,
+        kwhAfter: written.kwh,
+        version: written.version,
+        // bigint ids arrive as text from postgres.js.
+        revisionId: revision === undefined ? null : Number(revision.id),
+        actor: input.actor,
+        reason: input.reason,
+      },
+    });
 
     const [daily] = await tx<{ status: 'provisional' | 'final' }[]>`
       select status from meter_usage_daily where meter_id = ${meter.id} and day = ${day}::date for update`;
@@ -206,6 +224,10 @@ async function correctOnce(
       actor: input.actor,
       kwhBefore: before.find((row) => row.level === 'daily')?.kwh ?? '0.0000',
     });
+    await publishBillingAlertsRaised(
+      tx,
+      alerts.map((alert) => alert.id),
+    );
     return {
       changed: true as const,
       previous,

@@ -8,3 +8,4 @@ export * from './ingest';
 export * from './audit';
 export * from './archive';
 export * from './api';
+export * from './webhooks';
