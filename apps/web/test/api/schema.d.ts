@@ -193,6 +193,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description Meter id */
                     meterId: string;
                 };
                 cookie?: never;
@@ -268,6 +269,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description Meter id */
                     meterId: string;
                 };
                 cookie?: never;
@@ -374,6 +376,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description Meter id */
                     meterId: string;
                 };
                 cookie?: never;
@@ -651,6 +654,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description Customer id */
                     customerId: string;
                 };
                 cookie?: never;
@@ -726,6 +730,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description Customer id */
                     customerId: string;
                 };
                 cookie?: never;
@@ -832,6 +837,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description Customer id */
                     customerId: string;
                 };
                 cookie?: never;
@@ -1851,6 +1857,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
+                    /** @description Meter id */
                     meterId: string;
                 };
                 cookie?: never;
@@ -1944,6 +1951,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description Meter id */
                     meterId: string;
                     /** @description RFC 3339 instant with Z or an offset */
                     intervalStart: string;
@@ -2043,6 +2051,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
+                    /** @description Meter id */
                     meterId: string;
                 };
                 cookie?: never;
@@ -2138,6 +2147,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
+                    /** @description Meter id */
                     meterId: string;
                 };
                 cookie?: never;

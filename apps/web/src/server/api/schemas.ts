@@ -2,6 +2,10 @@
  * Schemas of the REST API's requests and responses: they validate requests and are the OpenAPI
  * document's components, so the document cannot drift from what the server does. Registry inputs reuse
  * the portal's schemas (../../lib/registry-params.ts), so both refuse the same things with the same words.
+ *
+ * `.openapi()` exists only on schemas made after @hono/zod-openapi extended zod; a schema another module
+ * made earlier (the portal's, the contract's) is copied first (`.describe`, `.extend`, `.refine` make new
+ * ones), since which module Next or tsx evaluates first is not ours to decide.
  */
 import { z } from '@hono/zod-openapi';
 import { registeredMeterIdSchema } from '@meterops/domain/contract';
@@ -65,10 +69,10 @@ export const page = <T extends z.ZodType>(item: T) =>
 // Registry
 
 export const meterIdParam = z.object({
-  meterId: registeredMeterIdSchema.openapi({ param: { name: 'meterId', in: 'path' } }),
+  meterId: registeredMeterIdSchema.describe('Meter id').openapi({ param: { name: 'meterId', in: 'path' } }),
 });
 export const customerIdParam = z.object({
-  customerId: customerIdSchema.openapi({ param: { name: 'customerId', in: 'path' } }),
+  customerId: customerIdSchema.describe('Customer id').openapi({ param: { name: 'customerId', in: 'path' } }),
 });
 export const tariffIdParam = z.object({
   tariffId: z
@@ -126,7 +130,7 @@ export const customerSchema = z
 export const customerCreateBody = customerFieldsSchema
   .extend({ id: customerIdSchema })
   .openapi('CustomerCreate');
-export const customerUpdateBody = customerFieldsSchema.openapi('CustomerUpdate');
+export const customerUpdateBody = customerFieldsSchema.extend({}).openapi('CustomerUpdate');
 
 const tariffWindow = z.object({
   name: z.string(),
