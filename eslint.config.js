@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/scratch*.ts', '**/node_modules/**', '**/.next/**', '**/dist/**', '.stack/**', '**/next-env.d.ts', '**/test-results/**', '**/playwright-report/**'],
+    ignores: [
+      '**/scratch*.ts',
+      '**/node_modules/**',
+      '**/.next/**',
+      '**/dist/**',
+      '.stack/**',
+      '**/next-env.d.ts',
+      '**/test-results/**',
+      '**/playwright-report/**',
+      'apps/web/test/api/schema.d.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -12,7 +12,8 @@
  * points are rewritten when their newest point is more than 10 minutes old, since pipeline ranges end now.
  *
  * Prints the first call's time and p50/p95/max of the following calls (after two more warm-ups) per
- * endpoint and input; the last line is `web: worst p95 <ms> ms (<endpoint>)`.
+ * endpoint and input (the tRPC procedures of the pages, and the REST API's reads through its app);
+ * the last line is `web: worst p95 <ms> ms (<endpoint>)`.
  */
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -41,6 +42,7 @@ const createCaller = createCallerFactory(
     rejects: rejectsRouter,
   }),
 );
+import { apiEndpoints } from './api';
 import { usageEndpoints } from './usage';
 
 const { values } = parseArgs({
@@ -662,6 +664,8 @@ async function measure(last: string): Promise<void> {
       },
       // The end customer's usage endpoints (./usage.ts).
       ...(await usageEndpoints({ db, sql, influx, last, say })),
+      // The REST API's read endpoints (./api.ts).
+      ...(await apiEndpoints({ db, sql, last })),
     ].filter((endpoint) => values.only === undefined || endpoint.name.includes(values.only));
 
     const results: { name: string; p50: number; p95: number; max: number }[] = [];

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRole } from '@meterops/db/queries/auth';
+import { createApiKey } from '@meterops/db/queries/api-keys';
 import { userRole } from '@meterops/db/schema';
 import { SESSION_COOKIE } from '../src/server/auth/cookie';
 import { appRouter, createCaller } from '../src/server/root';
@@ -183,6 +184,13 @@ const expectations: Record<string, Expectation> = {
   'jobs.cancel': { access: admin, input: ({ portal }) => ({ id: portal.runId }) },
   'billing.alerts': { access: admin, input: ({ portal }) => ({ open: false, meterId: portal.meterId }) },
   'billing.acknowledge': { access: admin, input: ({ portal }) => ({ id: portal.alertId }) },
+  'apiKeys.list': { access: admin },
+  'apiKeys.create': {
+    access: admin,
+    input: () => ({ name: 'security test key', scopes: ['usage:read'] }),
+  },
+  // The first allowed call revokes the key; later ones answer it as it is (revoked once, audited once).
+  'apiKeys.revoke': { access: admin, input: () => ({ id: revocableKeyId }) },
   'users.list': { access: admin },
   'users.create': {
     access: admin,
@@ -372,6 +380,8 @@ async function outcomeOf(call: Promise<unknown>): Promise<string> {
 }
 
 const { db, sql, close } = createTestDb();
+/** A key for the revoke procedure to act on. */
+let revocableKeyId = '';
 const asWebRole = createTestDb({ url: webRoleUrl() });
 const data = new TestData(db);
 const actorUsers = new Map<Actor, TestUser | null>();
@@ -391,6 +401,16 @@ beforeAll(async () => {
   if (!customerActor?.customerId) throw new Error('the customer actor has no customer');
   portal = await PortalFixture.create(sql, customerActor.customerId);
   registry = await RegistryFixture.create(sql);
+  revocableKeyId = (
+    await createApiKey(db, {
+      name: 'security test: to revoke',
+      scopes: ['usage:read'],
+      customerId: null,
+      expiresAt: null,
+      rateLimitPerMinute: 60,
+      actor: { userId: null, label: 'cli:security-test', clientAddress: null },
+    })
+  ).key.id;
 });
 
 afterAll(async () => {

@@ -36,6 +36,12 @@ export const adminPages = [
     description: 'Create users, change roles, bind customer accounts, disable access.',
   },
   {
+    href: '/admin/api-keys',
+    label: 'API keys',
+    description:
+      'Keys of the REST API (/api/v1): create with scopes, expiry and a rate limit (the secret is shown once), see last use, revoke.',
+  },
+  {
     href: '/admin/audit',
     label: 'Audit trail',
     description:

@@ -32,6 +32,8 @@ export const staffActionLabels: Record<StaffAction, string> = {
   'webhook.secret_rotated': 'Webhook secret rotated',
   'webhook.redelivered': 'Webhook delivery sent again',
   'webhook.test_sent': 'Webhook test event sent',
+  'api_key.created': 'API key created',
+  'api_key.revoked': 'API key revoked',
 };
 
 export const auditTargetLabels: Record<StaffAuditTarget, string> = {
@@ -43,6 +45,7 @@ export const auditTargetLabels: Record<StaffAuditTarget, string> = {
   alert_rule: 'Alert rule',
   alert_channel: 'Alert channel',
   webhook_endpoint: 'Webhook',
+  api_key: 'API key',
 };
 
 const actionSchema = z.enum(Object.keys(staffActionLabels) as [StaffAction, ...StaffAction[]]);

@@ -58,7 +58,7 @@ export const listInputSchema = z.object({
   cursor: z.string().max(64).nullish(),
 });
 
-const customerFieldsSchema = z.object({
+export const customerFieldsSchema = z.object({
   name: z.string().trim().min(1, 'Enter a name').max(200, 'At most 200 characters'),
   email: z.union([z.email('Enter an email address').trim().toLowerCase().max(254), z.literal('')]).nullish(),
   region: regionSchema,
@@ -82,7 +82,7 @@ const tariffWindowSchema = z
     message: 'The window must end after it starts',
   });
 
-const tariffFieldsSchema = z.object({
+export const tariffFieldsSchema = z.object({
   id: tariffIdSchema,
   name: z.string().trim().min(1, 'Enter a name').max(200, 'At most 200 characters'),
   kind: z.enum(tariffKinds),
@@ -90,7 +90,11 @@ const tariffFieldsSchema = z.object({
   windows: z.array(tariffWindowSchema).max(24, 'At most 24 windows').default([]),
 });
 
-export const tariffSchema = tariffFieldsSchema.superRefine((tariff, ctx) => {
+/** What a tariff must satisfy beyond its fields' types: windows agree with the kind and do not overlap. */
+export function checkTariffWindows(
+  tariff: { kind: (typeof tariffKinds)[number]; windows: z.output<typeof tariffWindowSchema>[] },
+  ctx: z.RefinementCtx,
+): void {
   if (tariff.kind === 'flat' && tariff.windows.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['windows'], message: 'A flat tariff has no time-of-use windows' });
   }
@@ -118,9 +122,11 @@ export const tariffSchema = tariffFieldsSchema.superRefine((tariff, ctx) => {
       });
     }
   });
-});
+}
 
-const meterFieldsSchema = z.object({
+export const tariffSchema = tariffFieldsSchema.superRefine(checkTariffWindows);
+
+export const meterFieldsSchema = z.object({
   customerId: customerIdSchema,
   region: regionSchema,
   segment: z.enum(segments),
@@ -140,14 +146,14 @@ export const deactivateMeterSchema = z.object({
   removedAt: z.date().nullish(),
 });
 
-const billingPeriodFieldsSchema = z.object({
+export const billingPeriodFieldsSchema = z.object({
   customerId: customerIdSchema,
   /** Null or empty for a customer-level period covering all the customer's meters. */
   meterId: z.union([registeredMeterIdSchema, z.literal('')]).nullish(),
   periodStart: daySchema,
   periodEnd: daySchema,
 });
-const periodRange = {
+export const periodRange = {
   check: (period: { periodStart: string; periodEnd: string }) => period.periodEnd >= period.periodStart,
   // periodEnd is the last day, inclusive: a one-day period starts and ends on the same day.
   params: { path: ['periodEnd'], message: 'The last day must be on or after the first day' },

@@ -54,7 +54,7 @@ function isKafkaFailure(error: unknown): boolean {
 }
 
 /** Errors of the query layer that name the one input they refuse (an Error with a string `field`). */
-const fieldRefusalNames = new Set(['CorrectionError', 'RegistryError', 'SettlementError']);
+const fieldRefusalNames = new Set(['CorrectionError', 'RegistryError', 'SettlementError', 'ApiKeyError']);
 
 /**
  * A domain function's refusal of one input (the batch layer's `CorrectionError`, the registry's

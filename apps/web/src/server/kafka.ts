@@ -57,3 +57,16 @@ export function readingsPublisher(topic: string = env.READINGS_TOPIC): ReadingsP
     },
   };
 }
+
+/**
+ * Publishes one message of the readings contract (POST /api/v1/readings), keyed by its meter, and
+ * answers where it landed: the position the worker's rejects and ingest offsets refer to.
+ */
+export async function publishReadingMessage(
+  message: { key: string; value: string },
+  topic: string = env.READINGS_TOPIC,
+): Promise<{ topic: string; partition: number; offset: number }> {
+  const [metadata] = await (await producer()).send({ topic, acks: -1, messages: [message] });
+  if (metadata === undefined) throw new Error('Kafka acknowledged the message without its position');
+  return { topic, partition: metadata.partition, offset: Number(metadata.baseOffset) };
+}

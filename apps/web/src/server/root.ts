@@ -1,3 +1,4 @@
+import { apiKeysRouter } from './routers/api-keys';
 import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
 import { alertsRouter } from './routers/alerts';
@@ -35,6 +36,7 @@ export const appRouter = router({
   usage: usageRouter,
   settlement: settlementRouter,
   webhooks: webhooksRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

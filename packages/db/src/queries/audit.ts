@@ -29,6 +29,8 @@ export const staffActions = [
   'webhook.secret_rotated',
   'webhook.redelivered',
   'webhook.test_sent',
+  'api_key.created',
+  'api_key.revoked',
 ] as const;
 export type StaffAction = (typeof staffActions)[number];
 
@@ -41,6 +43,7 @@ export const staffAuditTargets = [
   'alert_rule',
   'alert_channel',
   'webhook_endpoint',
+  'api_key',
 ] as const;
 export type StaffAuditTarget = (typeof staffAuditTargets)[number];
 

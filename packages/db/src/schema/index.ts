@@ -8,5 +8,6 @@ export * from './ingest';
 export * from './audit';
 export * from './archive';
 export * from './alerting';
+export * from './api';
 export * from './webhooks';
 export * from './settlement';
