@@ -124,7 +124,7 @@ export function runBacktest(options: BacktestOptions): BacktestResult {
       const region = key.slice(0, key.indexOf('/'));
       const series = seriesKwh.get(key) as Float64Array;
       let pairs = byRegion.get(region);
-      if (!pairs) byRegion.set(region, (pairs = new Map()));
+      if (!pairs) byRegion.set(region, (pairs = new Map<number, { forecast: number; actual: number }>()));
       for (const [startMs, forecast] of values) {
         const pair = pairs.get(startMs) ?? { forecast: 0, actual: 0 };
         pair.forecast += forecast;
