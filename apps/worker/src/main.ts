@@ -79,6 +79,7 @@ const jobs = env.JOBS_ENABLED
         housekeeping: env.JOBS_HOUSEKEEPING_CRON,
         archive: env.ARCHIVE_CRON,
         retention: env.RETENTION_CRON,
+        forecast: env.FORECAST_CRON,
       },
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
       ingest: { kafka, topic: env.READINGS_TOPIC, groupId: env.CONSUMER_GROUP },

@@ -95,6 +95,7 @@ describe('housekeeping', () => {
         housekeeping: '17 * * * *',
         archive: '0 4 * * *',
         retention: '15 4 * * *',
+        forecast: '45 4 * * *',
       },
       finalizeGraceHours: 24,
       queues: [],

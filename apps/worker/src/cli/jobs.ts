@@ -36,6 +36,8 @@ const usage = `usage: npm run jobs -- <command> [options]
                                                        archive months past retention (see npm run archive)
   retention       [--rejected-days N] [--job-log-days N]
                                                        delete resolved rejects and old job logs
+  forecast        [--issue-day DAY] [--region-days N] [--meter-days N] [--weather simulated|stored]
+                                                       forecast regions half-hourly and meters daily from DAY on
   vee-dry-run     --meter ID --day DAY [--set NAME=VALUE]... [--json]
                                                        what the rules would flag and estimate; changes nothing
   list [--limit N]   show RUN_ID   cancel RUN_ID
@@ -56,6 +58,10 @@ const { values, positionals } = parseArgs({
     'purge-before': { type: 'string' },
     'rejected-days': { type: 'string' },
     'job-log-days': { type: 'string' },
+    'issue-day': { type: 'string' },
+    'region-days': { type: 'string' },
+    'meter-days': { type: 'string' },
+    weather: { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     detach: { type: 'boolean', default: false },
@@ -132,6 +138,13 @@ function jobParams(name: JobName): Record<string, unknown> {
       return {
         rejectedDays: number('rejected-days', values['rejected-days']),
         jobLogDays: number('job-log-days', values['job-log-days']),
+      };
+    case 'forecast':
+      return {
+        issueDay: values['issue-day'],
+        regionHorizonDays: number('region-days', values['region-days']),
+        meterHorizonDays: number('meter-days', values['meter-days']),
+        weather: values.weather,
       };
   }
 }

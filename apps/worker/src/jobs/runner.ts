@@ -38,6 +38,7 @@ export interface JobRunnerOptions {
     housekeeping: string;
     archive: string;
     retention: string;
+    forecast: string;
   } | null;
   /** Default grace after a day's end before the nightly run finalizes it. */
   finalizeGraceHours: number;
@@ -106,6 +107,7 @@ export class JobRunner {
       await boss.schedule('housekeeping', this.options.schedules.housekeeping, {}, { tz: 'UTC' });
       await boss.schedule('archive', this.options.schedules.archive, {}, { tz: 'UTC' });
       await boss.schedule('retention', this.options.schedules.retention, {}, { tz: 'UTC' });
+      await boss.schedule('forecast', this.options.schedules.forecast, {}, { tz: 'UTC' });
     }
 
     const listener = await this.options.sql.listen(jobRequestChannel, () => this.relaySoon());

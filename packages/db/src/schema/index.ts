@@ -7,3 +7,4 @@ export * from './jobs';
 export * from './ingest';
 export * from './audit';
 export * from './archive';
+export * from './forecast';
