@@ -112,7 +112,7 @@ export async function runForecast(sql: Sql, params: ForecastRunParams): Promise<
   for (const row of history) {
     const key = `${row.region}/${row.segment}`;
     let points = historyBySeries.get(key);
-    if (!points) historyBySeries.set(key, (points = new Map()));
+    if (!points) historyBySeries.set(key, (points = new Map<number, number>()));
     points.set(row.periodStartMs, row.kwh);
   }
   const regionRows: RegionForecastRow[] = [];

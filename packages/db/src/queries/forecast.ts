@@ -51,7 +51,7 @@ export async function readHourlyTemperatures(
   const byRegion = new Map<string, Map<number, number>>();
   for (const row of rows) {
     let hours = byRegion.get(row.region);
-    if (!hours) byRegion.set(row.region, (hours = new Map()));
+    if (!hours) byRegion.set(row.region, (hours = new Map<number, number>()));
     hours.set(row.hourStartMs, row.temperatureC);
   }
   return byRegion;
