@@ -40,7 +40,8 @@ async function fieldErrorsOf(call: Promise<unknown>): Promise<Record<string, str
 async function signIn(email: string, password: string) {
   const ctx = await contextWithCookie(db, null);
   const result = await createCaller(ctx).auth.signIn({ email, password });
-  const token = new RegExp(`^${SESSION_COOKIE}=([^;]*)`).exec(ctx.resHeaders.get('set-cookie') ?? '')?.[1] ?? '';
+  const token =
+    new RegExp(`^${SESSION_COOKIE}=([^;]*)`).exec(ctx.resHeaders.get('set-cookie') ?? '')?.[1] ?? '';
   return { result, token };
 }
 
@@ -105,7 +106,8 @@ describe("changing one's own password", () => {
     expect(result.home).toBe('/service');
     expect(await validateSessionToken(db, elsewhere.token)).toBeNull();
     expect(await validateSessionToken(db, here.token)).toBeNull();
-    const fresh = new RegExp(`^${SESSION_COOKIE}=([^;]*)`).exec(ctx.resHeaders.get('set-cookie') ?? '')?.[1] ?? '';
+    const fresh =
+      new RegExp(`^${SESSION_COOKIE}=([^;]*)`).exec(ctx.resHeaders.get('set-cookie') ?? '')?.[1] ?? '';
     expect((await validateSessionToken(db, fresh))?.user.id).toBe(user.id);
     await expect(signIn(user.email, TEST_PASSWORD)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect((await signIn(user.email, NEW_PASSWORD)).result.user.id).toBe(user.id);
