@@ -122,6 +122,7 @@ export class PortalFixture {
     await sql`delete from readings where meter_id = ${this.meterId} and interval_start >= '2024-02-01' and interval_start < '2024-03-01'`;
     await sql`delete from meter_usage_hourly where meter_id = ${this.meterId}`;
     await sql`delete from meter_usage_daily where meter_id = ${this.meterId}`;
+    await sql`delete from forecasts_meter_day where meter_id = ${this.meterId}`;
     await sql`delete from settlement_period_usage where region = ${this.region}`;
     await sql`
       delete from dimension_usage_daily

@@ -81,6 +81,7 @@ const expectations: Record<string, Expectation> = {
     input: () => ({ dimension: 'tariff', granularity: 'day', from: quietDay, to: quietDay }),
   },
   'consumption.settlement': { access: ops, input: () => ({ day: quietDay }) },
+  'consumption.forecast': { access: ops, input: () => ({ day: quietDay }) },
   'rejects.list': { access: ops, input: () => ({ meterId: 'SECURITY-TEST', page: 1 }) },
   'rejects.byRule': { access: ops, input: () => ({ meterId: 'SECURITY-TEST' }) },
   // The actions select nothing open, so an allowed call changes nothing and publishes nothing.
@@ -345,6 +346,10 @@ const expectations: Record<string, Expectation> = {
   'usage.comparison': {
     access: customer,
     input: ({ portal }) => ({ meterId: portal.meterId, view: 'month', day: FIXTURE_DAY }),
+  },
+  'usage.monthOutlook': {
+    access: customer,
+    input: ({ portal }) => ({ meterId: portal.meterId, month: FIXTURE_DAY.slice(0, 7) }),
   },
 };
 

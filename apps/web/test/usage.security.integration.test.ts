@@ -64,6 +64,36 @@ describe('usage procedures', () => {
     },
   );
 
+  it('give the customer “expected this month” from their own meter’s usage and forecast only', async () => {
+    // The fixture day summed to 27.8 kWh; the rest of February 2024 (15 days) is forecast at 2 kWh a day.
+    await sql`
+      insert into meter_usage_daily (meter_id, day, kwh, expected_intervals, actual_intervals, status)
+      values (${aliceMeter.meterId}, ${FIXTURE_DAY}, 27.8, 48, 48, 'provisional')`;
+    await sql`
+      insert into forecasts_meter_day (meter_id, day, kwh, horizon_days, model_version, issue_day)
+      select ${aliceMeter.meterId}, d::date, 2, (d::date - date '2024-02-14'), 'test-model/v0', date '2024-02-14'
+      from generate_series(date '2024-02-15', date '2024-02-29', interval '1 day') as d`;
+    const caller = createCaller(await contextFor(db, alice));
+    expect(await caller.usage.monthOutlook({ meterId: aliceMeter.meterId, month: '2024-02' })).toEqual({
+      month: '2024-02',
+      actualDays: 1,
+      actualKwh: '27.8000',
+      forecastDays: 15,
+      forecastKwh: '30.0000',
+      expectedKwh: '57.8000',
+      daysInMonth: 29,
+      modelVersion: 'test-model/v0',
+      issueDay: '2024-02-14',
+    });
+    for (const meterId of [bobMeter.meterId, 'NO-SUCH-METER']) {
+      await expect(caller.usage.monthOutlook({ meterId, month: '2024-02' })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+    }
+    // The other tests read the fixture without a daily row.
+    await sql`delete from meter_usage_daily where meter_id = ${aliceMeter.meterId}`;
+  });
+
   it('list only the signed-in customer’s meters', async () => {
     const caller = createCaller(await contextFor(db, bob));
     const meters = await caller.usage.meters();

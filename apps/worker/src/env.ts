@@ -93,6 +93,8 @@ const schema = z.object({
   JOB_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   /** When the retention job runs (cron, UTC). */
   RETENTION_CRON: z.string().min(1).default('15 4 * * *'),
+  /** When the forecast job runs (cron, UTC): after the nightly finalize, so it reads the final days. */
+  FORECAST_CRON: z.string().min(1).default('45 4 * * *'),
   /** Days InfluxDB keeps raw tracking points (the pipeline page's longest range is 90 days). */
   INFLUX_RAW_RETENTION_DAYS: z.coerce.number().int().min(91).default(defaultMetricsRetention.rawDays),
   /** Days InfluxDB keeps the hourly downsampled series (policy long_term). */

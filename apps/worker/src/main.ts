@@ -94,6 +94,7 @@ const jobs = env.JOBS_ENABLED
         settlement: env.JOBS_SETTLEMENT_CRON,
         archive: env.ARCHIVE_CRON,
         retention: env.RETENTION_CRON,
+        forecast: env.FORECAST_CRON,
       },
       finalizeGraceHours: env.JOBS_FINALIZE_GRACE_HOURS,
       ingest: { kafka, topic: env.READINGS_TOPIC, groupId: env.CONSUMER_GROUP },

@@ -96,6 +96,7 @@ describe('housekeeping', () => {
         settlement: '40 * * * *',
         archive: '0 4 * * *',
         retention: '15 4 * * *',
+        forecast: '45 4 * * *',
       },
       finalizeGraceHours: 24,
       queues: [],

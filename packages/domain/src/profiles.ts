@@ -3,6 +3,7 @@
  * normalised so that a meter with meterScale 1 uses `typicalDailyKwh` on an average day of the year.
  */
 import type { Random } from './random';
+import { coolingDegrees, heatingDegrees } from './weather';
 
 export type Segment = 'residential' | 'commercial';
 
@@ -23,6 +24,11 @@ export interface ProfileInput {
   intervalMinutes: number;
   /** Size of this meter relative to a typical one of its segment (1 = typical). */
   meterScale: number;
+  /**
+   * Air temperature of the interval's hour (°C). When given, heating and cooling follow it instead of the
+   * fixed seasonal curve; see `weatherFactor`.
+   */
+  temperatureC?: number;
 }
 
 type DayType = 'weekday' | 'saturday' | 'sunday';
@@ -92,6 +98,30 @@ function seasonalFactor(segment: Segment, dayOfYear: number): number {
     : 1 + 0.12 * Math.cos(angle) + 0.06 * Math.cos(2 * angle);
 }
 
+/**
+ * Response to the weather, replacing `seasonalFactor` when a temperature is known: a base load, plus
+ * heating per degree below `heatingBaseC` and cooling per degree above `coolingBaseC`, plus (for homes) a
+ * little more lighting in winter. Homes heat much and cool little; offices heat less per degree and run
+ * air conditioning. The base is set so a year of the demo fleet's climates averages about 1.
+ */
+const weatherResponse: Record<Segment, { base: number; perHeatingDegree: number; perCoolingDegree: number }> =
+  {
+    residential: { base: 0.79, perHeatingDegree: 0.04, perCoolingDegree: 0.03 },
+    commercial: { base: 0.88, perHeatingDegree: 0.018, perCoolingDegree: 0.045 },
+  };
+
+export function weatherFactor(segment: Segment, dayOfYear: number, temperatureC: number): number {
+  const response = weatherResponse[segment];
+  const lighting =
+    segment === 'residential' ? 1 + 0.05 * Math.cos((2 * Math.PI * (dayOfYear - 355)) / 365.25) : 1;
+  return (
+    lighting *
+    (response.base +
+      response.perHeatingDegree * heatingDegrees(temperatureC) +
+      response.perCoolingDegree * coolingDegrees(temperatureC))
+  );
+}
+
 function dayType(isoWeekday: number): DayType {
   if (isoWeekday === 6) return 'saturday';
   if (isoWeekday === 7) return 'sunday';
@@ -106,7 +136,9 @@ export function expectedIntervalKwh(input: ProfileInput): number {
   const dailyKwh =
     typicalDailyKwh[input.segment] *
     dayFactors[input.segment][type] *
-    seasonalFactor(input.segment, input.dayOfYear) *
+    (input.temperatureC === undefined
+      ? seasonalFactor(input.segment, input.dayOfYear)
+      : weatherFactor(input.segment, input.dayOfYear, input.temperatureC)) *
     input.meterScale;
   const share = (shape(input.localHour + intervalHours / 2) * intervalHours) / dailyIntegral;
   return dailyKwh * share;

@@ -39,6 +39,8 @@ const usage = `usage: npm run jobs -- <command> [options]
   settlement-run  --day DAY --region R [--type initial|r1|r2|rf]
                                                        one settlement run of a local day and region
   settlement-due  [--lookback-days N]                  every settlement run the timetable asks for by now
+  forecast        [--issue-day DAY] [--region-days N] [--meter-days N] [--weather simulated|stored]
+                                                       forecast regions half-hourly and meters daily from DAY on
   vee-dry-run     --meter ID --day DAY [--set NAME=VALUE]... [--json]
                                                        what the rules would flag and estimate; changes nothing
   list [--limit N]   show RUN_ID   cancel RUN_ID
@@ -62,6 +64,10 @@ const { values, positionals } = parseArgs({
     region: { type: 'string' },
     type: { type: 'string' },
     'lookback-days': { type: 'string' },
+    'issue-day': { type: 'string' },
+    'region-days': { type: 'string' },
+    'meter-days': { type: 'string' },
+    weather: { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     detach: { type: 'boolean', default: false },
@@ -146,6 +152,13 @@ function jobParams(name: JobName): Record<string, unknown> {
       return {
         rejectedDays: number('rejected-days', values['rejected-days']),
         jobLogDays: number('job-log-days', values['job-log-days']),
+      };
+    case 'forecast':
+      return {
+        issueDay: values['issue-day'],
+        regionHorizonDays: number('region-days', values['region-days']),
+        meterHorizonDays: number('meter-days', values['meter-days']),
+        weather: values.weather,
       };
   }
 }

@@ -10,6 +10,7 @@ import { produceMessages } from '../simulator/produce';
 
 const usage = `usage: npm run simulate -- --meters N --days D [--rate R] [--faults kind,kind|all] [--fault-rate F]
                        [--mode profile|interval] [--end-day YYYY-MM-DD] [--seed S] [--fleet-seed S] [--manifest FILE]
+                       [--no-weather]  (a fixed seasonal curve instead of the simulated weather)
                        [--wait]  (then wait until the consumer group CONSUMER_GROUP has committed everything)
                        [--follow [--tick SECONDS]]  (then keep sending each interval as it ends, like live head-ends)
 faults: ${faultKinds.join(', ')}`;
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     manifest: { type: 'string' },
     topic: { type: 'string' },
     wait: { type: 'boolean', default: false },
+    'no-weather': { type: 'boolean', default: false },
     follow: { type: 'boolean', default: false },
     tick: { type: 'string', default: '60' },
     help: { type: 'boolean', default: false },
@@ -66,6 +68,7 @@ const planned = planSimulation({
   faults,
   faultRate: values['fault-rate'] === undefined ? undefined : Number(values['fault-rate']),
   mode: values.mode,
+  weather: !values['no-weather'],
 });
 const { manifest } = planned;
 // Manifests default to the repository's state folder, whatever the working directory.
@@ -140,7 +143,10 @@ if (values.follow) {
   process.on('SIGINT', () => (stopping = true));
   while (!stopping) {
     const toMs = Date.now();
-    const sent = await produceMessages(kafka, { topic, messages: liveMessages({ meters, fromMs, toMs }) });
+    const sent = await produceMessages(kafka, {
+      topic,
+      messages: liveMessages({ meters, fromMs, toMs, weather: !values['no-weather'] }),
+    });
     if (sent.readings > 0) console.log(`${new Date(toMs).toISOString()} sent ${sent.readings} live readings`);
     fromMs = toMs;
     for (let waited = 0; waited < tickMs && !stopping; waited += 500)

@@ -21,6 +21,7 @@ import { dueSettlementRuns, runSettlement, type RunSettlementResult } from '@met
 import { archiveBefore, archiveCutoff, purgeBefore } from '@meterops/archive/lifecycle';
 import { monthKeyOf, retentionCutoff } from '@meterops/archive/months';
 import type { ArchiveStore } from '@meterops/archive/storage';
+import { runForecast } from '../forecast/run';
 import { followReplay, requestReplay, type ReplayTarget } from '../ingest/replay';
 import type { JobContext } from './context';
 
@@ -484,6 +485,24 @@ const settlementDueJob: JobDefinition<'settlement-due'> = {
   },
 };
 
+const forecastJob: JobDefinition<'forecast'> = {
+  name: 'forecast',
+  progressUnit: 'steps',
+  queue: { ...retries, expireInSeconds: 2 * 3600 },
+  async run(ctx, params, { sql }) {
+    const result = await runForecast(sql, {
+      issueDay: params.issueDay ?? new Date().toISOString().slice(0, 10),
+      regionHorizonDays: params.regionHorizonDays ?? 7,
+      meterHorizonDays: params.meterHorizonDays ?? 35,
+      weather: params.weather ?? 'simulated',
+      onProgress: (done, total) => ctx.progress(done, total),
+      checkpoint: ctx.checkpoint,
+      log: (message) => ctx.log('info', message),
+    });
+    return { items: result.regionRows + result.meterRows, summary: { ...result } };
+  },
+};
+
 export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
   replay: replayJob,
   'finalize-day': finalizeDayJob,
@@ -496,4 +515,5 @@ export const jobDefinitions: { [N in JobName]: JobDefinition<N> } = {
   'settlement-due': settlementDueJob,
   archive: archiveJob,
   retention: retentionJob,
+  forecast: forecastJob,
 };

@@ -40,6 +40,7 @@ export interface JobRunnerOptions {
     settlement: string;
     archive: string;
     retention: string;
+    forecast: string;
   } | null;
   /** Default grace after a day's end before the nightly run finalizes it. */
   finalizeGraceHours: number;
@@ -109,6 +110,7 @@ export class JobRunner {
       await boss.schedule('settlement-due', this.options.schedules.settlement, {}, { tz: 'UTC' });
       await boss.schedule('archive', this.options.schedules.archive, {}, { tz: 'UTC' });
       await boss.schedule('retention', this.options.schedules.retention, {}, { tz: 'UTC' });
+      await boss.schedule('forecast', this.options.schedules.forecast, {}, { tz: 'UTC' });
     }
 
     const listener = await this.options.sql.listen(jobRequestChannel, () => this.relaySoon());

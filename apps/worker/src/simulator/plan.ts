@@ -2,6 +2,7 @@ import { planFleet, type FleetMeter } from '@meterops/db/seed';
 import { formatKwh, kwhToUnits, unitsToKwh } from '@meterops/domain/kwh';
 import { sampleIntervalKwh } from '@meterops/domain/profiles';
 import { createRandom, type Random } from '@meterops/domain/random';
+import { createWeatherCache } from '@meterops/domain/weather';
 import { addDays, intervalStartsOfLocalDay, localDayBounds, localTimeParts } from '@meterops/domain/time';
 
 /** Everything the simulator can do wrong on purpose, each with the outcome the platform must produce. */
@@ -37,6 +38,11 @@ export interface SimulationOptions {
   faultRate?: number;
   /** 'profile': one message per meter and day; 'interval': one message per reading. */
   mode?: 'profile' | 'interval';
+  /**
+   * Consumption follows each region's simulated hourly temperature (`@meterops/domain/weather`), so heating
+   * and cooling rise and fall with cold snaps and warm spells; off, a fixed seasonal curve. Default on.
+   */
+  weather?: boolean;
   nowMs?: number;
 }
 
@@ -82,7 +88,7 @@ export interface SimulationManifest {
 
 const dayMs = 86_400_000;
 
-interface MeterDayProfile {
+export interface MeterDayProfile {
   meter: FleetMeter;
   day: string;
   starts: number[];
@@ -108,7 +114,9 @@ export function planSimulation(options: SimulationOptions): {
     faults: options.faults ?? [],
     faultRate: options.faultRate ?? (options.faults?.length ? 0.02 : 0),
     mode: options.mode ?? 'profile',
+    weather: options.weather ?? true,
   };
+  const temperatureAt = resolved.weather ? createWeatherCache() : null;
   const fleet = planFleet(resolved.meters, resolved.fleetSeed);
   const active = fleet.filter((meter) => meter.status === 'active');
   const inactive = fleet.filter((meter) => meter.status !== 'active');
@@ -181,7 +189,7 @@ export function planSimulation(options: SimulationOptions): {
     for (let dayIndex = 0; dayIndex < resolved.days; dayIndex++) {
       const day = addDays(startDay, dayIndex);
       for (const meter of active) {
-        const profile = makeProfile(meter, day, random);
+        const profile = simulateMeterDay(meter, day, random, temperatureAt);
         const fault =
           resolved.faults.length > 0 && random.next() < resolved.faultRate
             ? (resolved.faults[Math.floor(random.next() * resolved.faults.length)] as FaultKind)
@@ -457,13 +465,21 @@ export function planSimulation(options: SimulationOptions): {
   return { messages: () => generate(false), manifest };
 }
 
-function makeProfile(meter: FleetMeter, day: string, random: Random): MeterDayProfile {
+/**
+ * One meter's readings for one local day as the simulator sends them (before faults): the load profile of
+ * its segment, scaled to the meter, following the region's temperature when `temperatureAt` is given.
+ */
+export function simulateMeterDay(
+  meter: FleetMeter,
+  day: string,
+  random: Random,
+  temperatureAt: ((region: string, epochMs: number) => number) | null,
+): MeterDayProfile {
   const starts = intervalStartsOfLocalDay(day, meter.timeZone, meter.intervalMinutes);
   const dayStart = localDayBounds(day, meter.timeZone).startMs;
   const date = new Date(`${day}T12:00:00Z`);
   const isoWeekday = ((date.getUTCDay() + 6) % 7) + 1;
   const dayOfYear = Math.floor((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / dayMs) + 1;
-  const meterScale = 0.6 + (hashId(meter.id) % 80) / 100;
   const kwh = starts.map(
     (start) =>
       formatKwh(
@@ -474,13 +490,19 @@ function makeProfile(meter: FleetMeter, day: string, random: Random): MeterDayPr
             isoWeekday,
             dayOfYear,
             intervalMinutes: meter.intervalMinutes,
-            meterScale,
+            meterScale: meterScaleOf(meter.id),
+            ...(temperatureAt ? { temperatureC: temperatureAt(meter.region, start) } : {}),
           },
           random,
         ),
       ) ?? '0.0000',
   );
   return { meter, day, starts, kwh };
+}
+
+/** Size of a meter relative to a typical one of its segment, fixed by its id: 0.6 … 1.39. */
+function meterScaleOf(meterId: string): number {
+  return 0.6 + (hashId(meterId) % 80) / 100;
 }
 
 function hashId(id: string): number {
@@ -498,7 +520,10 @@ export function* liveMessages(options: {
   fleetSeed?: number;
   fromMs: number;
   toMs: number;
+  /** As SimulationOptions.weather; default on. */
+  weather?: boolean;
 }): Generator<SimulatedMessage> {
+  const temperatureAt = (options.weather ?? true) ? createWeatherCache() : null;
   const fleet = planFleet(options.meters, options.fleetSeed ?? 42).filter(
     (meter) => meter.status === 'active',
   );
@@ -517,7 +542,8 @@ export function* liveMessages(options: {
             isoWeekday: parts.isoWeekday,
             dayOfYear: parts.dayOfYear,
             intervalMinutes: meter.intervalMinutes,
-            meterScale: 0.6 + (hashId(meter.id) % 80) / 100,
+            meterScale: meterScaleOf(meter.id),
+            ...(temperatureAt ? { temperatureC: temperatureAt(meter.region, start) } : {}),
           },
           // Seeded by meter and interval: sending an interval again sends the same value (a duplicate).
           createRandom(`${meter.id}@${start}`),

@@ -92,6 +92,20 @@ export const jobParamsSchemas = {
       jobLogDays: z.number().int().min(1).max(36_500).optional(),
     })
     .strict(),
+  /**
+   * Forecast consumption: half-hourly per region and segment for the next `regionHorizonDays` days, daily
+   * per active meter for `meterHorizonDays` days from the issue day (default today, UTC), from the six weeks
+   * before it. weather 'simulated' (default) first stores the simulator's temperatures for the hours it
+   * needs; 'stored' uses what a weather feed put in weather_observations.
+   */
+  forecast: z
+    .object({
+      issueDay: day.optional(),
+      regionHorizonDays: z.number().int().min(1).max(14).optional(),
+      meterHorizonDays: z.number().int().min(1).max(62).optional(),
+      weather: z.enum(['simulated', 'stored']).optional(),
+    })
+    .strict(),
 } as const;
 
 export type JobName = keyof typeof jobParamsSchemas;

@@ -11,3 +11,4 @@ export * from './alerting';
 export * from './api';
 export * from './webhooks';
 export * from './settlement';
+export * from './forecast';

@@ -23,6 +23,7 @@ import { useUrlState } from '../../lib/use-url-state';
 import { useTRPC, type RouterOutputs } from '../../trpc/client';
 import { QualityBadge, StatusNote } from './UsageBadges';
 import { intervalBarOption, periodBarOption } from './usage-chart';
+import { MonthOutlook } from './MonthOutlook';
 import { SimilarHomes } from './SimilarHomes';
 
 type Report = RouterOutputs['usage']['report'];
@@ -266,6 +267,7 @@ function UsageReport({
               onOpenMonth={(next) => onChange({ view: 'month', day: next })}
             />
           )}
+          {data.view === 'year' ? null : <MonthOutlook meterId={meterId} month={data.to.slice(0, 7)} />}
           <SimilarHomes query={comparison} meter={meter} view={data.view} />
         </div>
       )}

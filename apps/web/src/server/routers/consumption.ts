@@ -5,6 +5,7 @@ import {
   usageDayBounds,
   usageDimensionKeys,
 } from '@meterops/db/queries/consumption';
+import { regionForecastPeriods } from '@meterops/db/queries/forecast';
 import {
   daysBetween,
   daySchema,
@@ -99,4 +100,31 @@ export const consumptionRouter = router({
       }),
     )
     .query(async ({ ctx, input }) => ({ rows: await settlementPeriods(ctx.db, input) })),
+  /**
+   * The stored forecast of each region (or one) for the 48 UTC half hours of a day, summed over segments,
+   * at one lead time: 1 day-ahead (default), up to 7 week-ahead.
+   */
+  forecast: opsProcedure
+    .input(
+      z.object({
+        day: daySchema,
+        region: regionSchema.optional(),
+        horizonDays: z.number().int().min(1).max(14).default(1),
+      }),
+    )
+    .output(
+      z.object({
+        rows: z.array(
+          z.object({
+            region: z.string(),
+            periodStart: z.date(),
+            kwh: z.string(),
+            horizonDays: z.number().int(),
+            modelVersion: z.string(),
+            issueDay: z.string(),
+          }),
+        ),
+      }),
+    )
+    .query(async ({ ctx, input }) => ({ rows: await regionForecastPeriods(ctx.sql, input) })),
 });

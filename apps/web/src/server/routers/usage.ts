@@ -5,10 +5,11 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { customerMonthOutlook } from '@meterops/db/queries/forecast';
 import { findCustomerMeter, getCustomerProfile, usagePeriod } from '@meterops/db/queries/usage';
 import { aggregateStatus, meterStatus, quality, segment } from '../enums';
 import { env } from '../../env';
-import { addDays } from '../../lib/ops-params';
+import { addDays, meterIdSchema } from '../../lib/ops-params';
 import { usageSelectionSchema, usageViewSchema } from '../../lib/usage-params';
 import { customerProcedure, router } from '../trpc';
 import { othersThan, peerSnapshot, percentileRank, quantile } from '../usage/peers';
@@ -206,5 +207,34 @@ export const usageRouter = router({
         p75,
         asOf: snapshot.computedAt,
       };
+    }),
+  /**
+   * "Expected this month": the meter's kWh of the month's days so far plus the forecast of each later day
+   * of the month, labelled with the model that made it.
+   */
+  monthOutlook: customerProcedure
+    .input(
+      z.object({
+        meterId: meterIdSchema,
+        month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month YYYY-MM'),
+      }),
+    )
+    .output(
+      z.object({
+        month: z.string(),
+        actualDays: z.number().int(),
+        actualKwh: z.string(),
+        forecastDays: z.number().int(),
+        forecastKwh: z.string(),
+        expectedKwh: z.string().nullable(),
+        daysInMonth: z.number().int(),
+        modelVersion: z.string().nullable(),
+        issueDay: z.string().nullable(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const outlook = await customerMonthOutlook(ctx.sql, { customerId: ctx.customerId, ...input });
+      if (outlook === null) throw meterNotFound();
+      return outlook;
     }),
 });

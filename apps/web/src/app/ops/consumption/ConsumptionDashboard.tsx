@@ -16,6 +16,7 @@ import {
   formatDay,
   formatDecimal,
   formatKey,
+  formatKwhShort,
   formatMonth,
   formatUtc,
   formatUtcTime,
@@ -276,6 +277,13 @@ function SettlementPanel({
       { enabled: day !== null, refetchInterval: REFRESH_MS, placeholderData: keepPreviousData },
     ),
   );
+  // The day-ahead forecast of the same periods: issued the day before, summed over segments.
+  const forecast = useQuery(
+    trpc.consumption.forecast.queryOptions(
+      { day: day ?? '', horizonDays: 1, ...(region ? { region } : {}) },
+      { enabled: day !== null, refetchInterval: REFRESH_MS, placeholderData: keepPreviousData },
+    ),
+  );
   const model = useMemo(() => {
     const rows = settlement.data?.rows ?? [];
     const periods = Array.from({ length: 48 }, (_, index) => {
@@ -292,7 +300,27 @@ function SettlementPanel({
     );
     return { periods, keys, cells };
   }, [settlement.data, day, regions]);
-  const option = useMemo(() => usageBarOption(model), [model]);
+  const forecastLine = useMemo(() => {
+    const rows = forecast.data?.rows ?? [];
+    if (rows.length === 0) return null;
+    const byPeriod = new Map<string, number>();
+    for (const row of rows) {
+      const id = row.periodStart.toISOString();
+      byPeriod.set(id, (byPeriod.get(id) ?? 0) + Number(row.kwh));
+    }
+    const first = rows[0];
+    return {
+      name: 'Forecast (day-ahead)',
+      values: model.periods.map((period) => byPeriod.get(period.id) ?? null),
+      total: [...byPeriod.values()].reduce((sum, kwh) => sum + kwh, 0),
+      modelVersion: first?.modelVersion ?? '',
+      issueDay: first?.issueDay ?? '',
+    };
+  }, [forecast.data, model]);
+  const option = useMemo(
+    () => usageBarOption({ ...model, ...(forecastLine ? { forecast: forecastLine } : {}) }),
+    [model, forecastLine],
+  );
   return (
     <Panel
       title="Half-hourly settlement periods"
@@ -365,8 +393,13 @@ function SettlementPanel({
                 name="settlement"
                 option={option}
                 height={300}
-                label={`kWh per region in each half hour of ${day}; provisional values striped`}
+                label={`kWh per region in each half hour of ${day}; provisional values striped${forecastLine ? '; dashed line: day-ahead forecast' : ''}`}
               />
+              <p className="footnote" data-forecast={forecastLine ? 'shown' : 'none'}>
+                {forecastLine
+                  ? `Dashed line: forecast, not measured — the day-ahead forecast issued ${forecastLine.issueDay} (model ${forecastLine.modelVersion}), ${formatKwhShort(forecastLine.total)} for the day.`
+                  : 'No day-ahead forecast was issued for this day.'}
+              </p>
               <details className="disclosure">
                 <summary>Show the 48 periods as a table</summary>
                 <UsagePivot
