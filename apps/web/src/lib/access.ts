@@ -45,7 +45,7 @@ export function homeFor(role: UserRole): string {
   }
 }
 
-function canOpen(section: Section, role: UserRole | null): boolean {
+export function canOpen(section: Section, role: UserRole | null): boolean {
   if (section.roles === 'public') return true;
   return role !== null && section.roles.includes(role);
 }

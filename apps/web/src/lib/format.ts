@@ -4,6 +4,7 @@
  */
 
 const integer = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+const oneDecimal = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 /** `12,345` */
 export function formatCount(value: number): string {
@@ -16,6 +17,12 @@ export function formatDecimal(value: string): string {
   if (!match) return value;
   const [, sign = '', whole = '', fraction = ''] = match;
   return `${sign}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction}`;
+}
+
+/** kWh rounded for reading at a glance: `3,122.8 kWh`, `1,200.0 MWh` from a million kWh up. */
+export function formatKwhShort(kwh: number): string {
+  if (Math.abs(kwh) >= 1_000_000) return `${oneDecimal.format(kwh / 1_000)} MWh`;
+  return `${oneDecimal.format(kwh)} kWh`;
 }
 
 /**
