@@ -15,6 +15,7 @@ describe('job arguments', () => {
       'settlement-run',
       'settlement-due',
       'retention',
+      'forecast',
     ]);
     expect(isJobName('finalize-day')).toBe(true);
     expect(isJobName('vacuum')).toBe(false);

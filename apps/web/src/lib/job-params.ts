@@ -27,4 +27,5 @@ export const jobLabels: Record<string, string> = {
   retention: 'Retention clean-up',
   'settlement-run': 'Settlement run',
   'settlement-due': 'Due settlement runs',
+  forecast: 'Usage forecast',
 };
