@@ -899,7 +899,7 @@ describe('settlement', () => {
     expect(response.status).toBe(200);
     expect(data?.nextCursor).toBeNull();
     expect(data?.data.map((row) => [row.id, row.runType, row.version, row.previousRunId])).toEqual([
-      [runIds[1], 'r1', 2, runIds[0]],
+      [runIds[1], 'r1', 1, runIds[0]],
       [runIds[0], 'initial', 1, null],
     ]);
     expect(data?.data[0]).toMatchObject({
@@ -972,7 +972,7 @@ describe('settlement', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(response.headers.get('content-disposition')).toBe(
-      `attachment; filename="settlement-${region}-${SETTLE_DAY}-r1-v2-${supplierId}.csv"`,
+      `attachment; filename="settlement-${region}-${SETTLE_DAY}-r1-v1-${supplierId}.csv"`,
     );
     const lines = (await response.text()).trimEnd().split('\r\n');
     expect(lines).toHaveLength(49);
