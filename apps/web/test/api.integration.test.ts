@@ -228,7 +228,9 @@ describe('authentication and scopes', () => {
     'webhooks:read': (key) =>
       clientWith(key).GET('/webhooks/{webhookId}', { params: { path: { webhookId: randomUUID() } } }),
     'webhooks:write': (key) =>
-      clientWith(key).POST('/webhooks/{webhookId}/disable', { params: { path: { webhookId: randomUUID() } } }),
+      clientWith(key).POST('/webhooks/{webhookId}/disable', {
+        params: { path: { webhookId: randomUUID() } },
+      }),
     'settlement:read': (key) =>
       clientWith(key).GET('/settlement/runs', { params: { query: { region: `none-${run}`, day: DAY } } }),
   };
@@ -706,6 +708,8 @@ describe('webhook subscriptions', () => {
     description: 'billing alerts',
     eventTypes: ['billing_alert.raised' as const],
     regions: ['api-test'],
+    segments: [],
+    meterIds: [],
   };
 
   it('creates an endpoint and answers its secret once, then lists, reads, changes and disables it', async () => {
@@ -758,13 +762,18 @@ describe('webhook subscriptions', () => {
       enabled: true,
     });
 
-    const disabled = await writer.POST('/webhooks/{webhookId}/disable', { params: { path: { webhookId: id } } });
+    const disabled = await writer.POST('/webhooks/{webhookId}/disable', {
+      params: { path: { webhookId: id } },
+    });
     expect(disabled.response.status).toBe(200);
     expect(disabled.data).toMatchObject({ id, enabled: false });
 
     const audit = await listStaffAudit(owner.db, { limit: 200 });
     expect(
-      audit.filter((row) => row.targetId === id).map((row) => row.action).sort(),
+      audit
+        .filter((row) => row.targetId === id)
+        .map((row) => row.action)
+        .sort(),
     ).toEqual(['webhook.created', 'webhook.disabled', 'webhook.updated']);
   });
 
@@ -816,7 +825,7 @@ describe('webhook subscriptions', () => {
       expect(error?.errors?.map((field) => [field.in, field.path])).toEqual([['body', '/url']]);
     }
     const { response, error } = await writer.POST('/webhooks', {
-      body: { url: 'https://hooks.example.com/x', eventTypes: [] },
+      body: { ...input, url: 'https://hooks.example.com/x', eventTypes: [] },
     });
     expect(response.status).toBe(422);
     expect(error?.errors).toEqual([
@@ -888,7 +897,13 @@ describe('settlement', () => {
                                      old_version, new_version, source, reason, actor, created_at)
       values (${meterId}, ${`${SETTLE_DAY}T01:00:00Z`}, 0.5, 0.75, 'actual', 'edited', 1, 2, 'agent',
               'api settlement test', 'api-test', now())`;
-    const r1 = await runSettlement(sql, { day: SETTLE_DAY, region, runType: 'r1', actor: actor.label, settleMarginMs: 0 });
+    const r1 = await runSettlement(sql, {
+      day: SETTLE_DAY,
+      region,
+      runType: 'r1',
+      actor: actor.label,
+      settleMarginMs: 0,
+    });
     runIds.push(r1.run.id);
   });
 

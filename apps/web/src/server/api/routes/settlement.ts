@@ -146,13 +146,17 @@ export function registerSettlementRoutes(app: ApiApp, ctx: ApiContext): void {
       let after = 0;
       if (query.cursor !== undefined) {
         const decoded = decodeCursor(query.cursor);
-        if (typeof decoded !== 'number') throw ApiProblem.invalidQuery('cursor', 'Not a cursor this API returned');
+        if (typeof decoded !== 'number')
+          throw ApiProblem.invalidQuery('cursor', 'Not a cursor this API returned');
         after = decoded;
       }
       const runs = await listSettlementRuns(sql, { day: query.day, region: query.region, limit: MAX_RUNS });
       const shown = runs.slice(after, after + query.limit);
       const next = after + shown.length;
-      return c.json({ data: shown.map(runOut), nextCursor: next < runs.length ? encodeCursor(next) : null }, 200);
+      return c.json(
+        { data: shown.map(runOut), nextCursor: next < runs.length ? encodeCursor(next) : null },
+        200,
+      );
     },
   );
 
@@ -166,7 +170,9 @@ export function registerSettlementRoutes(app: ApiApp, ctx: ApiContext): void {
       request: { params: runIdParam },
       responses: {
         200: json(
-          z.object({ run: runSchema, suppliers: z.array(supplierTotalSchema) }).openapi('SettlementRunDetail'),
+          z
+            .object({ run: runSchema, suppliers: z.array(supplierTotalSchema) })
+            .openapi('SettlementRunDetail'),
           'The run; suppliers by id',
         ),
         ...notModified,
@@ -185,7 +191,8 @@ export function registerSettlementRoutes(app: ApiApp, ctx: ApiContext): void {
       method: 'get',
       path: '/settlement/runs/{runId}/differences',
       tags: ['Settlement'],
-      summary: 'What changed against the run before it: per supplier and period, and the readings that caused it',
+      summary:
+        'What changed against the run before it: per supplier and period, and the readings that caused it',
       description: `Empty for a first run (previousRunId null). At most ${CAUSE_LIMIT} causes; moreCauses counts the rest.`,
       middleware: [scope] as const,
       request: { params: runIdParam },
@@ -241,7 +248,9 @@ export function registerSettlementRoutes(app: ApiApp, ctx: ApiContext): void {
       middleware: [scope] as const,
       request: {
         params: runIdParam.extend({
-          supplierId: supplierIdSchema.describe('Supplier id').openapi({ param: { name: 'supplierId', in: 'path' } }),
+          supplierId: supplierIdSchema
+            .describe('Supplier id')
+            .openapi({ param: { name: 'supplierId', in: 'path' } }),
         }),
       },
       responses: {

@@ -68,12 +68,10 @@ const deliverySchema = z
   .openapi('WebhookDelivery');
 
 /** The portal's input, copied so @hono/zod-openapi can describe it (see schemas.ts). */
-const webhookInputSchema = webhookEndpointInputSchema
-  .extend({})
-  .openapi('WebhookInput', {
-    description:
-      'regions, segments and meterIds narrow meter-scoped events to those meters (empty: every meter).',
-  });
+const webhookInputSchema = webhookEndpointInputSchema.extend({}).openapi('WebhookInput', {
+  description:
+    'regions, segments and meterIds narrow meter-scoped events to those meters (empty: every meter).',
+});
 
 const idParam = z.object({ webhookId: z.uuid().openapi({ param: { name: 'webhookId', in: 'path' } }) });
 
@@ -146,7 +144,8 @@ export function registerWebhookRoutes(app: ApiApp, ctx: ApiContext): void {
       let after = 0;
       if (query.cursor !== undefined) {
         const decoded = decodeCursor(query.cursor);
-        if (typeof decoded !== 'number') throw ApiProblem.invalidQuery('cursor', 'Not a cursor this API returned');
+        if (typeof decoded !== 'number')
+          throw ApiProblem.invalidQuery('cursor', 'Not a cursor this API returned');
         after = decoded;
       }
       // Few endpoints exist (an administration list); the offset into the stable order is the cursor.
@@ -279,7 +278,10 @@ export function registerWebhookRoutes(app: ApiApp, ctx: ApiContext): void {
     }),
     async (c) => {
       const { webhookId } = c.req.valid('param');
-      const disabled = found(await setWebhookEndpointEnabled(sql, { id: webhookId, enabled: false }), webhookId);
+      const disabled = found(
+        await setWebhookEndpointEnabled(sql, { id: webhookId, enabled: false }),
+        webhookId,
+      );
       await recordStaffAction(db, {
         actor: keyActor(c.get('apiKey')),
         action: 'webhook.disabled',
@@ -313,7 +315,8 @@ export function registerWebhookRoutes(app: ApiApp, ctx: ApiContext): void {
       let beforeId: number | undefined;
       if (query.cursor !== undefined) {
         const decoded = decodeCursor(query.cursor);
-        if (typeof decoded !== 'number') throw ApiProblem.invalidQuery('cursor', 'Not a cursor this API returned');
+        if (typeof decoded !== 'number')
+          throw ApiProblem.invalidQuery('cursor', 'Not a cursor this API returned');
         beforeId = decoded;
       }
       found(await getWebhookEndpoint(sql, { id: webhookId }), webhookId);
