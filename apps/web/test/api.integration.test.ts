@@ -14,7 +14,10 @@ import { createDb } from '@meterops/db/client';
 import { createApiKey, revokeApiKey } from '@meterops/db/queries/api-keys';
 import { listStaffAudit } from '@meterops/db/queries/audit';
 import { createCustomer, createMeter, createTariff } from '@meterops/db/queries/registry';
+import { runSettlement } from '@meterops/db/queries/settlement';
+import { createSupplier, switchSupplier } from '@meterops/db/queries/suppliers';
 import { apiScopes, type ApiScope } from '@meterops/domain/api-keys';
+import { dayUsagePath } from '@meterops/domain/events';
 import { createApiApp } from '../src/server/api/app';
 import { RateLimiter } from '../src/server/api/rate-limit';
 import { archivedMonths, archivedReadings, archivedRevisions } from '../src/server/archive';
@@ -222,6 +225,14 @@ describe('authentication and scopes', () => {
       }),
     'metrics:read': (key) =>
       clientWith(key).GET('/settlement-periods', { params: { query: { day: '2091-01-01' } } }),
+    'webhooks:read': (key) =>
+      clientWith(key).GET('/webhooks/{webhookId}', { params: { path: { webhookId: randomUUID() } } }),
+    'webhooks:write': (key) =>
+      clientWith(key).POST('/webhooks/{webhookId}/disable', {
+        params: { path: { webhookId: randomUUID() } },
+      }),
+    'settlement:read': (key) =>
+      clientWith(key).GET('/settlement/runs', { params: { query: { region: `none-${run}`, day: DAY } } }),
   };
   const allowedStatus: Record<ApiScope, number> = {
     'usage:read': 200,
@@ -230,6 +241,9 @@ describe('authentication and scopes', () => {
     'registry:read': 200,
     'registry:write': 404,
     'metrics:read': 200,
+    'webhooks:read': 404,
+    'webhooks:write': 404,
+    'settlement:read': 200,
   };
 
   for (const scope of apiScopes) {
@@ -685,5 +699,377 @@ describe('fleet figures and the document', () => {
     const unknown = await fetch(`${baseUrl}/api/v1/nothing-here`);
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toBe('application/problem+json');
+  });
+});
+
+describe('webhook subscriptions', () => {
+  const input = {
+    url: `https://hooks.example.com/meterops/${run}`,
+    description: 'billing alerts',
+    eventTypes: ['billing_alert.raised' as const],
+    regions: ['api-test'],
+    segments: [],
+    meterIds: [],
+  };
+
+  it('creates an endpoint and answers its secret once, then lists, reads, changes and disables it', async () => {
+    const writer = as('webhooks:write');
+    const reader = as('webhooks:read');
+    const created = await writer.POST('/webhooks', { body: input });
+    expect(created.response.status).toBe(201);
+    const webhook = created.data?.webhook;
+    const secret = created.data?.secret ?? '';
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(webhook).toMatchObject({
+      url: input.url,
+      description: 'billing alerts',
+      eventTypes: ['billing_alert.raised'],
+      filter: { regions: ['api-test'], segments: [], meterIds: [] },
+      enabled: true,
+      secretHint: `${secret.slice(0, 10)}…`,
+      previousSecretExpiresAt: null,
+      pendingDeliveries: 0,
+      failedLastDay: 0,
+    });
+    const id = webhook?.id ?? '';
+    expect(created.response.headers.get('location')).toBe(`/api/v1/webhooks/${id}`);
+
+    const read = await reader.GET('/webhooks/{webhookId}', { params: { path: { webhookId: id } } });
+    expect(read.data).toEqual(webhook);
+    expect(JSON.stringify(read.data)).not.toContain(secret);
+    expect(read.response.headers.get('etag')).toMatch(/^"[\w-]+"$/);
+
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    for (let pageNumber = 0; pageNumber < 1000; pageNumber++) {
+      const { data } = await reader.GET('/webhooks', { params: { query: { limit: 1, cursor } } });
+      listed.push(...(data?.data ?? []).map((row) => row.id));
+      if (!data?.nextCursor) break;
+      cursor = data.nextCursor;
+    }
+    expect(listed).toContain(id);
+    expect(new Set(listed).size).toBe(listed.length);
+
+    const changed = await writer.PUT('/webhooks/{webhookId}', {
+      params: { path: { webhookId: id } },
+      body: { ...input, url: `${input.url}/v2`, eventTypes: ['billing_alert.raised', 'day.finalized'] },
+    });
+    expect(changed.response.status).toBe(200);
+    expect(changed.data).toMatchObject({
+      id,
+      url: `${input.url}/v2`,
+      eventTypes: ['billing_alert.raised', 'day.finalized'],
+      enabled: true,
+    });
+
+    const disabled = await writer.POST('/webhooks/{webhookId}/disable', {
+      params: { path: { webhookId: id } },
+    });
+    expect(disabled.response.status).toBe(200);
+    expect(disabled.data).toMatchObject({ id, enabled: false });
+
+    const audit = await listStaffAudit(owner.db, { limit: 200 });
+    expect(
+      audit
+        .filter((row) => row.targetId === id)
+        .map((row) => row.action)
+        .sort(),
+    ).toEqual(['webhook.created', 'webhook.disabled', 'webhook.updated']);
+  });
+
+  it('shows an endpoint’s delivery log, newest first, paged', async () => {
+    const created = await as('webhooks:write').POST('/webhooks', { body: input });
+    const id = created.data?.webhook.id ?? '';
+    // Two test events queued for the endpoint (no worker sends them here: they stay pending).
+    const eventIds: number[] = [];
+    for (const note of ['first', 'second']) {
+      const [event] = await owner.sql<{ id: number }[]>`
+        insert into outbound_events (type, data) values ('webhook.test', ${owner.sql.json({ note })})
+        returning id::int`;
+      eventIds.push(event?.id ?? 0);
+      await owner.sql`
+        insert into webhook_deliveries (endpoint_id, event_id, payload)
+        values (${id}::uuid, ${event?.id ?? 0}, ${owner.sql.json({ note })})`;
+    }
+    const reader = as('webhooks:read');
+    const first = await reader.GET('/webhooks/{webhookId}/deliveries', {
+      params: { path: { webhookId: id }, query: { limit: 1 } },
+    });
+    expect(first.data?.data).toEqual([
+      expect.objectContaining({
+        eventId: eventIds[1],
+        eventType: 'webhook.test',
+        status: 'pending',
+        attempts: 0,
+        lastStatusCode: null,
+        redeliveryOf: null,
+      }),
+    ]);
+    const second = await reader.GET('/webhooks/{webhookId}/deliveries', {
+      params: { path: { webhookId: id }, query: { limit: 1, cursor: first.data?.nextCursor ?? '' } },
+    });
+    expect(second.data?.data.map((row) => row.eventId)).toEqual([eventIds[0]]);
+    expect(second.data?.nextCursor).toBeNull();
+    const failed = await reader.GET('/webhooks/{webhookId}/deliveries', {
+      params: { path: { webhookId: id }, query: { status: 'failed' } },
+    });
+    expect(failed.data).toEqual({ data: [], nextCursor: null });
+  });
+
+  it('refuses a URL the address policy forbids with 422 at /url, and invalid fields with their paths', async () => {
+    const writer = as('webhooks:write');
+    for (const url of ['http://hooks.example.com/x', 'https://127.0.0.1/hook', 'https://10.1.2.3/hook']) {
+      const { response, error } = await writer.POST('/webhooks', { body: { ...input, url } });
+      expect(response.status, url).toBe(422);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(error?.errors?.map((field) => [field.in, field.path])).toEqual([['body', '/url']]);
+    }
+    const { response, error } = await writer.POST('/webhooks', {
+      body: { ...input, url: 'https://hooks.example.com/x', eventTypes: [] },
+    });
+    expect(response.status).toBe(422);
+    expect(error?.errors).toEqual([
+      { in: 'body', path: '/eventTypes', message: 'choose at least one event type' },
+    ]);
+  });
+
+  it('answers 404 for an endpoint that does not exist', async () => {
+    const webhookId = randomUUID();
+    const read = await as('webhooks:read').GET('/webhooks/{webhookId}', { params: { path: { webhookId } } });
+    expect(read.response.status).toBe(404);
+    expect(read.error).toMatchObject({ status: 404, detail: `There is no webhook ${webhookId}.` });
+    const log = await as('webhooks:read').GET('/webhooks/{webhookId}/deliveries', {
+      params: { path: { webhookId } },
+    });
+    expect(log.response.status).toBe(404);
+    const changed = await as('webhooks:write').PUT('/webhooks/{webhookId}', {
+      params: { path: { webhookId } },
+      body: input,
+    });
+    expect(changed.response.status).toBe(404);
+  });
+});
+
+describe('settlement', () => {
+  const region = `apis-${run}`;
+  const supplierId = `SUP-${run}`;
+  const meterId = `APIS-${run}`;
+  /** A day of GMT (no clock change): 48 half-hour periods. */
+  const SETTLE_DAY = '2024-03-12';
+  const runIds: number[] = [];
+
+  beforeAll(async () => {
+    const { sql } = owner;
+    await createMeter(sql, {
+      id: meterId,
+      customerId: customerA,
+      region,
+      segment: 'residential',
+      tariffId,
+      intervalMinutes: 30,
+      timeZone: 'Europe/London',
+      multiplier: 1,
+      maxKwhPerInterval: 11.5,
+      installedAt: new Date('2024-01-01T00:00:00Z'),
+    });
+    await createSupplier(sql, { id: supplierId, name: `Supplier ${run}` });
+    await switchSupplier(sql, { meterId, supplierId, from: '2024-01-01', actor: actor.label });
+    await sql`select ensure_readings_partition(${`${SETTLE_DAY}T00:00:00Z`}::timestamptz)`;
+    await sql`
+      insert into readings (meter_id, interval_start, kwh, quality, source, version, received_at, first_received_at)
+      select ${meterId}, ${`${SETTLE_DAY}T00:00:00Z`}::timestamptz + make_interval(mins => 30 * i), 0.5, 'actual',
+             'meter', 1, '2024-03-13T01:00:00Z', '2024-03-13T01:00:00Z'
+      from generate_series(0, 47) as i`;
+    const initial = await runSettlement(sql, {
+      day: SETTLE_DAY,
+      region,
+      runType: 'initial',
+      actor: actor.label,
+      settleMarginMs: 0,
+    });
+    runIds.push(initial.run.id);
+    // Period 3 (01:00–01:30) corrected from 0.5 to 0.75 after the initial run.
+    await sql`
+      update readings set kwh = 0.75, quality = 'edited', source = 'agent', version = 2, revised_at = now()
+      where meter_id = ${meterId} and interval_start = ${`${SETTLE_DAY}T01:00:00Z`}`;
+    await sql`
+      insert into reading_revisions (meter_id, interval_start, old_kwh, new_kwh, old_quality, new_quality,
+                                     old_version, new_version, source, reason, actor, created_at)
+      values (${meterId}, ${`${SETTLE_DAY}T01:00:00Z`}, 0.5, 0.75, 'actual', 'edited', 1, 2, 'agent',
+              'api settlement test', 'api-test', now())`;
+    const r1 = await runSettlement(sql, {
+      day: SETTLE_DAY,
+      region,
+      runType: 'r1',
+      actor: actor.label,
+      settleMarginMs: 0,
+    });
+    runIds.push(r1.run.id);
+  });
+
+  it('lists the runs of a region and day, newest first', async () => {
+    const { data, response } = await as('settlement:read').GET('/settlement/runs', {
+      params: { query: { region, day: SETTLE_DAY } },
+    });
+    expect(response.status).toBe(200);
+    expect(data?.nextCursor).toBeNull();
+    expect(data?.data.map((row) => [row.id, row.runType, row.version, row.previousRunId])).toEqual([
+      [runIds[1], 'r1', 1, runIds[0]],
+      [runIds[0], 'initial', 1, null],
+    ]);
+    expect(data?.data[0]).toMatchObject({
+      day: SETTLE_DAY,
+      region,
+      timeZone: 'Europe/London',
+      dayStart: `${SETTLE_DAY}T00:00:00.000Z`,
+      dayEnd: '2024-03-13T00:00:00.000Z',
+      periods: 48,
+      meters: 1,
+      suppliers: 1,
+      readings: 48,
+      estimatedReadings: 0,
+    });
+    expect(data?.data.map((row) => [row.kwh, row.regionKwh])).toEqual([
+      ['24.2500', '24.2500'],
+      ['24.0000', '24.0000'],
+    ]);
+  });
+
+  it('gives a run with its totals per supplier', async () => {
+    const { data } = await as('settlement:read').GET('/settlement/runs/{runId}', {
+      params: { path: { runId: runIds[1] ?? 0 } },
+    });
+    expect(data?.run).toMatchObject({ id: runIds[1], runType: 'r1', kwh: '24.2500' });
+    expect(data?.suppliers).toEqual([
+      {
+        supplierId,
+        supplierName: `Supplier ${run}`,
+        kwh: '24.2500',
+        estimatedKwh: '0.0000',
+        readings: 48,
+        estimatedReadings: 0,
+      },
+    ]);
+  });
+
+  it('gives the differences against the previous run and the readings that caused them', async () => {
+    const client = as('settlement:read');
+    const r1 = await client.GET('/settlement/runs/{runId}/differences', {
+      params: { path: { runId: runIds[1] ?? 0 } },
+    });
+    expect(r1.data).toEqual({
+      previousRunId: runIds[0],
+      data: [{ supplierId, period: 3, kwhBefore: '0.5000', kwhAfter: '0.7500', kwhDelta: '0.2500' }],
+      causes: [
+        expect.objectContaining({
+          meterId,
+          intervalStart: `${SETTLE_DAY}T01:00:00.000Z`,
+          period: 3,
+          supplierBefore: supplierId,
+          supplierAfter: supplierId,
+          kwhBefore: '0.5000',
+          kwhAfter: '0.7500',
+        }),
+      ],
+      moreCauses: 0,
+    });
+    const initial = await client.GET('/settlement/runs/{runId}/differences', {
+      params: { path: { runId: runIds[0] ?? 0 } },
+    });
+    expect(initial.data).toEqual({ previousRunId: null, data: [], causes: [], moreCauses: 0 });
+  });
+
+  it('serves the settlement file of a run and supplier as CSV, one row per period', async () => {
+    const response = await fetch(
+      `${baseUrl}/api/v1/settlement/runs/${runIds[1]}/suppliers/${supplierId}/file`,
+      { headers: { authorization: `Bearer ${keys['settlement:read']}` } },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="settlement-${region}-${SETTLE_DAY}-r1-v1-${supplierId}.csv"`,
+    );
+    const lines = (await response.text()).trimEnd().split('\r\n');
+    expect(lines).toHaveLength(49);
+    expect(lines[0]).toBe(
+      'settlement_day,region,supplier_id,run_id,run_type,run_version,as_of_utc,period,period_start_utc,period_start_local,period_end_utc,kwh,estimated_kwh,readings,estimated_readings',
+    );
+    expect(lines[3]?.split(',').slice(7)).toEqual([
+      '3',
+      `${SETTLE_DAY}T01:00:00.000Z`,
+      expect.stringMatching(/^2024-03-12T01:00:00/),
+      `${SETTLE_DAY}T01:30:00.000Z`,
+      '0.7500',
+      '0.0000',
+      '1',
+      '0',
+    ]);
+    expect(lines[1]?.split(',').slice(11)).toEqual(['0.5000', '0.0000', '1', '0']);
+  });
+
+  it('answers 404 for a run that does not exist and 403 without the scope', async () => {
+    const missing = await as('settlement:read').GET('/settlement/runs/{runId}', {
+      params: { path: { runId: 2_000_000_000 } },
+    });
+    expect(missing.response.status).toBe(404);
+    expect(missing.error).toMatchObject({ status: 404, detail: 'There is no settlement run 2000000000.' });
+    const file = await fetch(`${baseUrl}/api/v1/settlement/runs/2000000000/suppliers/${supplierId}/file`, {
+      headers: { authorization: `Bearer ${keys['settlement:read']}` },
+    });
+    expect(file.status).toBe(404);
+    expect(file.headers.get('content-type')).toBe('application/problem+json');
+    for (const path of [
+      `/settlement/runs/${runIds[0]}`,
+      `/settlement/runs/${runIds[0]}/differences`,
+      `/settlement/runs/${runIds[0]}/suppliers/${supplierId}/file`,
+    ]) {
+      const refused = await fetch(`${baseUrl}/api/v1${path}`, {
+        headers: { authorization: `Bearer ${keys['metrics:read']}` },
+      });
+      expect(refused.status, path).toBe(403);
+    }
+  });
+});
+
+describe('usage of a day (the usagePath of day.finalized)', () => {
+  it('serves dayUsagePath: every meter’s final usage of the day, paged', async () => {
+    const path = dayUsagePath(DAY);
+    expect(path).toBe(`/api/v1/usage/daily?day=${DAY}&status=final`);
+    const response = await fetch(`${baseUrl}${path}&limit=1000`, {
+      headers: { authorization: `Bearer ${keys['usage:read']}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data: { meterId: string }[]; nextCursor: string | null };
+    expect(body.data.filter((row) => row.meterId.startsWith(`API-${run}`))).toEqual([
+      {
+        meterId: meterA,
+        customerId: customerA,
+        day: DAY,
+        kwh: '24.2500',
+        status: 'final',
+        expected: 48,
+        actual: 48,
+        estimated: 0,
+        edited: 0,
+        computedAt: '2024-04-02T03:00:00.000Z',
+        finalizedAt: '2024-04-02T03:00:00.000Z',
+        finalVersion: 1,
+        archived: false,
+      },
+    ]);
+    const all = await as('customerA').GET('/usage/daily', { params: { query: { day: DAY } } });
+    expect(all.data?.data.map((row) => [row.meterId, row.status])).toEqual([[meterA, 'final']]);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let pageNumber = 0; pageNumber < 1000; pageNumber++) {
+      const { data } = await as('usage:read').GET('/usage/daily', {
+        params: { query: { day: DAY, limit: 1, cursor } },
+      });
+      seen.push(...(data?.data ?? []).map((row) => row.meterId));
+      if (!data?.nextCursor) break;
+      cursor = data.nextCursor;
+    }
+    expect(seen).toEqual(expect.arrayContaining([meterA, meterB]));
+    expect(new Set(seen).size).toBe(seen.length);
   });
 });

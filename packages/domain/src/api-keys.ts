@@ -16,6 +16,9 @@ export const apiScopes = [
   'registry:read',
   'registry:write',
   'metrics:read',
+  'webhooks:read',
+  'webhooks:write',
+  'settlement:read',
 ] as const;
 export type ApiScope = (typeof apiScopes)[number];
 
@@ -26,6 +29,9 @@ export const apiScopeDescriptions: Record<ApiScope, string> = {
   'registry:read': 'Meters, customers, tariffs and billing periods',
   'registry:write': 'Create, update and deactivate registry entries',
   'metrics:read': 'Completeness, consumption by region/segment/tariff, settlement periods',
+  'webhooks:read': 'Webhook subscriptions and their delivery log',
+  'webhooks:write': 'Create, change and disable webhook subscriptions',
+  'settlement:read': 'Settlement runs, their supplier totals and differences, settlement files (CSV)',
 };
 
 /** Scopes a key bound to one customer may carry: only that customer's own data, read-only. */

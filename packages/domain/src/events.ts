@@ -178,7 +178,7 @@ export function payloadFor(
   } satisfies EventData<'day.finalized'>;
 }
 
-/** Where the daily usage of a day is served (REST API, issue 13), relative to the MeterOps base URL. */
+/** Where the daily usage of a day is served (REST API `GET /usage/daily`), relative to the MeterOps base URL. */
 export function dayUsagePath(day: string): string {
   return `/api/v1/usage/daily?day=${day}&status=final`;
 }

@@ -176,6 +176,51 @@ export async function monthlyUsageByMeter(
   return rows.map((row) => ({ ...withStatus(row), meterId: row.meterId, customerId: row.customerId }));
 }
 
+export interface MeterDayUsage {
+  meterId: string;
+  customerId: string;
+  day: string;
+  kwh: string;
+  status: 'provisional' | 'final';
+  expected: number;
+  actual: number;
+  estimated: number;
+  edited: number;
+  computedAt: Date;
+  finalizedAt: Date | null;
+  finalVersion: number;
+}
+
+/**
+ * Every meter's usage of one local day, by meter id after `afterMeterId`, at most `limit`; only final
+ * days with `status: 'final'`, and only the customer's meters with `customerId`. What a `day.finalized`
+ * event's `usagePath` serves.
+ */
+export async function dailyUsageByMeter(
+  sql: Sql,
+  params: {
+    day: string;
+    status?: 'provisional' | 'final';
+    customerId?: string;
+    afterMeterId?: string;
+    limit: number;
+  },
+): Promise<MeterDayUsage[]> {
+  return sql<MeterDayUsage[]>`
+    select u.meter_id as "meterId", m.customer_id as "customerId", to_char(u.day, 'YYYY-MM-DD') as day,
+           u.kwh::text as kwh, u.status, u.expected_intervals as expected, u.actual_intervals as actual,
+           u.estimated_intervals as estimated, u.edited_intervals as edited, u.computed_at as "computedAt",
+           u.finalized_at as "finalizedAt", u.final_version as "finalVersion"
+    from meter_usage_daily u
+    join meters m on m.id = u.meter_id
+    where u.day = ${params.day}::date
+      ${params.status === undefined ? sql`` : sql`and u.status = ${params.status}`}
+      ${params.customerId === undefined ? sql`` : sql`and m.customer_id = ${params.customerId}`}
+      ${params.afterMeterId === undefined ? sql`` : sql`and u.meter_id > ${params.afterMeterId}`}
+    order by u.meter_id
+    limit ${params.limit}`;
+}
+
 /** Whether the meter exists (and, with `customerId`, is that customer's). */
 export async function meterVisible(
   sql: Sql,

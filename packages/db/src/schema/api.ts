@@ -14,7 +14,8 @@ export const apiKeys = pgTable('api_keys', (t) => ({
   prefix: t.text().notNull().unique('api_keys_prefix_unique'),
   /** SHA-256 of the whole key; the key itself is shown once, at creation, and never stored. */
   secretHash: bytea().notNull(),
-  /** `usage:read`, `readings:read`, `readings:write`, `registry:read`, `registry:write`, `metrics:read`. */
+  /** `usage:read`, `readings:read`, `readings:write`, `registry:read`, `registry:write`, `metrics:read`,
+   * `webhooks:read`, `webhooks:write`, `settlement:read`. */
   scopes: t.text().array().notNull(),
   /** When set, the key reaches only this customer's meters, readings and usage (as the customer portal). */
   customerId: t.text().references(() => customers.id),

@@ -19,6 +19,8 @@ import { registerIngestRoutes } from './routes/ingest';
 import { registerMeterDataRoutes } from './routes/meter-data';
 import { registerMetricsRoutes } from './routes/metrics';
 import { registerRegistryRoutes } from './routes/registry';
+import { registerSettlementRoutes } from './routes/settlement';
+import { registerWebhookRoutes } from './routes/webhooks';
 
 export const API_BASE = '/api/v1';
 
@@ -130,6 +132,8 @@ export function createApiRoutes(deps: ApiDependencies, options: { limiter?: Rate
   registerMeterDataRoutes(app, context);
   registerMetricsRoutes(app, context);
   registerIngestRoutes(app, context);
+  registerWebhookRoutes(app, context);
+  registerSettlementRoutes(app, context);
 
   app.doc31('/openapi.json', openApiInfo);
   app.get('/docs', (c) => {

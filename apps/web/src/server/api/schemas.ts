@@ -259,6 +259,10 @@ export const meterMonthlyUsageSchema = monthlyUsageSchema
   .extend({ meterId: z.string(), customerId: z.string() })
   .openapi('MeterMonthlyUsage');
 
+export const meterDailyUsageSchema = dailyUsageSchema
+  .extend({ meterId: z.string(), customerId: z.string() })
+  .openapi('MeterDailyUsage');
+
 export const dayRangeQuery = z.object({ from: day, to: day });
 export const monthRangeQuery = z.object({ from: month, to: month });
 

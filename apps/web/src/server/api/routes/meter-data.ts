@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  dailyUsageByMeter,
   firstRevisionsAfter,
   meterReadings,
   meterUsageMonths,
@@ -20,8 +21,10 @@ import { ApiProblem, type ApiApp, type ApiContext } from '../app-types';
 import { iso, isoOrNull, json, notModified, problems } from '../route-kit';
 import {
   dailyUsageSchema,
+  day,
   dayRangeQuery,
   instant,
+  meterDailyUsageSchema,
   meterIdParam,
   meterMonthlyUsageSchema,
   month,
@@ -323,6 +326,67 @@ export function registerMeterDataRoutes(app: ApiApp, ctx: ApiContext): void {
             ...monthOut(row, archived.has(query.month)),
             meterId: row.meterId,
             customerId: row.customerId,
+          })),
+          nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.meterId) : null,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/usage/daily',
+      tags: ['Usage'],
+      summary: 'Every meter’s usage of one local day',
+      description:
+        'One row per meter with a daily row for the day, by meter id; status=final keeps only final days. The `usagePath` of a `day.finalized` webhook event points here. A key bound to a customer sees only that customer’s meters.',
+      middleware: [requireScope('usage:read')] as const,
+      request: {
+        query: pageQuery.extend({
+          day,
+          status: z.enum(['provisional', 'final']).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(500),
+        }),
+      },
+      responses: {
+        200: json(page(meterDailyUsageSchema), 'A page of meters'),
+        ...notModified,
+        ...problems(400, 401, 403, 429),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      let afterMeterId: string | undefined;
+      if (query.cursor !== undefined) {
+        const decoded = decodeCursor(query.cursor);
+        if (typeof decoded !== 'string')
+          throw ApiProblem.invalidQuery('cursor', 'Not a cursor this API returned');
+        afterMeterId = decoded;
+      }
+      const [rows, archived] = await Promise.all([
+        dailyUsageByMeter(sql, {
+          day: query.day,
+          status: query.status,
+          customerId: c.get('apiKey').customerId ?? undefined,
+          afterMeterId,
+          limit: query.limit + 1,
+        }),
+        archive.months(sql, {
+          from: new Date(`${query.day}T00:00:00Z`),
+          to: new Date(`${query.day}T23:59:59Z`),
+        }),
+      ]);
+      const shown = rows.slice(0, query.limit);
+      const last = shown.at(-1);
+      return c.json(
+        {
+          data: shown.map((row) => ({
+            ...row,
+            computedAt: iso(row.computedAt),
+            finalizedAt: isoOrNull(row.finalizedAt),
+            archived: archived.has(query.day.slice(0, 7)),
           })),
           nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.meterId) : null,
         },
